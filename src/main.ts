@@ -1,0 +1,101 @@
+/**
+ * The composition root: command line → configuration → logger → server,
+ * then wait for SIGTERM or SIGINT and stop cleanly.
+ *
+ * Exit codes: 0 after a clean (or forced) stop, 1 when the server cannot
+ * start (e.g. the BGP port is in use), 2 for a bad command line or a bad
+ * configuration (nothing is started). Operator-facing lines go to stderr;
+ * the structured log (pino, JSON) goes to stdout.
+ */
+
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { parseCli } from './cli.js';
+import { ConfigError, loadConfig } from './config/index.js';
+import type { Config } from './config/index.js';
+import { startServer } from './server.js';
+import type { ServerHandle } from './server.js';
+
+/** How long stop() may take before the process exits anyway. */
+const STOP_TIMEOUT_MS = 5000;
+
+const EXIT_OK = 0;
+const EXIT_START_FAILED = 1;
+const EXIT_BAD_CONFIG = 2;
+
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function describeError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+/** Loads the config, or says why not and exits 2. */
+function configOrExit(path: string | undefined): Config {
+  try {
+    return loadConfig(path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    say(err.message);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+}
+
+/** Stops the server on the first SIGTERM/SIGINT; a second one, or a stop past the timeout, forces the exit. */
+function stopOnSignals(server: ServerHandle, logger: Logger, label: string): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      say(`${label}: ${signal} again, exiting without waiting`);
+      process.exit(EXIT_OK);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    say(`${label}: ${signal}, stopping`);
+    setTimeout(() => {
+      say(`${label}: stop did not finish within ${STOP_TIMEOUT_MS / 1000} s, exiting anyway`);
+      process.exit(EXIT_OK);
+    }, STOP_TIMEOUT_MS).unref();
+    server.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(EXIT_OK);
+      },
+      (err: unknown) => {
+        say(`${label}: error while stopping: ${describeError(err)}`);
+        process.exit(EXIT_START_FAILED);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function main(args: readonly string[]): Promise<void> {
+  const cli = parseCli(args);
+  if (cli.kind === 'exit') process.exit(cli.code);
+  const config = configOrExit(cli.options.configPath);
+  const label = `control-node ${config.node.name}`;
+  const logger = pino({ level: cli.options.logLevel, base: { node: config.node.name } });
+
+  let server: ServerHandle;
+  try {
+    server = await startServer(config, { logger });
+  } catch (err) {
+    logger.error({ err }, 'start failed');
+    say(`${label}: cannot start: ${describeError(err)}`);
+    process.exit(EXIT_START_FAILED);
+  }
+  const { address, port } = server.listening.bgp;
+  logger.info({ bgp: { address, port } }, 'started');
+  say(`${label}: BGP listening on ${address}:${port}`);
+  stopOnSignals(server, logger, label);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  say(`control-node: internal error: ${describeError(err)}`);
+  if (err instanceof Error && err.stack !== undefined) say(err.stack);
+  process.exit(EXIT_START_FAILED);
+});

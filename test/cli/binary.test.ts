@@ -1,0 +1,188 @@
+/**
+ * The built binary (bin/control-node.js → dist/main.js) run as a child
+ * process: exit codes, the one-line operator messages on stderr, the JSON log
+ * on stdout, listening on the configured port, and a clean stop on SIGTERM.
+ * Everything binds to 127.0.0.1 only.
+ */
+
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = path.join(ROOT, 'bin', 'control-node.js');
+const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'cn-cli-'));
+const children = new Set<ChildProcess>();
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function waitForStderr(r: Run, pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const match = pattern.exec(r.stderr());
+    if (match !== null) return match;
+    if (r.child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`stderr never matched ${pattern}; stderr so far: ${r.stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function connect(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
+
+function writeConfig(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+function goodConfig(port: number): string {
+  return [
+    'node: { name: cli-test, router-id: 127.0.0.1, asn: 64512 }',
+    `bgp: { listen: { address: 127.0.0.1, port: ${port} } }`,
+    '',
+  ].join('\n');
+}
+
+/** Newest modification time of any file under `folder`. */
+function newestMtime(folder: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * True when dist/ is older than src/. Skipping an up-to-date build matters:
+ * `npm test` has just built, and rewriting dist/ while another test file runs
+ * the binary could hand that run a half-written module.
+ */
+function buildIsStale(): boolean {
+  const main = path.join(ROOT, 'dist', 'main.js');
+  return !existsSync(main) || statSync(main).mtimeMs < newestMtime(path.join(ROOT, 'src'));
+}
+
+beforeAll(async () => {
+  if (!buildIsStale()) return;
+  try {
+    await promisify(execFile)(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT });
+  } catch (err) {
+    const out = (err as { stdout?: string }).stdout ?? '';
+    throw new Error(`the build failed:\n${out.slice(0, 4000)}`);
+  }
+}, 180_000);
+
+afterEach(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('control-node given a bad configuration', () => {
+  it('exits 2 with one line on stderr naming the file and the key', async () => {
+    const file = writeConfig('bad.yaml', 'node: { name: cn1, router-id: 10.0.0.1, asn: x }\n');
+    const r = run(['--config', file]);
+    expect(await r.exit).toEqual({ code: 2, signal: null });
+    expect(r.stderr()).toBe(`${file}: node.asn: expected an integer 1..4294967295, got "x"\n`);
+    expect(r.stdout()).toBe('');
+  });
+
+  it('exits 2 with one line on stderr when the file does not exist', async () => {
+    const file = path.join(dir, 'absent.yaml');
+    const r = run(['--config', file]);
+    expect((await r.exit).code).toBe(2);
+    expect(r.stderr()).toMatch(new RegExp(`^${file.replace(/[.\\]/g, '\\$&')}: cannot read: ENOENT[^\\n]*\\n$`));
+  });
+
+  it('exits 2 for an option it does not know', async () => {
+    const r = run(['--frobnicate']);
+    expect((await r.exit).code).toBe(2);
+    expect(r.stderr()).toContain('--frobnicate');
+  });
+});
+
+describe('control-node given a good configuration', () => {
+  it('listens where it says, accepts a connection, and exits 0 soon after SIGTERM', async () => {
+    const port = await freePort();
+    const r = run(['--config', writeConfig('good.yaml', goodConfig(port))]);
+    await waitForStderr(r, new RegExp(`^control-node cli-test: BGP listening on 127\\.0\\.0\\.1:${port}\\n`));
+    await connect(port);
+
+    const sent = Date.now();
+    r.child.kill('SIGTERM');
+    expect(await r.exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - sent).toBeLessThan(5000);
+    for (const line of r.stdout().split('\n').filter((l) => l !== '')) {
+      expect(() => JSON.parse(line) as unknown).not.toThrow();
+    }
+  });
+
+  it('exits 1 with one line on stderr when its port is taken', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as net.AddressInfo;
+    try {
+      const r = run(['--config', writeConfig('taken.yaml', goodConfig(port))]);
+      expect((await r.exit).code).toBe(1);
+      expect(r.stderr()).toMatch(/^control-node cli-test: cannot start: .*EADDRINUSE.*\n$/);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  });
+});
+
+describe('control-node --version', () => {
+  it('prints the package version and exits 0', async () => {
+    const r = run(['--version']);
+    expect((await r.exit).code).toBe(0);
+    expect(r.stdout()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
