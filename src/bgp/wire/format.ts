@@ -1,0 +1,302 @@
+/**
+ * Text forms of wire values, parsed and formatted in this one place.
+ * Formats follow the Contrail control node's introspect strings
+ * (tf-controller src/bgp/rtarget/rtarget_address.cc, src/net/rd.cc,
+ * src/bgp/community.cc and src/bgp/extended-community/*), with the
+ * deviations noted per function. Parsers return undefined on bad input;
+ * constructors throw RangeError on out-of-range arguments (programming errors).
+ *
+ * RFC 4364 §4.2 (RDs), RFC 4360 / RFC 5668 (extended communities),
+ * RFC 4684 (route-target membership).
+ */
+
+import type { Ipv4Prefix, RtMembership, VpnPrefix } from './types.js';
+
+const U16 = 0xffff;
+const U32 = 0xffffffff;
+
+// ---------------------------------------------------------------- IPv4
+
+export function ipv4ToString(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+const IPV4_RE = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+/** Dotted quad to number; leading zeros ("010.0.0.1") are rejected as ambiguous. */
+export function parseIpv4(s: string): number | undefined {
+  const m = IPV4_RE.exec(s);
+  if (m === null) return undefined;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const o = Number(m[i]);
+    if (o > 255) return undefined;
+    n = n * 256 + o;
+  }
+  return n;
+}
+
+function maskOf(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+export function prefixToString(p: Ipv4Prefix): string {
+  return `${ipv4ToString(p.addr)}/${p.len}`;
+}
+
+/** "a.b.c.d/len". Host bits past len are accepted and cleared ("10.1.2.3/8" → 10.0.0.0/8). */
+export function parsePrefix(s: string): Ipv4Prefix | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const addr = parseIpv4(s.slice(0, slash));
+  const lenText = s.slice(slash + 1);
+  if (addr === undefined || !/^\d{1,2}$/.test(lenText)) return undefined;
+  const len = Number(lenText);
+  if (len > 32) return undefined;
+  return { addr: (addr & maskOf(len)) >>> 0, len };
+}
+
+// ---------------------------------------------------------------- numbers
+
+/** A decimal integer in [0, max], or undefined. */
+function parseUint(s: string, max: number): number | undefined {
+  if (!/^\d{1,10}$/.test(s)) return undefined;
+  const n = Number(s);
+  return n <= max ? n : undefined;
+}
+
+function hex(n: number, digits: number): string {
+  return n.toString(16).padStart(digits, '0');
+}
+
+/** The 8 bytes of a 64-bit value. */
+function bytesOf(v: bigint): number[] {
+  const out = new Array<number>(8);
+  for (let i = 0; i < 8; i++) out[i] = Number((v >> BigInt(56 - 8 * i)) & 0xffn);
+  return out;
+}
+
+/** Build a 64-bit value from type (2 bytes, or type+subtype), a 32-bit and a 16-bit, or 16/32 fields. */
+function pack(type: number, hi: number, hiBits: 16 | 32, lo: number): bigint {
+  const loBits = 48 - hiBits;
+  return (BigInt(type) << 48n) | (BigInt(hi) << BigInt(loBits)) | BigInt(lo);
+}
+
+/** Split the low 48 bits as (asn2, value4), (value4 as ip or asn4, value2). */
+function fields(v: bigint): { b: number[]; a16: number; v32: number; a32: number; v16: number } {
+  const b = bytesOf(v);
+  const a16 = ((b[2] as number) << 8) | (b[3] as number);
+  const v32 = Number(v & 0xffffffffn);
+  const a32 = Number((v >> 16n) & 0xffffffffn);
+  const v16 = ((b[6] as number) << 8) | (b[7] as number);
+  return { b, a16, v32, a32, v16 };
+}
+
+// ---------------------------------------------------------------- route distinguishers
+
+/**
+ * Build an RD. Type 0: admin = 2-octet ASN, assigned 32 bits; type 1: admin =
+ * IPv4 address (number), assigned 16 bits; type 2: admin = 4-octet ASN,
+ * assigned 16 bits.
+ */
+export function makeRd(type: 0 | 1 | 2, admin: number, assigned: number): bigint {
+  const wide = type === 0;
+  const adminMax = wide ? U16 : U32;
+  const assignedMax = wide ? U32 : U16;
+  if (!Number.isInteger(admin) || admin < 0 || admin > adminMax || !Number.isInteger(assigned) || assigned < 0 || assigned > assignedMax) {
+    throw new RangeError(`RD type ${type} fields out of range: ${admin}:${assigned}`);
+  }
+  return pack(type, admin, wide ? 16 : 32, assigned);
+}
+
+/**
+ * "64512:100" (type 0), "192.0.2.12:1" (type 1), "4200000000:7" (type 2).
+ * Deviation from Contrail's rd.cc: a type-2 RD whose ASN fits in 16 bits is
+ * written "100L:7" (as Contrail does for route targets) so it parses back to
+ * type 2; other types print as "<type>:xx:xx:xx:xx:xx:xx" like Contrail.
+ */
+export function rdToString(rd: bigint): string {
+  const { b, a16, v32, a32, v16 } = fields(rd);
+  const type = ((b[0] as number) << 8) | (b[1] as number);
+  if (type === 0) return `${a16}:${v32}`;
+  if (type === 1) return `${ipv4ToString(a32)}:${v16}`;
+  if (type === 2) return a32 > U16 ? `${a32}:${v16}` : `${a32}L:${v16}`;
+  return `${type}:${b.slice(2).map((x) => hex(x, 2)).join(':')}`;
+}
+
+/** Inverse of rdToString. "asn:n" is type 0 when asn fits in 16 bits, else type 2. */
+export function parseRd(s: string): bigint | undefined {
+  const raw = /^(\d{1,5}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/i.exec(s);
+  if (raw !== null) {
+    const type = parseUint(raw[1] as string, U16);
+    if (type === undefined) return undefined;
+    let v = BigInt(type);
+    for (let i = 2; i <= 7; i++) v = (v << 8n) | BigInt(parseInt(raw[i] as string, 16));
+    return v;
+  }
+  const c = s.lastIndexOf(':');
+  if (c < 0) return undefined;
+  const typeAndAdmin = adminField(s.slice(0, c));
+  if (typeAndAdmin === undefined) return undefined;
+  const [kind, admin] = typeAndAdmin;
+  const assigned = parseUint(s.slice(c + 1), kind === 0 ? U32 : U16);
+  return assigned === undefined ? undefined : makeRd(kind, admin, assigned);
+}
+
+/**
+ * The administrator part of an RD or route target: an IPv4 address (type 1),
+ * "NL" (forced 4-octet, type 2), or an ASN (type 0 if ≤ 65535, else type 2).
+ */
+function adminField(s: string): [0 | 1 | 2, number] | undefined {
+  if (s.includes('.')) {
+    const ip = parseIpv4(s);
+    return ip === undefined ? undefined : [1, ip];
+  }
+  if (s.endsWith('L')) {
+    const asn = parseUint(s.slice(0, -1), U32);
+    return asn === undefined ? undefined : [2, asn];
+  }
+  const asn = parseUint(s, U32);
+  if (asn === undefined) return undefined;
+  return asn > U16 ? [2, asn] : [0, asn];
+}
+
+// ---------------------------------------------------------------- extended communities
+
+/** Tunnel types of the encapsulation community (RFC 9012 §14.5 registry, Contrail names). */
+export const TUNNEL_TYPES: Readonly<Record<string, number>> = {
+  gre: 2,
+  vxlan: 8,
+  nvgre: 9,
+  mpls: 10,
+  'mpls-o-gre': 11,
+  'vxlan-gpe': 12,
+  udp: 13,
+  native: 16,
+};
+
+const TUNNEL_NAMES = new Map<number, string>(Object.entries(TUNNEL_TYPES).map(([k, v]) => [v, k]));
+
+/** A route target from "target:64512:1", "target:192.0.2.1:5", "target:4200000000:3" or "target:100L:3". */
+export function parseRouteTarget(s: string): bigint | undefined {
+  if (!s.startsWith('target:')) return undefined;
+  const rd = parseRd(s.slice(7));
+  if (rd === undefined) return undefined;
+  const type = rd >> 48n;
+  if (type > 2n) return undefined;
+  // RD type 0x000T becomes the community type/subtype 0x0T 0x02.
+  return (type << 56n) | (0x02n << 48n) | (rd & 0xffffffffffffn);
+}
+
+export function isRouteTarget(c: bigint): boolean {
+  const top = Number(c >> 48n);
+  return (top & 0xff) === 0x02 && top >> 8 <= 2;
+}
+
+/** The opaque encapsulation community 03:0c:00:00:00:00:<tunnel type> (RFC 9012 §4.1). */
+export function encapsulationCommunity(tunnelType: number): bigint {
+  if (!Number.isInteger(tunnelType) || tunnelType < 0 || tunnelType > U16) throw new RangeError(`tunnel type ${tunnelType}`);
+  return (0x030cn << 48n) | BigInt(tunnelType);
+}
+
+/** Contrail origin-VN: 80:71:<asn2>:<index4>, or 82:71:<asn4>:<index2> for a 4-octet ASN. */
+export function originVnCommunity(asn: number, vnIndex: number): bigint {
+  return asSpecific(0x71, asn, vnIndex, 'origin-VN');
+}
+
+/** Contrail security group: 80:04:<asn2>:<id4>, or 82:04:<asn4>:<id2> for a 4-octet ASN. */
+export function securityGroupCommunity(asn: number, id: number): bigint {
+  return asSpecific(0x04, asn, id, 'security-group');
+}
+
+function asSpecific(subtype: number, asn: number, value: number, what: string): bigint {
+  if (asn <= U16 && value <= U32 && asn >= 0 && value >= 0) return pack(0x8000 | subtype, asn, 16, value);
+  if (asn <= U32 && value <= U16 && asn >= 0 && value >= 0) return pack(0x8200 | subtype, asn, 32, value);
+  throw new RangeError(`${what} community fields out of range: ${asn}:${value}`);
+}
+
+/**
+ * Contrail introspect form of an extended community (community.cc
+ * ExtCommunity::ToString). Deviations: unknown values print as "0x" + 16
+ * hex digits (Contrail: 16 hex digits, no prefix); unknown tunnel types
+ * print their number ("encapsulation:37001"; Contrail: "unspecified").
+ */
+export function extCommunityToString(c: bigint): string {
+  const f = fields(c);
+  const type = f.b[0] as number;
+  const sub = f.b[1] as number;
+  const asn2 = `${f.a16}:${f.v32}`;
+  const asn4 = `${f.a32}:${f.v16}`;
+  if (isRouteTarget(c)) return `target:${rdToString((BigInt(type) << 48n) | (c & 0xffffffffffffn))}`;
+  if (sub === 0x03 && type <= 2) return `soo:${type === 1 ? `${ipv4ToString(f.a32)}:${f.v16}` : type === 0 ? asn2 : asn4}`;
+  if (type === 0x03) return opaqueToString(f, sub) ?? rawExt(c);
+  if (type === 0x80 || type === 0x82) return experimentalToString(type === 0x80 ? asn2 : asn4, sub) ?? rawExt(c);
+  if (type === 0x06) return evpnToString(f.b, f.v32, sub) ?? rawExt(c);
+  if (type === 0xc0 && sub === 0x00) return `local_sequence_number:${Number((c >> 16n) & 0xffffffffn)}`;
+  if (sub === 0x09 && (type === 0 || type === 2)) return `source-as:${type === 0 ? asn2 : asn4}`;
+  if (type === 0x01 && sub === 0x0b) return `rt-import:${ipv4ToString(f.a32)}:${f.v16}`;
+  return rawExt(c);
+}
+
+function opaqueToString(f: { b: number[]; v16: number }, sub: number): string | undefined {
+  if (sub === 0x0c) return `encapsulation:${TUNNEL_NAMES.get(f.v16) ?? String(f.v16)}`;
+  if (sub === 0x0d) return 'defaultgw:0';
+  if (sub === 0xaa) return `load-balance:${((f.b[4] as number) & 0x80) !== 0 ? 'source-bias' : 'field-hash'}`;
+  return undefined;
+}
+
+function experimentalToString(asnValue: string, sub: number): string | undefined {
+  if (sub === 0x71) return `originvn:${asnValue}`;
+  if (sub === 0x04) return `secgroup:${asnValue}`;
+  if (sub === 0x84) return `tag:${asnValue}`;
+  if (sub === 0x85) return `subcluster:${asnValue}`;
+  return undefined;
+}
+
+function evpnToString(b: number[], v32: number, sub: number): string | undefined {
+  if (sub === 0x00) return `mobility:${((b[2] as number) & 1) !== 0 ? 'sticky' : 'non-sticky'}:${v32}`;
+  if (sub === 0x03) return `rtrmac:${b.slice(2).map((x) => hex(x, 2)).join(':')}`;
+  return undefined;
+}
+
+function rawExt(c: bigint): string {
+  return `0x${c.toString(16).padStart(16, '0')}`;
+}
+
+// ---------------------------------------------------------------- NLRI
+
+/** Contrail form "RD:prefix", e.g. "192.0.2.12:1:198.18.10.0/24" (labels are not part of the key). */
+export function vpnPrefixToString(p: VpnPrefix): string {
+  return `${rdToString(p.rd)}:${prefixToString(p)}`;
+}
+
+/**
+ * "64512:target:64512:1" (origin AS, then the route target), "default" for
+ * the length-0 membership (Contrail prints "0:target:0:0"), and
+ * "<as>:0x<16 hex>/<len>" for a partial target (len < 96).
+ */
+export function rtMembershipToString(m: RtMembership): string {
+  if (m.len === 0) return 'default';
+  if (m.len === 96) return `${m.originAs}:${extCommunityToString(m.target)}`;
+  return `${m.originAs}:${rawExt(m.target)}/${m.len}`;
+}
+
+/** Inverse of rtMembershipToString ("0:target:0:0" is also accepted for the default). */
+export function parseRtMembership(s: string): RtMembership | undefined {
+  if (s === 'default' || s === '0:target:0:0') return { len: 0, originAs: 0, target: 0n };
+  const c = s.indexOf(':');
+  if (c < 0) return undefined;
+  const originAs = parseUint(s.slice(0, c), U32);
+  const rest = s.slice(c + 1);
+  if (originAs === undefined) return undefined;
+  const partial = /^0x([0-9a-f]{16})\/(\d{1,2})$/i.exec(rest);
+  if (partial !== null) {
+    const len = Number(partial[2]);
+    if (len < 32 || len > 96) return undefined;
+    const bits = len - 32;
+    const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(64 - bits);
+    return { len, originAs, target: BigInt(`0x${partial[1] as string}`) & mask };
+  }
+  const target = parseRouteTarget(rest);
+  return target === undefined ? undefined : { len: 96, originAs, target };
+}
