@@ -1,0 +1,157 @@
+/**
+ * The OPEN message, both ways: the OPEN we send (contrail-control.md §5.1,
+ * adapted), the checks on the peer's OPEN (RFC 4271 §6.2) and what the two
+ * settle (hold time, families, capabilities). Pure; used by src/bgp/fsm.ts.
+ *
+ * RFC 4271 §4.2 / §6.2 (OPEN and its errors, hold time 0 or ≥ 3), RFC 6793
+ * (4-octet AS capability 65, AS_TRANS), RFC 6286 (identifier uniqueness only
+ * within an AS), RFC 4760 §8 (multiprotocol capability; none = IPv4
+ * unicast), RFC 2918 (route refresh), RFC 4724 §3 (graceful restart: we send
+ * restart time 0 and no families, i.e. End-of-RIB support only), RFC 7911
+ * (ADD-PATH: recognised, not negotiated).
+ */
+
+import { familyKey } from '../wire/index.js';
+import type { AddPathFamily, AfiSafi, Capability, CodecContext, GracefulRestartFamily, OpenMessage } from '../wire/types.js';
+import {
+  AFI_IPV4,
+  CAP_ADD_PATH,
+  CAP_FOUR_OCTET_AS,
+  CAP_GRACEFUL_RESTART,
+  CAP_MULTIPROTOCOL,
+  CAP_ROUTE_REFRESH,
+  SAFI_UNICAST,
+} from '../wire/types.js';
+import type { FsmConfig } from '../fsm.js';
+
+export const BGP_VERSION = 4;
+/** RFC 6793 §9: the 2-octet stand-in for a 4-octet AS number. */
+export const AS_TRANS = 23456;
+
+export const OPEN_UNSUPPORTED_VERSION = 1;
+export const OPEN_BAD_PEER_AS = 2;
+export const OPEN_BAD_BGP_ID = 3;
+export const OPEN_UNACCEPTABLE_HOLD = 6;
+
+/** The peer's graceful-restart capability (RFC 4724 §3), as received. */
+export interface PeerGracefulRestart {
+  readonly restarting: boolean;
+  readonly notification: boolean;
+  readonly restartTime: number;
+  readonly families: readonly GracefulRestartFamily[];
+}
+
+/** What the OPEN exchange settled; fixed for the life of the session. */
+export interface Negotiated {
+  readonly peerBgpId: number;
+  /** The peer's AS, 4-octet (from capability 65 when present). */
+  readonly peerAs: number;
+  /** min(ours, theirs); 0 means no hold timer and no keepalives. */
+  readonly holdTime: number;
+  readonly keepalive: number;
+  readonly fourOctetAs: boolean;
+  /** Configured families the peer also advertised (RFC 4760). */
+  readonly families: readonly AfiSafi[];
+  readonly routeRefresh: boolean;
+  readonly gracefulRestart: PeerGracefulRestart | undefined;
+  /** The peer's ADD-PATH capability, recognised but not negotiated (we do not advertise it). */
+  readonly addPath: readonly AddPathFamily[];
+  /** Capability codes the peer sent, in order, for introspect. */
+  readonly peerCapabilities: readonly number[];
+  readonly codec: CodecContext;
+}
+
+/** The OPEN we send (contrail-control.md §5.1, with route-refresh and 4-octet AS always). */
+export function buildOpen(cfg: FsmConfig): OpenMessage {
+  const capabilities: Capability[] = cfg.families.map((f) => ({ code: CAP_MULTIPROTOCOL, afi: f.afi, safi: f.safi }));
+  capabilities.push({ code: CAP_ROUTE_REFRESH });
+  capabilities.push({ code: CAP_FOUR_OCTET_AS, asn: cfg.localAs });
+  // Restart time 0 and no families: "I support End-of-RIB", no GR (RFC 4724 §3).
+  capabilities.push({ code: CAP_GRACEFUL_RESTART, restarting: false, notification: false, restartTime: 0, families: [] });
+  return {
+    type: 'open',
+    version: BGP_VERSION,
+    myAs: cfg.localAs > 0xffff ? AS_TRANS : cfg.localAs,
+    holdTime: cfg.holdTime,
+    bgpId: cfg.routerId >>> 0,
+    capabilities,
+  };
+}
+
+export type OpenCheck =
+  | { readonly ok: true; readonly negotiated: Negotiated }
+  | { readonly ok: false; readonly subcode: number; readonly data?: Uint8Array; readonly detail: string };
+
+/** RFC 4271 §6.2 OPEN checks, then the negotiation of what both sides support. */
+export function validateOpen(open: OpenMessage, cfg: FsmConfig): OpenCheck {
+  if (open.version !== BGP_VERSION) {
+    return reject(OPEN_UNSUPPORTED_VERSION, `unsupported version ${open.version}`, Uint8Array.of(0, BGP_VERSION));
+  }
+  const four = open.capabilities.find(isFourOctetAs);
+  if (four && open.myAs !== AS_TRANS && open.myAs !== four.asn) {
+    return reject(OPEN_BAD_PEER_AS, `My AS ${open.myAs} disagrees with 4-octet AS capability ${four.asn}`);
+  }
+  const peerAs = four ? four.asn : open.myAs;
+  if (peerAs !== cfg.peerAs) return reject(OPEN_BAD_PEER_AS, `peer AS ${peerAs}, expected ${cfg.peerAs}`);
+  const bgpId = open.bgpId >>> 0;
+  if (bgpId === 0) return reject(OPEN_BAD_BGP_ID, 'BGP identifier 0.0.0.0');
+  if (cfg.peerAs === cfg.localAs && bgpId === cfg.routerId >>> 0) {
+    return reject(OPEN_BAD_BGP_ID, 'iBGP peer uses our BGP identifier');
+  }
+  if (open.holdTime === 1 || open.holdTime === 2) {
+    return reject(OPEN_UNACCEPTABLE_HOLD, `unacceptable hold time ${open.holdTime}`);
+  }
+  return { ok: true, negotiated: negotiate(open, cfg, peerAs, four !== undefined) };
+}
+
+function reject(subcode: number, detail: string, data?: Uint8Array): OpenCheck {
+  return data ? { ok: false, subcode, data, detail } : { ok: false, subcode, detail };
+}
+
+function negotiate(open: OpenMessage, cfg: FsmConfig, peerAs: number, fourOctetAs: boolean): Negotiated {
+  const holdTime = Math.min(cfg.holdTime, open.holdTime);
+  const mp = open.capabilities.filter(isMultiprotocol);
+  // RFC 4760 §8: a peer without the MP capability speaks IPv4 unicast only.
+  const theirs: readonly AfiSafi[] = mp.length > 0 ? mp : [{ afi: AFI_IPV4, safi: SAFI_UNICAST }];
+  const families = cfg.families.filter((f) => theirs.some((t) => t.afi === f.afi && t.safi === f.safi));
+  const gr = open.capabilities.find(isGracefulRestart);
+  const addPath = open.capabilities.find(isAddPath);
+  const codec: CodecContext = Object.freeze({
+    fourOctetAs,
+    ebgp: cfg.peerAs !== cfg.localAs,
+    families: new Set<string>(families.map(familyKey)),
+  });
+  return Object.freeze({
+    peerBgpId: open.bgpId >>> 0,
+    peerAs,
+    holdTime,
+    keepalive: Math.floor(holdTime / 3),
+    fourOctetAs,
+    families: Object.freeze(families.map((f) => ({ afi: f.afi, safi: f.safi }))),
+    routeRefresh: open.capabilities.some((c) => c.code === CAP_ROUTE_REFRESH),
+    gracefulRestart: gr && {
+      restarting: gr.restarting,
+      notification: gr.notification,
+      restartTime: gr.restartTime,
+      families: gr.families,
+    },
+    addPath: addPath ? addPath.families : [],
+    peerCapabilities: open.capabilities.map((c) => c.code),
+    codec,
+  });
+}
+
+type Cap<C extends number> = Extract<Capability, { readonly code: C }>;
+
+function isMultiprotocol(c: Capability): c is Cap<1> {
+  return c.code === CAP_MULTIPROTOCOL && 'afi' in c;
+}
+function isFourOctetAs(c: Capability): c is Cap<65> {
+  return c.code === CAP_FOUR_OCTET_AS && 'asn' in c;
+}
+function isGracefulRestart(c: Capability): c is Cap<64> {
+  return c.code === CAP_GRACEFUL_RESTART && 'restartTime' in c;
+}
+function isAddPath(c: Capability): c is Cap<69> {
+  return c.code === CAP_ADD_PATH && 'families' in c;
+}
