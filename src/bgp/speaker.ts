@@ -1,0 +1,216 @@
+/**
+ * The BGP speaker: one listening socket, one BgpSession per configured peer,
+ * and the glue between sessions and the RIB — session events become RIB
+ * calls, and RIB outbound work is pulled into the sockets in batches with
+ * backpressure (a peer that stops reading only fills its own queue, which
+ * coalesces per destination instead of growing without bound).
+ *
+ * RFC 4271 (sessions), RFC 4684 §6 and Contrail (VPN advertisement to a
+ * route-target peer waits for its route-target End-of-RIB, or 30 s).
+ */
+
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { BgpConfig, PeerConfig } from '../config/index.js';
+import { parseIpv4 } from '../config/index.js';
+import type { Rib, PeerRib } from '../rib/rib.js';
+import type { PeerInfo } from '../rib/types.js';
+import { endOfRibFamily, familyName } from './wire/index.js';
+import type { Fault, UpdateMessage } from './wire/types.js';
+import { BgpSession } from './session/index.js';
+import type { Negotiated, DownReason } from './session/index.js';
+
+/** Contrail's kRouteTargetEndOfRibTimeSecs. */
+export const RTC_EOR_WAIT_MS = 30_000;
+/** Route changes packed per drain() call; one socket write per call. */
+const DRAIN_BATCH = 2048;
+
+export interface SpeakerOptions {
+  readonly name: string;
+  readonly asn: number;
+  readonly routerId: number;
+  readonly bgp: BgpConfig;
+  readonly logger: Logger;
+}
+
+export interface PeerEntry {
+  readonly config: PeerConfig;
+  readonly info: PeerInfo;
+  readonly rib: PeerRib;
+  readonly session: BgpSession;
+  rtcTimer?: NodeJS.Timeout;
+  flushQueued: boolean;
+  blocked: boolean;
+}
+
+export class BgpSpeaker {
+  readonly peers = new Map<string, PeerEntry>();
+  private readonly byAddress = new Map<string, PeerEntry>();
+  private readonly byId = new Map<number, PeerEntry>();
+  private server?: net.Server;
+  private nextPeerId = 1;
+
+  constructor(
+    private readonly rib: Rib,
+    private readonly opts: SpeakerOptions,
+  ) {
+    rib.onPending = (st) => {
+      const entry = this.byId.get(st.info.id);
+      if (entry) this.scheduleFlush(entry);
+    };
+    for (const pc of opts.bgp.peers) this.addPeer(pc);
+  }
+
+  /** Listen for inbound sessions and start every peer. Resolves with the bound address. */
+  async start(): Promise<{ address: string; port: number }> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    const { address, port } = this.opts.bgp.listen;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: address, port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.opts.logger.error({ err }, 'bgp listener error'));
+    for (const e of this.peers.values()) e.session.start();
+    const bound = server.address() as net.AddressInfo;
+    return { address: bound.address, port: bound.port };
+  }
+
+  /** CEASE to every peer, close the listener. */
+  async stop(): Promise<void> {
+    this.server?.close();
+    await Promise.all([...this.peers.values()].map((e) => this.stopPeer(e)));
+  }
+
+  private addPeer(pc: PeerConfig): void {
+    const info: PeerInfo = {
+      id: this.nextPeerId++,
+      name: pc.name,
+      kind: 'bgp',
+      address: parseIpv4(pc.address) ?? 0,
+      asn: pc.asn,
+      ibgp: pc.asn === this.opts.asn,
+      rrClient: pc.routeReflectorClient,
+      routerId: 0,
+    };
+    const rib = this.rib.addPeer(info, pc.families);
+    const log = this.opts.logger.child({ peer: pc.name });
+    const entry = { config: pc, info, rib, flushQueued: false, blocked: false } as PeerEntry;
+    const session = new BgpSession(
+      {
+        name: pc.name,
+        localAs: this.opts.asn,
+        routerId: this.opts.routerId,
+        localAddress: pc.localAddress ?? (this.opts.bgp.listen.address === '0.0.0.0' ? undefined : this.opts.bgp.listen.address),
+        peerAddress: pc.address,
+        peerPort: pc.port,
+        peerAs: pc.asn,
+        passive: pc.passive,
+        holdTime: pc.holdTime ?? this.opts.bgp.holdTime,
+        connectRetry: this.opts.bgp.connectRetry,
+        families: pc.families,
+      },
+      {
+        established: (n) => this.established(entry, n),
+        update: (msg, action, faults) => this.update(entry, msg, action, faults),
+        routeRefresh: (afi, safi) => {
+          const f = familyName({ afi, safi });
+          if (f) this.rib.resend(entry.rib, f);
+        },
+        down: (reason, detail) => this.down(entry, reason, detail),
+        drain: () => {
+          entry.blocked = false;
+          this.scheduleFlush(entry);
+        },
+      },
+      log,
+    );
+    (entry as { session: BgpSession }).session = session;
+    this.peers.set(pc.name, entry);
+    this.byAddress.set(pc.address, entry);
+    this.byId.set(info.id, entry);
+  }
+
+  private accept(socket: net.Socket): void {
+    const remote = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const entry = this.byAddress.get(remote);
+    if (!entry) {
+      this.opts.logger.warn({ remote }, 'connection from an unconfigured address refused');
+      socket.destroy();
+      return;
+    }
+    entry.session.accept(socket);
+  }
+
+  private established(e: PeerEntry, n: Negotiated): void {
+    this.opts.logger.info({ peer: e.config.name, families: n.families, holdTime: n.holdTime }, 'peer established');
+    e.blocked = false;
+    this.rib.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId);
+    // Only a peer that advertised graceful restart promises End-of-RIB
+    // (RFC 4724 §2); for the others, waiting would only delay: start now and
+    // let their memberships, as they arrive, decide what they get.
+    if (e.rib.vpnHeld && !n.gracefulRestart) this.rib.releaseVpn(e.rib);
+    if (e.rib.vpnHeld) {
+      e.rtcTimer = setTimeout(() => {
+        e.rtcTimer = undefined;
+        this.rib.releaseVpn(e.rib);
+      }, RTC_EOR_WAIT_MS);
+      e.rtcTimer.unref();
+    }
+  }
+
+  private update(e: PeerEntry, msg: UpdateMessage, action: string, faults: readonly Fault[]): void {
+    const eor = endOfRibFamily(msg);
+    if (eor) {
+      const f = familyName(eor);
+      if (f) {
+        this.rib.endOfRib(e.rib, f);
+        if (f === 'route-target' && e.rtcTimer) {
+          clearTimeout(e.rtcTimer);
+          e.rtcTimer = undefined;
+        }
+      }
+      return;
+    }
+    if (action === 'withdraw') {
+      this.opts.logger.warn({ peer: e.config.name, faults: faults.map((f) => f.reason) }, 'update treated as withdraw');
+    }
+    this.rib.update(e.rib, msg, action === 'withdraw');
+  }
+
+  private down(e: PeerEntry, reason: DownReason, detail: string): void {
+    if (e.rib.up) this.opts.logger.info({ peer: e.config.name, reason, detail }, 'peer down');
+    if (e.rtcTimer) clearTimeout(e.rtcTimer);
+    e.rtcTimer = undefined;
+    this.rib.peerDown(e.rib);
+  }
+
+  private scheduleFlush(e: PeerEntry): void {
+    if (e.flushQueued || e.blocked) return;
+    e.flushQueued = true;
+    setImmediate(() => {
+      e.flushQueued = false;
+      this.flush(e);
+    });
+  }
+
+  /** Pull batches from the RIB into the socket until it pushes back or the queue is empty. */
+  private flush(e: PeerEntry): void {
+    while (e.rib.up && this.rib.hasWork(e.rib)) {
+      const msgs = this.rib.drain(e.rib, DRAIN_BATCH);
+      if (msgs.length === 0) continue;
+      if (!e.session.writeMany(msgs)) {
+        e.blocked = true;
+        return;
+      }
+    }
+  }
+
+  private async stopPeer(e: PeerEntry): Promise<void> {
+    if (e.rtcTimer) clearTimeout(e.rtcTimer);
+    await e.session.stop();
+  }
+}

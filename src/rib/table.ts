@@ -1,0 +1,100 @@
+/**
+ * A routing table: destinations keyed by a compact route key, each holding at
+ * most one path per source, ranked by src/rib/best-path.ts after every change.
+ *
+ * Tables know nothing of sessions: every change is reported to listeners
+ * (the outbound queues, later route-target replication and XMPP export),
+ * which compare against what they already sent.
+ */
+
+import { DEFAULT_SELECTION, rankPaths, type SelectionOptions } from './best-path.js';
+import type { KeyFn, RouteKey } from './nlri-key.js';
+import type { Dest, Nlri, Path, PeerInfo } from './types.js';
+
+export type TableListener<N extends Nlri> = (key: RouteKey, dest: Dest<N>) => void;
+
+export class Table<N extends Nlri = Nlri> {
+  private readonly dests = new Map<RouteKey, Dest<N>>();
+  private readonly listeners: TableListener<N>[] = [];
+  private pathCount = 0;
+
+  constructor(
+    readonly name: string,
+    readonly keyOf: KeyFn<N>,
+    private readonly selection: SelectionOptions = DEFAULT_SELECTION,
+  ) {}
+
+  /** Called with every destination whose paths changed (empty paths = gone). */
+  subscribe(listener: TableListener<N>): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  get size(): number {
+    return this.dests.size;
+  }
+
+  get paths(): number {
+    return this.pathCount;
+  }
+
+  get(key: RouteKey): Dest<N> | undefined {
+    return this.dests.get(key);
+  }
+
+  entries(): IterableIterator<[RouteKey, Dest<N>]> {
+    return this.dests.entries();
+  }
+
+  /** Add the path, replacing any earlier path from the same source. Returns the replaced path. */
+  upsert(nlri: N, path: Path): Path | undefined {
+    const key = this.keyOf(nlri);
+    let dest = this.dests.get(key);
+    if (!dest) {
+      dest = { nlri, paths: [], ecmpCount: 0 };
+      this.dests.set(key, dest);
+    }
+    let old: Path | undefined;
+    const i = dest.paths.findIndex((p) => p.peer === path.peer && p.rd === path.rd);
+    if (i >= 0) {
+      old = dest.paths[i];
+      dest.paths[i] = path;
+    } else {
+      dest.paths.push(path);
+      this.pathCount++;
+    }
+    dest.ecmpCount = rankPaths(dest.paths, this.selection);
+    this.emit(key, dest);
+    return old;
+  }
+
+  /** Remove the path of `peer` for `nlri`. Returns it, or undefined if there was none. */
+  remove(nlri: N, peer: PeerInfo, rd?: bigint): Path | undefined {
+    return this.removeByKey(this.keyOf(nlri), peer, rd);
+  }
+
+  /** Remove the path identified by (peer, rd) from the destination at key. */
+  removeByKey(key: RouteKey, peer: PeerInfo, rd?: bigint): Path | undefined {
+    const dest = this.dests.get(key);
+    if (!dest) return undefined;
+    const i = dest.paths.findIndex((p) => p.peer === peer && p.rd === rd);
+    if (i < 0) return undefined;
+    const [old] = dest.paths.splice(i, 1);
+    this.pathCount--;
+    if (dest.paths.length === 0) {
+      this.dests.delete(key);
+      dest.ecmpCount = 0;
+    } else {
+      dest.ecmpCount = rankPaths(dest.paths, this.selection);
+    }
+    this.emit(key, dest);
+    return old;
+  }
+
+  private emit(key: RouteKey, dest: Dest<N>): void {
+    for (const l of this.listeners) l(key, dest);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * RIB value types: the sources of paths (peers), paths and destinations.
+ * Plain data only; no sockets, no timers. Used by every table and by the
+ * session drivers above, which talk to the RIB through src/rib/rib.ts.
+ */
+
+import type { Ipv4Prefix, RtMembership, VpnPrefix } from '../bgp/wire/types.js';
+import type { AttrSet } from './attr-store.js';
+
+/** The tables of the master instance that BGP peers exchange (Contrail names). */
+export type MasterTableName = 'inet.0' | 'bgp.l3vpn.0' | 'bgp.rtarget.0';
+
+export type Nlri = Ipv4Prefix | VpnPrefix | RtMembership;
+
+/** Where a path came from. Agents (XMPP) arrive with the next issue. */
+export type SourceKind = 'bgp' | 'xmpp' | 'local';
+
+/** A source of paths, as the RIB sees it. Created once per configured peer. */
+export interface PeerInfo {
+  /** Small integer, unique for the life of the process; the last tie-break. */
+  readonly id: number;
+  readonly name: string;
+  readonly kind: SourceKind;
+  /** The peer's transport address (uint32). */
+  readonly address: number;
+  readonly asn: number;
+  /** True when asn equals our own AS. */
+  readonly ibgp: boolean;
+  /** RFC 4456 client of ours. */
+  readonly rrClient: boolean;
+  /** The BGP identifier learned from the peer's OPEN (0 until Established). */
+  routerId: number;
+}
+
+/**
+ * One path for a destination. `attrs.attrs.nextHop` always holds the next hop,
+ * also for MP families (copied out of MP_REACH on receive).
+ */
+export interface Path {
+  readonly peer: PeerInfo;
+  readonly attrs: AttrSet;
+  /** MPLS labels from the NLRI (VPN families); empty otherwise. */
+  readonly labels: readonly number[];
+  /**
+   * Why the path can't be used, or undefined when it is feasible. Infeasible
+   * paths stay visible (introspect) but never win over a feasible one.
+   */
+  readonly infeasible?: InfeasibleReason;
+  /** Monotonic arrival stamp (for introspect's last_modified and stable ordering). */
+  readonly stamp: number;
+  /**
+   * The path's source route distinguisher. In VRF tables it tells apart
+   * paths of one peer for one prefix (a gateway's two VPN routes with
+   * different RDs); together with `peer` it identifies the path.
+   */
+  readonly rd?: bigint;
+  /** Set on a path copied by route-target replication (a secondary path). */
+  readonly replicated?: Replication;
+}
+
+/** Where a secondary path was copied from (Contrail's primary table / path). */
+export interface Replication {
+  /** Name of the table holding the primary path. */
+  readonly fromTable: string;
+  /** The primary path itself. */
+  readonly primary: Path;
+}
+
+export type InfeasibleReason =
+  | 'as-path-loop'
+  | 'originator-id-loop'
+  | 'cluster-list-loop'
+  | 'treat-as-withdraw';
+
+/** A destination: one NLRI with every source's path and the computed best. */
+export interface Dest<N extends Nlri = Nlri> {
+  readonly nlri: N;
+  /** Sorted best first after every change. */
+  paths: Path[];
+  /** Paths from index 0 up to (excluding) this index are ECMP-equal to the best. */
+  ecmpCount: number;
+}

@@ -1,0 +1,42 @@
+/**
+ * The server: builds the RIB and the BGP speaker from a validated Config and
+ * starts them. The composition root (src/main.ts) calls this; tests call it
+ * too, to run a control node in-process.
+ */
+
+import type { Logger } from 'pino';
+import { BgpSpeaker } from './bgp/speaker.js';
+import type { Config } from './config/index.js';
+import { Rib } from './rib/rib.js';
+
+export interface ServerHandle {
+  readonly listening: { bgp: { address: string; port: number } };
+  readonly rib: Rib;
+  readonly bgp: BgpSpeaker;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, deps: { logger: Logger }): Promise<ServerHandle> {
+  const { node } = config;
+  const reflector = config.bgp.peers.some((p) => p.routeReflectorClient) || node.clusterId !== undefined;
+  const rib = new Rib({
+    routerId: node.routerId,
+    asn: node.asn,
+    clusterId: node.clusterId ?? node.routerId,
+    reflector,
+  });
+  const bgp = new BgpSpeaker(rib, {
+    name: node.name,
+    asn: node.asn,
+    routerId: node.routerId,
+    bgp: config.bgp,
+    logger: deps.logger,
+  });
+  const listening = { bgp: await bgp.start() };
+  return {
+    listening,
+    rib,
+    bgp,
+    stop: () => bgp.stop(),
+  };
+}

@@ -1,0 +1,241 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decodeMessage, endOfRibFamily, parseRouteTarget, rdToString } from '../../src/bgp/wire/index.js';
+import type { CodecContext, PathAttributes, UpdateMessage, VpnPrefix } from '../../src/bgp/wire/types.js';
+import { Rib, type PeerRib } from '../../src/rib/rib.js';
+import type { FamilyName } from '../../src/bgp/wire/types.js';
+import { ip, peer } from './support.js';
+
+const VPN = { afi: 1, safi: 128 } as const;
+const RTC = { afi: 1, safi: 132 } as const;
+const RT1 = parseRouteTarget('target:64512:1')!;
+const RT2 = parseRouteTarget('target:64512:2')!;
+const LOCAL = { routerId: ip('192.0.2.15'), asn: 64512, clusterId: ip('192.0.2.15'), reflector: true };
+const ctx: CodecContext = { fourOctetAs: true, ebgp: false, families: new Set(['1/1', '1/128', '1/132']) };
+
+interface Seen {
+  vpn: Map<string, { labels: readonly number[]; attrs: PathAttributes; nextHop: number }>;
+  rtc: Set<string>;
+  eor: string[];
+}
+
+/** Drain everything the RIB queued for a peer and apply it to a view of that peer's RIB. */
+function receive(rib: Rib, st: PeerRib, seen: Seen): Seen {
+  for (let guard = 0; guard < 100 && rib.hasWork(st); guard++) {
+    for (const bytes of rib.drain(st)) {
+      const { value, faults } = decodeMessage(bytes, ctx);
+      expect(faults).toEqual([]);
+      const m = value as UpdateMessage;
+      const eor = endOfRibFamily(m);
+      if (eor) { seen.eor.push(`${eor.afi}/${eor.safi}`); continue; }
+      if (m.mpUnreach?.safi === 128) for (const n of m.mpUnreach.nlri) seen.vpn.delete(vkey(n));
+      if (m.mpUnreach?.safi === 132) for (const n of m.mpUnreach.nlri) seen.rtc.delete(`${n.len}:${n.target}`);
+      if (m.mpReach?.safi === 128) for (const n of m.mpReach.nlri) seen.vpn.set(vkey(n), { labels: n.labels, attrs: m.attrs, nextHop: m.mpReach.nextHop });
+      if (m.mpReach?.safi === 132) for (const n of m.mpReach.nlri) seen.rtc.add(`${n.len}:${n.target}`);
+    }
+  }
+  return seen;
+}
+const vkey = (n: VpnPrefix): string => `${rdToString(n.rd)}:${n.addr}/${n.len}`;
+const fresh = (): Seen => ({ vpn: new Map(), rtc: new Set(), eor: [] });
+
+function vpnUpdate(rd: string, prefix: string, label: number, rts: bigint[], nextHop: string, extra: PathAttributes = {}): UpdateMessage {
+  const [a, l] = prefix.split('/');
+  const [admin, assigned] = rd.split(':');
+  const rdv = (BigInt(1) << 48n) | (BigInt(ip(admin!)) << 16n) | BigInt(Number(assigned));
+  return {
+    type: 'update', withdrawn: [], nlri: [],
+    attrs: { origin: 0, asPath: [], localPref: 100, extCommunities: rts, ...extra },
+    mpReach: { afi: 1, safi: 128, nextHop: ip(nextHop), nlri: [{ labels: [label], rd: rdv, addr: ip(a!), len: Number(l) }] },
+  };
+}
+const vpnWithdraw = (u: UpdateMessage): UpdateMessage => ({
+  type: 'update', withdrawn: [], nlri: [], attrs: {},
+  mpUnreach: { afi: 1, safi: 128, nlri: (u.mpReach!.nlri as VpnPrefix[]).map((n) => ({ ...n, labels: [] })) },
+});
+
+describe('the master RIB as a route reflector', () => {
+  let rib: Rib;
+  const up = (name: string, families: FamilyName[], opts: { rrClient?: boolean; ibgp?: boolean } = {}): PeerRib => {
+    const info = peer({ name, rrClient: opts.rrClient ?? true, ibgp: opts.ibgp ?? true, asn: opts.ibgp === false ? 65001 : 64512 });
+    const st = rib.addPeer(info, families);
+    const fams = families.map((f) => (f === 'inet' ? { afi: 1, safi: 1 } : f === 'inet-vpn' ? VPN : RTC));
+    rib.peerUp(st, fams, true, info.routerId);
+    return st;
+  };
+  beforeEach(() => { rib = new Rib(LOCAL); });
+
+  it('reflects a client VPN route to the other clients with ORIGINATOR_ID and CLUSTER_LIST, next hop and label unchanged', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+    const seen = receive(rib, b, fresh());
+    const r = seen.vpn.get('192.0.2.12:1:' + ip('198.18.10.0') + '/24');
+    expect(r).toBeDefined();
+    expect(r!.labels).toEqual([1001]);
+    expect(r!.nextHop).toBe(ip('192.0.2.12'));
+    expect(r!.attrs.originatorId).toBe(a.info.routerId);
+    expect(r!.attrs.clusterList).toEqual([LOCAL.clusterId]);
+    expect(r!.attrs.extCommunities).toEqual([RT1]);
+    expect(receive(rib, a, fresh()).vpn.size).toBe(0);
+  });
+
+  it('sends End-of-RIB after the initial dump of each family', () => {
+    const a = up('a', ['inet-vpn']);
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+    const b = up('b', ['inet-vpn']);
+    const seen = receive(rib, b, fresh());
+    expect(seen.vpn.size).toBe(1);
+    expect(seen.eor).toEqual(['1/128']);
+  });
+
+  it('withdraws a reflected route when its source withdraws it', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    const u = vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12');
+    rib.update(a, u);
+    const seen = receive(rib, b, fresh());
+    expect(seen.vpn.size).toBe(1);
+    rib.update(a, vpnWithdraw(u));
+    expect(receive(rib, b, seen).vpn.size).toBe(0);
+  });
+
+  it('withdraws every route of a peer when its session ends', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+    rib.update(a, vpnUpdate('192.0.2.12:2', '198.18.11.0/24', 1002, [RT1], '192.0.2.12'));
+    const seen = receive(rib, b, fresh());
+    expect(seen.vpn.size).toBe(2);
+    rib.peerDown(a);
+    expect(receive(rib, b, seen).vpn.size).toBe(0);
+    expect(rib.tables['inet-vpn'].size).toBe(0);
+  });
+
+  it('treats an UPDATE flagged treat-as-withdraw as a withdrawal of its NLRI', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    const u = vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12');
+    rib.update(a, u);
+    const seen = receive(rib, b, fresh());
+    rib.update(a, u, true);
+    expect(receive(rib, b, seen).vpn.size).toBe(0);
+  });
+
+  it('does not reflect a non-client route to another non-client', () => {
+    const a = up('a', ['inet-vpn'], { rrClient: false });
+    const b = up('b', ['inet-vpn'], { rrClient: false });
+    const c = up('c', ['inet-vpn'], { rrClient: true });
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+    expect(receive(rib, b, fresh()).vpn.size).toBe(0);
+    expect(receive(rib, c, fresh()).vpn.size).toBe(1);
+  });
+
+  it('keeps a route whose ORIGINATOR_ID is our router id, but never uses or sends it', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12', { originatorId: LOCAL.routerId }));
+    expect(rib.tables['inet-vpn'].size).toBe(1);
+    expect(receive(rib, b, fresh()).vpn.size).toBe(0);
+  });
+
+  it('ignores a route whose CLUSTER_LIST holds our cluster id', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12', { clusterList: [7, LOCAL.clusterId] }));
+    expect(receive(rib, b, fresh()).vpn.size).toBe(0);
+  });
+
+  it('prepends our AS and strips iBGP-only attributes toward an eBGP peer', () => {
+    const a = up('a', ['inet-vpn']);
+    const e = up('e', ['inet-vpn'], { ibgp: false, rrClient: false });
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12', { asPath: [{ type: 2, asns: [65100] }], med: 5 }));
+    const r = [...receive(rib, e, fresh()).vpn.values()][0]!;
+    expect(r.attrs.asPath).toEqual([{ type: 2, asns: [64512, 65100] }]);
+    expect(r.attrs.localPref).toBeUndefined();
+    expect(r.attrs.originatorId).toBeUndefined();
+    expect(r.attrs.clusterList).toBeUndefined();
+    expect(r.attrs.med).toBeUndefined();
+  });
+
+  it('skips and counts a route whose attributes cannot fit in one UPDATE, and keeps sending the others', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    const huge = Array.from({ length: 1100 }, (_, i) => 0x10000 + i); // 4400 bytes of communities
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12', { communities: huge }));
+    rib.update(a, vpnUpdate('192.0.2.12:2', '198.18.11.0/24', 1002, [RT1], '192.0.2.12'));
+    const seen = receive(rib, b, fresh());
+    expect([...seen.vpn.keys()]).toEqual([`192.0.2.12:2:${ip('198.18.11.0')}/24`]);
+    expect(b.ribOut.get('inet-vpn')!.unencodable).toBe(1);
+  });
+
+  describe('route-target constraint (RFC 4684)', () => {
+    const membership = (rt: bigint, len = 96): UpdateMessage => ({
+      type: 'update', withdrawn: [], nlri: [], attrs: { origin: 0, asPath: [], localPref: 100 },
+      mpReach: { afi: 1, safi: 132, nextHop: ip('192.0.2.11'), nlri: [{ len, originAs: 64512, target: len === 0 ? 0n : rt }] },
+    });
+
+    it('sends a route-target peer only the VPN routes whose targets it asked for', () => {
+      const gw = up('gw', ['inet-vpn', 'route-target']);
+      const frr = up('frr', ['inet-vpn']);
+      rib.update(gw, membership(RT1));
+      rib.endOfRib(gw, 'route-target');
+      rib.update(frr, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+      rib.update(frr, vpnUpdate('192.0.2.12:9', '198.18.99.0/24', 1009, [RT2], '192.0.2.12'));
+      const seen = receive(rib, gw, fresh());
+      expect([...seen.vpn.keys()].map((k) => k.split(':')[1])).toEqual(['1']);
+    });
+
+    it('sends newly wanted routes when a membership appears and withdraws them when it goes', () => {
+      const gw = up('gw', ['inet-vpn', 'route-target']);
+      const frr = up('frr', ['inet-vpn']);
+      rib.update(gw, membership(RT1));
+      rib.endOfRib(gw, 'route-target');
+      rib.update(frr, vpnUpdate('192.0.2.12:9', '198.18.99.0/24', 1009, [RT2], '192.0.2.12'));
+      const seen = receive(rib, gw, fresh());
+      expect(seen.vpn.size).toBe(0);
+      const m2 = membership(RT2);
+      rib.update(gw, m2);
+      expect(receive(rib, gw, seen).vpn.size).toBe(1);
+      rib.update(gw, { type: 'update', withdrawn: [], nlri: [], attrs: {}, mpUnreach: { afi: 1, safi: 132, nlri: m2.mpReach!.nlri as never } });
+      expect(receive(rib, gw, seen).vpn.size).toBe(0);
+    });
+
+    it('sends every VPN route to a peer that advertised the default membership', () => {
+      const gw = up('gw', ['inet-vpn', 'route-target']);
+      const frr = up('frr', ['inet-vpn']);
+      rib.update(gw, membership(0n, 0));
+      rib.endOfRib(gw, 'route-target');
+      rib.update(frr, vpnUpdate('192.0.2.12:9', '198.18.99.0/24', 1009, [RT2], '192.0.2.12'));
+      expect(receive(rib, gw, fresh()).vpn.size).toBe(1);
+    });
+
+    it('holds VPN routes for a route-target peer until its route-target End-of-RIB', () => {
+      const frr = up('frr', ['inet-vpn']);
+      rib.update(frr, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+      const gw = up('gw', ['inet-vpn', 'route-target']);
+      rib.update(gw, membership(RT1));
+      const seen = receive(rib, gw, fresh());
+      expect(seen.vpn.size).toBe(0);
+      rib.endOfRib(gw, 'route-target');
+      expect(receive(rib, gw, seen).vpn.size).toBe(1);
+      expect(seen.eor).toContain('1/128');
+    });
+
+    it('advertises the default membership to route-target peers while a VPN peer lacks route-target', () => {
+      const gw = up('gw', ['inet-vpn', 'route-target']);
+      expect(receive(rib, gw, fresh()).rtc.has('0:0')).toBe(false);
+      const frr = up('frr', ['inet-vpn']);
+      const seen = receive(rib, gw, fresh());
+      expect(seen.rtc.has('0:0')).toBe(true);
+      rib.peerDown(frr);
+      expect(receive(rib, gw, seen).rtc.has('0:0')).toBe(false);
+    });
+
+    it('reflects membership routes between route-target peers', () => {
+      const gw = up('gw', ['inet-vpn', 'route-target']);
+      const gw2 = up('gw2', ['inet-vpn', 'route-target']);
+      rib.update(gw, membership(RT1));
+      expect(receive(rib, gw2, fresh()).rtc.has(`96:${RT1}`)).toBe(true);
+    });
+  });
+});
