@@ -8,6 +8,7 @@
  * message. Packing is greedy and keeps the NLRI order.
  */
 
+import { withdrawalForm } from './families/inet-vpn.js';
 import type { AfiSafi, Ipv4Prefix, PathAttributes, RtMembership, UpdateMessage, VpnPrefix } from './types.js';
 import {
   AFI_IPV4,
@@ -93,8 +94,9 @@ export function packUpdates(
   return out;
 }
 
-export function packWithdrawals(family: AfiSafi, nlri: readonly (Ipv4Prefix | VpnPrefix | RtMembership)[]): Uint8Array[] {
+export function packWithdrawals(family: AfiSafi, given: readonly (Ipv4Prefix | VpnPrefix | RtMembership)[]): Uint8Array[] {
   const codec = requireFamily(family.afi, family.safi);
+  const nlri = given.map(withdrawalForm);
   const inet = isInet(family);
   const room = MAX_MESSAGE_LENGTH - UPDATE_OVERHEAD - (inet ? 0 : ATTR_HEADER_MAX + 3);
   const out: Uint8Array[] = [];

@@ -126,7 +126,8 @@ export function mpReach(safi: 1 | 128 | 132): fc.Arbitrary<MpReach> {
 export function mpUnreach(safi: 1 | 128 | 132): fc.Arbitrary<MpUnreach> {
   const nlri: fc.Arbitrary<Array<Ipv4Prefix | VpnPrefix | RtMembership>> =
     safi === 1 ? fc.array(ipv4Prefix, { maxLength: 20 }) : safi === 128 ? fc.array(vpnPrefix, { maxLength: 20 }) : fc.array(rtMembership, { maxLength: 20 });
-  return nlri.map((list) => ({ afi: 1, safi, nlri: list }) as MpUnreach);
+  // Withdrawals carry no label stack (RFC 8277 §2.4).
+  return nlri.map((list) => ({ afi: 1, safi, nlri: list.map((n) => ('labels' in n ? { ...n, labels: [] } : n)) }) as MpUnreach);
 }
 
 /** A valid UPDATE of one family: classic fields for inet, MP attributes otherwise. */

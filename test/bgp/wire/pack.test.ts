@@ -74,7 +74,7 @@ describe('packUpdates', () => {
             if (inet) got.push(...u.withdrawn);
             else got.push(...(u.mpUnreach?.nlri ?? []));
           }
-          expect(got).toEqual(list);
+          expect(got).toEqual(list.map((n) => ('labels' in n ? { ...n, labels: [] } : n)));
         }),
         { numRuns: 40 },
       );

@@ -487,3 +487,24 @@ describe('RFC 7606 message-level errors', () => {
     expect(out.action).toBe('none');
   });
 });
+
+describe('VPN withdrawals as real speakers send them (RFC 8277 §2.4)', () => {
+  // MP_UNREACH_NLRI: AFI 1, SAFI 128, one NLRI of 112 bits:
+  // <label field> RD 192.0.2.12:1 (type 1) prefix 198.18.10.0/24.
+  const withdrawal = (labelField: string): Uint8Array =>
+    update({ attrs: [attr(0x90, 15, `0001 80 70 ${labelField} 0001 c000020c 0001 c6120a`)] });
+
+  for (const [who, field] of [
+    ['FRR 8.4 (0x000000, no bottom-of-stack bit)', '000000'],
+    ['BIRD 2 (0x000001)', '000001'],
+    ['GoBGP (the route label 1001 with bottom-of-stack)', '003e91'],
+    ['RFC 8277 compatibility value 0x800000', '800000'],
+  ] as const) {
+    it(`reads one label field in a withdrawal from ${who} and ignores its value`, () => {
+      const { value, faults } = decode(withdrawal(field), IBGP4);
+      expect(faults).toEqual([]);
+      const m = value as UpdateMessage;
+      expect(m.mpUnreach?.nlri).toEqual([{ labels: [], rd: 0x0001c000020c0001n, addr: 0xc6120a00, len: 24 }]);
+    });
+  }
+});

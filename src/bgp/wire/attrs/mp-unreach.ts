@@ -8,6 +8,7 @@ import type { MpUnreach } from '../types.js';
 import { ATTR_MP_UNREACH, FLAG_OPTIONAL } from '../types.js';
 import type { AttrCodec } from './codec.js';
 import { isFault } from '../faults.js';
+import { withdrawalForm } from '../families/inet-vpn.js';
 import { mpDisable, readFamily, requireFamily } from './mp-common.js';
 
 export const mpUnreachCodec: AttrCodec<'mpUnreach'> = {
@@ -18,7 +19,7 @@ export const mpUnreachCodec: AttrCodec<'mpUnreach'> = {
   decode(r) {
     const fam = readFamily(r, ATTR_MP_UNREACH, 'MP_UNREACH_NLRI');
     if (isFault(fam)) return fam;
-    const nlri = fam.decodeNlri(r);
+    const nlri = fam.decodeNlri(r, true);
     if (typeof nlri === 'string') return mpDisable(ATTR_MP_UNREACH, fam, `MP_UNREACH_NLRI: ${nlri}`);
     return { afi: fam.afi, safi: fam.safi, nlri } as MpUnreach;
   },
@@ -26,6 +27,6 @@ export const mpUnreachCodec: AttrCodec<'mpUnreach'> = {
     const fam = requireFamily(v.afi, v.safi);
     w.u16(v.afi);
     w.u8(v.safi);
-    for (const p of v.nlri) fam.encodeNlri(p, w);
+    for (const p of v.nlri) fam.encodeNlri(withdrawalForm(p), w);
   },
 };

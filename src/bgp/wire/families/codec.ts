@@ -22,8 +22,10 @@ export interface FamilyCodec<T extends Nlri = Nlri> {
   /**
    * Decode NLRI up to the end of `r`. Returns the reason when the field is
    * malformed (prefix too long or short, or running past the field).
+   * `withdrawal` is set for MP_UNREACH_NLRI (labeled families read a single
+   * compatibility label field there, RFC 8277 §2.4).
    */
-  decodeNlri(r: Reader): T[] | string;
+  decodeNlri(r: Reader, withdrawal?: boolean): T[] | string;
   encodeNlri(p: T, w: Writer): void;
   /** Bytes encodeNlri will write for p (for UPDATE packing). */
   nlriLength(p: T): number;

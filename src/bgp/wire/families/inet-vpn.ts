@@ -15,7 +15,7 @@
  * turns that into AFI/SAFI disable (the CVE-2016-2342 shape).
  */
 
-import type { VpnPrefix } from '../types.js';
+import type { Ipv4Prefix, RtMembership, VpnPrefix } from '../types.js';
 import { AFI_IPV4, SAFI_MPLS_VPN } from '../types.js';
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
@@ -35,8 +35,13 @@ function readU32(buf: Uint8Array, p: number): number {
   );
 }
 
-/** Decode one VPN NLRI at buf[p]; returns the new position or an error reason. */
-function decodeOne(buf: Uint8Array, p: number, end: number, out: VpnPrefix[]): number | string {
+/**
+ * Decode one VPN NLRI at buf[p]; returns the new position or an error reason.
+ * In a withdrawal the label field is one 3-octet compatibility field whose
+ * value is ignored (RFC 8277 §2.4): FRR sends 0x000000 there, without the
+ * bottom-of-stack bit, BIRD 0x000001, GoBGP the route's label.
+ */
+function decodeOne(buf: Uint8Array, p: number, end: number, out: VpnPrefix[], withdrawal: boolean): number | string {
   const len = buf[p] as number;
   if (len < 88) return `VPN prefix length ${len} below 88 (label + RD)`;
   p += 1;
@@ -48,7 +53,7 @@ function decodeOne(buf: Uint8Array, p: number, end: number, out: VpnPrefix[]): n
     const raw = ((buf[p] as number) << 16) | ((buf[p + 1] as number) << 8) | (buf[p + 2] as number);
     p += 3;
     bits -= 24;
-    if (raw === WITHDRAW_LABEL) break;
+    if (raw === WITHDRAW_LABEL || withdrawal) break;
     labels.push(raw >>> 4);
     if ((raw & 1) === 1) break;
   }
@@ -61,12 +66,20 @@ function decodeOne(buf: Uint8Array, p: number, end: number, out: VpnPrefix[]): n
   return p + 8 + n;
 }
 
-function decodeNlri(r: Reader): VpnPrefix[] | string {
+/**
+ * The form an NLRI takes in a withdrawal: a VPN prefix carries no label
+ * stack there, only the one compatibility label field (RFC 8277 §2.4).
+ */
+export function withdrawalForm<T extends Ipv4Prefix | VpnPrefix | RtMembership>(n: T): T {
+  return 'labels' in n && n.labels.length > 0 ? { ...n, labels: [] } : n;
+}
+
+function decodeNlri(r: Reader, withdrawal = false): VpnPrefix[] | string {
   const out: VpnPrefix[] = [];
   const end = r.end;
   let p = r.pos;
   while (p < end) {
-    const next = decodeOne(r.buf, p, end, out);
+    const next = decodeOne(r.buf, p, end, out, withdrawal);
     if (typeof next === 'string') return next;
     p = next;
   }
