@@ -1,0 +1,205 @@
+/**
+ * Offline checks of the lab harness: RIB/session parsers against outputs captured
+ * from gobgp 3.10.0, FRR 8.4.4 and BIRD 2.0.12 in this lab, and the config
+ * generators (our YAML, gobgpd TOML for the stand-in reflector). No namespaces,
+ * no daemons: runs in milliseconds and pins down what the live tests rely on.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  birdConf, birdSinceToEpoch, controlNodeYaml, frrBgpdConf, goBgpRrConfig, goBgpToml, parseBirdProtocols, parseBirdSessions,
+  parseBirdVpnRoutes, parseFrrSummary, parseFrrVpnPrefixDetail, parseFrrVpnPrefixes, parseGoBgpNeighbors,
+  parseGoBgpRtcRib, parseGoBgpVpnRib,
+} from './lab/index.js';
+import type { CnConfig } from './lab/index.js';
+
+const GOBGP_VPN = JSON.stringify({
+  '192.0.2.12:1:198.18.10.0/24': [{
+    nlri: { prefix: '198.18.10.0/24', labels: [1001], rd: { type: 1, admin: '192.0.2.12', assigned: 1 } }, best: true,
+    attrs: [{ type: 1, value: 0 }, { type: 2, as_paths: [] }, { type: 4, metric: 0 }, { type: 5, value: 100 },
+      { type: 9, value: '192.0.2.12' }, { type: 10, value: ['192.0.2.15'] },
+      { type: 16, value: [{ type: 0, subtype: 2, value: '64512:1' }, { type: 1, subtype: 2, value: '192.0.2.1:7' }] },
+      { type: 14, nexthop: '192.0.2.12', afi: 1, safi: 128, value: [] }],
+    'neighbor-ip': '192.0.2.15',
+  }],
+  '64512:7:198.18.7.0/24': [{
+    nlri: { prefix: '198.18.7.0/24', labels: [7], rd: { type: 0, admin: 64512, assigned: 7 } }, best: true,
+    attrs: [{ type: 2, as_paths: [{ segment_type: 2, num: 2, asns: [64600, 64601] }] }, { type: 4, metric: 5 },
+      { type: 16, value: [{ type: 3, subtype: 12, tunnel_type: 2 }] }, { type: 14, nexthop: '192.0.2.11' }],
+  }],
+});
+
+const GOBGP_RTC = JSON.stringify({
+  '64512:64512:1': [
+    { nlri: { prefix: '64512:64512:1' }, best: true, attrs: [{ type: 1, value: 0 }, { type: 14, nexthop: '0.0.0.0' }] },
+    { nlri: { prefix: '64512:64512:1' }, best: false, attrs: [{ type: 9, value: '192.0.2.15' }, { type: 10, value: ['192.0.2.15'] },
+      { type: 14, nexthop: '192.0.2.15' }] },
+  ],
+});
+
+const FRR_LIST = JSON.stringify({ routes: { routeDistinguishers: {
+  '192.0.2.11:5': { '198.18.12.0/24': [{}] }, '192.0.2.13:1': { '198.18.12.0/24': [{}], '198.18.11.0/24': [{}] },
+} } });
+
+const FRR_DETAIL = JSON.stringify({
+  '192.0.2.13:1': { prefix: '198.18.11.0/24', paths: [{
+    aspath: { string: 'Local', segments: [], length: 0 }, origin: 'IGP', locPrf: 100, valid: true,
+    bestpath: { overall: true }, extendedCommunity: { string: 'RT:64512:1 RT:64512:9' }, originatorId: '192.0.2.13',
+    clusterList: { list: ['192.0.2.15'] }, remoteLabel: 1003, nexthops: [{ ip: '192.0.2.100', afi: 'ipv4', used: true }],
+  }] },
+});
+
+const FRR_SUMMARY = JSON.stringify({ ipv4Vpn: { routerId: '192.0.2.12', peers: { '192.0.2.15': { remoteAs: 64512, state: 'Established', peerUptimeEstablishedEpoch: 1795458844 } } } });
+
+const BIRD_ROUTES = [
+  'BIRD 2.0.12 ready.',
+  'Table vpntab:',
+  '64512:7 198.18.7.0/24 unicast [to_gw 18:42:01.051] * (100) [AS64601e]',
+  '\tvia 192.0.2.11 on v-bird mpls 7',
+  '\tType: BGP univ',
+  '\tBGP.as_path: 64600 64601',
+  '\tBGP.next_hop: 192.0.2.11',
+  '\tBGP.med: 5',
+  '\tBGP.local_pref: 100',
+  '\tBGP.ext_community: (rt, 64512, 1)',
+  '\tBGP.mpls_label_stack: 7',
+  '192.0.2.11:5 198.18.5.0/24 unicast [vpnstatic 18:41:56.868] * (200)',
+  '\tvia 192.0.2.100 on v-bird mpls 77',
+  '\tType: static univ',
+  '\tBGP.ext_community: (rt, 64512, 1) (rt, 192.0.2.1, 7)',
+  '                     unicast [to_gw 18:42:00.943] (100) [?]',
+  '\tvia 192.0.2.11 on v-bird mpls 1005',
+  '\tBGP.next_hop: 192.0.2.11',
+  '\tBGP.originator_id: 192.0.2.12',
+  '\tBGP.cluster_list: 192.0.2.15 192.0.2.16',
+  '\tBGP.mpls_label_stack: 1005',
+  '64512:6 198.18.6.0/24 unreachable [to_gw 18:42:00.999 from 192.0.2.11] * (100) [?]',
+  '\tType: BGP univ',
+  '\tBGP.next_hop: 10.9.9.9',
+  '\tBGP.mpls_label_stack: 1006',
+  '',
+].join('\n');
+
+const BIRD_PROTOCOLS = [
+  'BIRD 2.0.12 ready.',
+  'Name       Proto      Table      State  Since         Info',
+  'vpnstatic  Static     vpntab     up     18:41:56.868  ',
+  'to_cn      BGP        ---        start  18:42:00.774  Active        Socket: Connection refused',
+].join('\n');
+
+const BIRD_PROTOCOLS_ALL = [
+  'BIRD 2.0.12 ready.',
+  'Name       Proto      Table      State  Since         Info',
+  'device1    Device     ---        up     18:34:05.255  ',
+  'to_cn      BGP        ---        up     18:34:09.429  Established   ',
+  '  BGP state:          Established',
+  '    Neighbor address: 192.0.2.15',
+  '    Neighbor AS:      64512',
+].join('\n');
+
+const CN_CONFIG: CnConfig = {
+  node: { name: 'cn1', routerId: '192.0.2.15', asn: 64512, clusterId: '192.0.2.15' },
+  bgp: {
+    listen: { address: '192.0.2.15', port: 179 },
+    holdTime: 90,
+    peers: [
+      { name: 'gw', address: '192.0.2.11', asn: 64512, routeReflectorClient: true, families: ['inet-vpn', 'route-target'] },
+      { name: 'frr', address: '192.0.2.12', asn: 64512, routeReflectorClient: true, families: ['inet-vpn'] },
+    ],
+  },
+};
+
+describe('interop lab parsers and generators', () => {
+  it('GoBGP VPNv4 JSON becomes typed routes with RD, labels, next hop, RTs, originator and cluster list', () => {
+    const [a, b] = parseGoBgpVpnRib(GOBGP_VPN);
+    expect(a).toEqual({ rd: '192.0.2.12:1', prefix: '198.18.10.0/24', labels: [1001], nextHop: '192.0.2.12', best: true,
+      extCommunities: ['target:64512:1', 'target:192.0.2.1:7'], originatorId: '192.0.2.12', clusterList: ['192.0.2.15'],
+      localPref: 100, med: 0, asPath: [] });
+    expect(b).toMatchObject({ rd: '64512:7', asPath: [64600, 64601], med: 5, nextHop: '192.0.2.11' });
+    expect(b?.extCommunities[0]).toMatch(/^gobgp:/);
+    expect(parseGoBgpVpnRib('{}\n')).toEqual([]);
+  });
+
+  it('GoBGP RTC JSON yields origin AS and route target per membership route', () => {
+    const rtc = parseGoBgpRtcRib(GOBGP_RTC);
+    expect(rtc).toHaveLength(2);
+    expect(rtc[1]).toEqual({ prefix: '64512:64512:1', originAs: 64512, routeTarget: 'target:64512:1', nextHop: '192.0.2.15',
+      originatorId: '192.0.2.15', clusterList: ['192.0.2.15'], best: false, isDefault: false });
+    const withDefault = parseGoBgpRtcRib(JSON.stringify({ '0:default': [{ nlri: null, best: true, attrs: [] }] }));
+    expect(withDefault).toEqual([{ prefix: '0:default', nextHop: '', clusterList: [], best: true, isDefault: true }]);
+  });
+
+  it('GoBGP neighbor JSON maps numeric session states to names', () => {
+    const text = JSON.stringify([{ conf: { neighbor_address: '192.0.2.15', peer_asn: 64512 }, state: { session_state: 6 },
+      timers: { state: { uptime: { seconds: 1795458851 } } } },
+      { conf: { neighbor_address: '192.0.2.16' }, state: { session_state: 3 } }]);
+    expect(parseGoBgpNeighbors(text)).toEqual([
+      { neighbor: '192.0.2.15', state: 'established', peerAs: 64512, upSince: 1795458851000 }, { neighbor: '192.0.2.16', state: 'active' }]);
+  });
+
+  it('FRR list and per-prefix JSON give the same route shape, and the summary gives session states', () => {
+    expect(parseFrrVpnPrefixes(FRR_LIST).sort()).toEqual(['198.18.11.0/24', '198.18.12.0/24']);
+    expect(parseFrrVpnPrefixDetail(FRR_DETAIL)).toEqual([{ rd: '192.0.2.13:1', prefix: '198.18.11.0/24', labels: [1003],
+      nextHop: '192.0.2.100', extCommunities: ['target:64512:1', 'target:64512:9'], originatorId: '192.0.2.13',
+      clusterList: ['192.0.2.15'], localPref: 100, asPath: [], best: true }]);
+    expect(parseFrrSummary(FRR_SUMMARY)).toEqual([{ neighbor: '192.0.2.15', state: 'established', peerAs: 64512, upSince: 1795458844000 }]);
+  });
+
+  it('BIRD route text with alternates and unreachable routes is parsed path by path', () => {
+    const routes = parseBirdVpnRoutes(BIRD_ROUTES);
+    expect(routes.map((r) => [r.rd, r.prefix, r.labels, r.nextHop, r.best])).toEqual([
+      ['64512:7', '198.18.7.0/24', [7], '192.0.2.11', true],
+      ['192.0.2.11:5', '198.18.5.0/24', [77], '192.0.2.100', true],
+      ['192.0.2.11:5', '198.18.5.0/24', [1005], '192.0.2.11', false],
+      ['64512:6', '198.18.6.0/24', [1006], '10.9.9.9', true],
+    ]);
+    expect(routes[0]).toMatchObject({ asPath: [64600, 64601], med: 5, localPref: 100, extCommunities: ['target:64512:1'] });
+    expect(routes[1]?.extCommunities).toEqual(['target:64512:1', 'target:192.0.2.1:7']);
+    expect(routes[2]).toMatchObject({ originatorId: '192.0.2.12', clusterList: ['192.0.2.15', '192.0.2.16'] });
+  });
+
+  it('BIRD protocol tables give protocol states and BGP session states', () => {
+    expect(parseBirdProtocols(BIRD_PROTOCOLS)[1]).toEqual({ name: 'to_cn', proto: 'BGP', table: '---', state: 'start',
+      since: '18:42:00.774', info: 'Active        Socket: Connection refused' });
+    const now = new Date(2026, 10, 23, 20, 0, 0).getTime();
+    expect(birdSinceToEpoch('18:34:09.429', now)).toBe(new Date(2026, 10, 23, 18, 34, 9, 429).getTime());
+    expect(birdSinceToEpoch('21:00:00.000', now)).toBe(new Date(2026, 10, 22, 21, 0, 0).getTime());
+    expect(birdSinceToEpoch('2026-11-20 18:34:09', now)).toBe(new Date(2026, 10, 20, 18, 34, 9).getTime());
+    const [s] = parseBirdSessions(BIRD_PROTOCOLS_ALL);
+    expect(s).toMatchObject({ neighbor: '192.0.2.15', state: 'established', peerAs: 64512 });
+    expect(typeof s?.upSince).toBe('number');
+  });
+
+  it('the control node YAML matches the documented config format', () => {
+    expect(controlNodeYaml(CN_CONFIG)).toBe([
+      'node: { name: cn1, router-id: 192.0.2.15, asn: 64512, cluster-id: 192.0.2.15 }',
+      'bgp:',
+      '  listen: { address: 192.0.2.15, port: 179 }',
+      '  hold-time: 90',
+      '  peers:',
+      '    - { name: gw, address: 192.0.2.11, asn: 64512, route-reflector-client: true, families: [inet-vpn, route-target] }',
+      '    - { name: frr, address: 192.0.2.12, asn: 64512, route-reflector-client: true, families: [inet-vpn] }',
+      '',
+    ].join('\n'));
+  });
+
+  it('the gobgpd stand-in gets the same peers, cluster id and families as the control node', () => {
+    const toml = goBgpToml(goBgpRrConfig(CN_CONFIG));
+    expect(toml).toContain('router-id = "192.0.2.15"');
+    expect(toml.match(/route-reflector-cluster-id = "192.0.2.15"/g)).toHaveLength(2);
+    expect(toml.match(/afi-safi-name = "rtc"/g)).toHaveLength(1);
+    expect(toml.match(/afi-safi-name = "l3vpn-ipv4-unicast"/g)).toHaveLength(2);
+    expect(toml).toContain('hold-time = 90');
+  });
+
+  it('FRR and BIRD configs carry the static VPN routes with labels and route targets', () => {
+    const spec = { rd: '192.0.2.12:40', prefix: '198.18.40.0/24', label: 1040, routeTargets: ['target:64512:1'], nextHop: '192.0.2.12' };
+    const frr = frrBgpdConf({ asn: 64512, routerId: '192.0.2.12', neighbors: [{ address: '192.0.2.15', peerAs: 64512 }], networks: [spec] }, '/x.log');
+    expect(frr).toContain('network 198.18.40.0/24 rd 192.0.2.12:40 label 1040 route-map RT_64512_1');
+    expect(frr).toContain(' set extcommunity rt 64512:1');
+    const bird = birdConf({ asn: 64512, routerId: '192.0.2.13', localAddress: '192.0.2.13',
+      neighbors: [{ name: 'to_cn', address: '192.0.2.15', peerAs: 64512 }], routes: [{ ...spec, nextHop: '192.0.2.100' }] }, '/x.log');
+    expect(bird).toContain('route 192.0.2.12:40 198.18.40.0/24 via 192.0.2.100 mpls 1040 {');
+    expect(bird).toContain('bgp_ext_community.add((rt, 64512, 1));');
+    expect(bird).toContain('error wait time 1, 2;');
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Our own binary as a lab process: YAML config generation (the schema of
+ * `control-node --config FILE`), an on-demand build of dist/ and the process
+ * lifecycle (`node bin/control-node.js --config FILE` inside its namespace,
+ * stopped with SIGTERM and, after 5 s, SIGKILL). Readiness = a TCP listener on
+ * the BGP port inside the namespace (checked with `ss`, no connection made).
+ */
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Lab } from './lab.js';
+import type { ProcessHandle } from './proc.js';
+import { WaitAborted, run, waitUntil } from './proc.js';
+
+export type CnFamily = 'inet-vpn' | 'route-target';
+
+export interface CnPeer {
+  name: string;
+  address: string;
+  asn: number;
+  routeReflectorClient?: boolean;
+  families: CnFamily[];
+  port?: number;
+  passive?: boolean;
+}
+
+export interface CnConfig {
+  node: { name: string; routerId: string; asn: number; clusterId: string };
+  bgp: { listen: { address: string; port: number }; holdTime: number; peers: CnPeer[] };
+}
+
+/** Repository root (two levels above interop/lab/). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function scalar(v: string | number | boolean): string {
+  if (typeof v !== 'string') return String(v);
+  return /^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(v) ? v : JSON.stringify(v);
+}
+
+function flowMap(entries: [string, string | number | boolean | readonly string[] | undefined][]): string {
+  const parts = entries
+    .filter((e): e is [string, string | number | boolean | readonly string[]] => e[1] !== undefined)
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.map(scalar).join(', ')}]` : scalar(v as string | number | boolean)}`);
+  return `{ ${parts.join(', ')} }`;
+}
+
+/** Renders the control node's YAML config. */
+export function controlNodeYaml(cfg: CnConfig): string {
+  const n = cfg.node;
+  const lines = [
+    `node: ${flowMap([['name', n.name], ['router-id', n.routerId], ['asn', n.asn], ['cluster-id', n.clusterId]])}`,
+    'bgp:',
+    `  listen: ${flowMap([['address', cfg.bgp.listen.address], ['port', cfg.bgp.listen.port]])}`,
+    `  hold-time: ${cfg.bgp.holdTime}`,
+    '  peers:',
+    ...cfg.bgp.peers.map((p) => `    - ${flowMap([
+      ['name', p.name], ['address', p.address], ['asn', p.asn], ['port', p.port], ['passive', p.passive],
+      ['route-reflector-client', p.routeReflectorClient], ['families', p.families],
+    ])}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Newest modification time (ms) of any .ts file under `dir`. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+let built = false;
+
+/**
+ * Builds dist/ (`npx tsc -p tsconfig.build.json`) at most once per process, when
+ * dist/main.js is missing or older than some src/**.ts (CN_BUILD=never skips this).
+ */
+export async function ensureControlNodeBuilt(): Promise<void> {
+  const main = join(REPO_ROOT, 'dist', 'main.js');
+  if (built || process.env['CN_BUILD'] === 'never') return;
+  built = true;
+  if (existsSync(main) && statSync(main).mtimeMs >= newestSource(join(REPO_ROOT, 'src'))) return;
+  try {
+    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, timeoutMs: 180_000 });
+  } catch (err) {
+    // tsc emits despite type errors; only give up if nothing runnable came out.
+    if (!existsSync(main)) throw err;
+    console.warn(`interop: tsc reported errors, running the emitted dist/ anyway:\n${(err as Error).message.slice(0, 2000)}`);
+  }
+}
+
+/** True when something listens on TCP `address:port` inside the namespace. */
+export async function listening(lab: Lab, host: string, address: string, port: number): Promise<boolean> {
+  const out = await lab.exec(host, 'ss', ['-Hltn', `sport = :${port}`]);
+  return out.split('\n').some((l) => l.includes(`${address}:${port}`) || l.includes(`*:${port}`) || l.includes(`0.0.0.0:${port}`));
+}
+
+/** `node bin/control-node.js --config FILE` in a lab host. */
+export class ControlNode {
+  private proc: ProcessHandle | undefined;
+  readonly configFile: string;
+  readonly logFile: string;
+
+  constructor(
+    private readonly lab: Lab,
+    readonly host: string,
+    readonly config: CnConfig,
+  ) {
+    this.configFile = lab.file(`${host}-control-node.yaml`);
+    this.logFile = `${host}-control-node.log`;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.isRunning() ? this.proc.pid : undefined;
+  }
+
+  async start(): Promise<void> {
+    await ensureControlNodeBuilt();
+    writeFileSync(this.configFile, controlNodeYaml(this.config));
+    const bin = join(REPO_ROOT, 'bin', 'control-node.js');
+    this.proc = this.lab.spawn(this.host, process.execPath, [bin, '--config', this.configFile], this.logFile);
+    const proc = this.proc;
+    const { address, port } = this.config.bgp.listen;
+    await waitUntil(`control-node listening on ${address}:${port}`, async () => {
+      if (!proc.isRunning()) throw new WaitAborted(`control-node exited (${String(await proc.exited)}), see ${proc.logFile}`);
+      return listening(this.lab, this.host, address, port);
+    }, 20_000);
+  }
+
+  /** SIGTERM, SIGKILL after 5 s; resolves with the exit code or signal name. */
+  async stop(): Promise<number | string | undefined> {
+    const code = await this.proc?.stop(5_000);
+    this.proc = undefined;
+    return code;
+  }
+}

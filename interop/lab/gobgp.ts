@@ -1,0 +1,298 @@
+/**
+ * GoBGP (gobgpd 3.x) in the lab: TOML config generation, daemon lifecycle and
+ * typed readers for `gobgp -j global rib -a vpnv4`, `-a rtc` and `neighbor`.
+ * Each gobgpd runs in its own namespace, so the default API address
+ * 127.0.0.1:50051 never collides.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Lab } from './lab.js';
+import type { ProcessHandle } from './proc.js';
+import { WaitAborted, waitUntil } from './proc.js';
+import { normaliseState, targetToCli } from './routes.js';
+import type { PeerSession, RtcRoute, VpnRoute, VpnRouteSpec, VpnSpeaker } from './routes.js';
+
+export type GoBgpFamily = 'l3vpn-ipv4-unicast' | 'rtc' | 'ipv4-unicast';
+
+export interface GoBgpNeighbor {
+  address: string;
+  peerAs: number;
+  families: GoBgpFamily[];
+  routeReflectorClient?: boolean;
+  clusterId?: string;
+  connectRetry?: number;
+  holdTime?: number;
+  passive?: boolean;
+  remotePort?: number;
+  /** Graceful restart (RFC 4724) for all families: gobgpd then sends End-of-RIB markers. */
+  gracefulRestart?: boolean;
+}
+
+export interface GoBgpVrf {
+  name: string;
+  rd: string;
+  /** 'target:a:b' form. */
+  importRts: string[];
+  exportRts: string[];
+}
+
+export interface GoBgpConfig {
+  asn: number;
+  routerId: string;
+  localAddress: string;
+  port?: number;
+  multiplePaths?: boolean;
+  vrfs?: GoBgpVrf[];
+  neighbors: GoBgpNeighbor[];
+}
+
+const q = (s: string): string => JSON.stringify(s);
+const list = (xs: readonly string[]): string => `[${xs.map(q).join(', ')}]`;
+
+function neighborToml(n: GoBgpNeighbor): string[] {
+  const out = ['[[neighbors]]', '  [neighbors.config]', `    neighbor-address = ${q(n.address)}`, `    peer-as = ${n.peerAs}`];
+  if (n.routeReflectorClient) {
+    out.push('  [neighbors.route-reflector.config]', '    route-reflector-client = true');
+    if (n.clusterId) out.push(`    route-reflector-cluster-id = ${q(n.clusterId)}`);
+  }
+  out.push('  [neighbors.timers.config]', `    connect-retry = ${n.connectRetry ?? 3}`);
+  if (n.holdTime !== undefined) out.push(`    hold-time = ${n.holdTime}`, `    keepalive-interval = ${Math.max(1, Math.floor(n.holdTime / 3))}`);
+  if (n.passive !== undefined || n.remotePort !== undefined) {
+    out.push('  [neighbors.transport.config]');
+    if (n.passive !== undefined) out.push(`    passive-mode = ${n.passive}`);
+    if (n.remotePort !== undefined) out.push(`    remote-port = ${n.remotePort}`);
+  }
+  if (n.gracefulRestart) out.push('  [neighbors.graceful-restart.config]', '    enabled = true', '    restart-time = 120');
+  for (const f of n.families) {
+    out.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = ${q(f)}`);
+    if (n.gracefulRestart) out.push('    [neighbors.afi-safis.mp-graceful-restart.config]', '      enabled = true');
+  }
+  return out;
+}
+
+/** Renders a gobgpd TOML configuration. */
+export function goBgpToml(cfg: GoBgpConfig): string {
+  const out = ['[global.config]', `  as = ${cfg.asn}`, `  router-id = ${q(cfg.routerId)}`, `  local-address-list = ${list([cfg.localAddress])}`];
+  if (cfg.port !== undefined) out.push(`  port = ${cfg.port}`);
+  if (cfg.multiplePaths) out.push('[global.use-multiple-paths.config]', '  enabled = true');
+  for (const v of cfg.vrfs ?? []) {
+    out.push('[[vrfs]]', '  [vrfs.config]', `    name = ${q(v.name)}`, `    rd = ${q(v.rd)}`);
+    out.push(`    import-rt-list = ${list(v.importRts.map(targetToCli))}`, `    export-rt-list = ${list(v.exportRts.map(targetToCli))}`);
+  }
+  for (const n of cfg.neighbors) out.push(...neighborToml(n));
+  return `${out.join('\n')}\n`;
+}
+
+// ---- JSON parsing -------------------------------------------------------------
+
+interface GoRd { type?: number; admin?: string | number; assigned?: number }
+interface GoNlri { prefix?: string; labels?: number[]; rd?: GoRd }
+interface GoAttr {
+  type: number;
+  value?: unknown;
+  nexthop?: string;
+  metric?: number;
+  as_paths?: { segment_type?: number; asns?: number[] }[];
+}
+interface GoPath { nlri?: GoNlri | null; best?: boolean; attrs?: GoAttr[] }
+
+function parseRib(text: string): [string, GoPath][] {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === 'null') return [];
+  const obj = JSON.parse(trimmed) as Record<string, GoPath[] | null> | null;
+  if (!obj) return [];
+  return Object.entries(obj).flatMap(([key, paths]) => (paths ?? []).map((p): [string, GoPath] => [key, p]));
+}
+
+/** One GoBGP extended community object -> normalised string. */
+export function goBgpExtCommunity(ec: { type?: number; subtype?: number; value?: unknown }): string {
+  const transitiveBase = (ec.type ?? 0) & 0x3f;
+  if (typeof ec.value === 'string' && transitiveBase <= 2) {
+    if (ec.subtype === 2) return `target:${ec.value}`;
+    if (ec.subtype === 3) return `origin:${ec.value}`;
+  }
+  return `gobgp:${JSON.stringify(ec)}`;
+}
+
+interface PathAttrs {
+  nextHop: string;
+  extCommunities: string[];
+  originatorId?: string;
+  clusterList: string[];
+  localPref?: number;
+  med?: number;
+  asPath: number[];
+}
+
+function pathAttrs(attrs: readonly GoAttr[]): PathAttrs {
+  const res: PathAttrs = { nextHop: '', extCommunities: [], clusterList: [], asPath: [] };
+  for (const a of attrs) {
+    switch (a.type) {
+      case 2: res.asPath = (a.as_paths ?? []).flatMap((s) => s.asns ?? []); break;
+      case 3: res.nextHop = String(a.nexthop ?? a.value ?? ''); break;
+      case 4: res.med = a.metric ?? Number(a.value); break;
+      case 5: res.localPref = Number(a.value); break;
+      case 9: res.originatorId = String(a.value); break;
+      case 10: res.clusterList = (a.value as string[] | undefined) ?? []; break;
+      case 14: res.nextHop = a.nexthop ?? res.nextHop; break;
+      case 16:
+        res.extCommunities = ((a.value as { type?: number; subtype?: number; value?: unknown }[] | undefined) ?? []).map(goBgpExtCommunity);
+        break;
+      default: break;
+    }
+  }
+  return res;
+}
+
+function rdText(rd: GoRd | undefined): string {
+  return rd ? `${String(rd.admin ?? '')}:${rd.assigned ?? ''}` : '';
+}
+
+/** Parses `gobgp -j global rib -a vpnv4`. */
+export function parseGoBgpVpnRib(text: string): VpnRoute[] {
+  return parseRib(text).map(([key, p]) => {
+    const rd = rdText(p.nlri?.rd);
+    const prefix = p.nlri?.prefix ?? key.slice(rd.length + 1);
+    return { rd, prefix, labels: p.nlri?.labels ?? [], best: p.best === true, ...pathAttrs(p.attrs ?? []) };
+  });
+}
+
+/** Parses `gobgp -j global rib -a rtc`. */
+export function parseGoBgpRtcRib(text: string): RtcRoute[] {
+  return parseRib(text).map(([key, p]) => {
+    const prefix = p.nlri?.prefix ?? key;
+    const m = /^(\d+):(.+:\d+)$/.exec(prefix);
+    const attrs = pathAttrs(p.attrs ?? []);
+    // gobgp shows the zero-length (default) membership as key '0:default' with "nlri": null.
+    const isDefault = p.nlri === null || p.nlri === undefined || /default/.test(prefix);
+    const route: RtcRoute = { prefix, nextHop: attrs.nextHop, clusterList: attrs.clusterList, best: p.best === true, isDefault };
+    if (m?.[1] !== undefined && m[2] !== undefined) {
+      route.originAs = Number(m[1]);
+      route.routeTarget = `target:${m[2]}`;
+    }
+    if (attrs.originatorId !== undefined) route.originatorId = attrs.originatorId;
+    return route;
+  });
+}
+
+interface GoNeighbor {
+  conf?: { neighbor_address?: string; peer_asn?: number };
+  state?: { neighbor_address?: string; session_state?: number | string; peer_asn?: number };
+  timers?: { state?: { uptime?: { seconds?: number } } };
+}
+
+/** Parses `gobgp -j neighbor`. */
+export function parseGoBgpNeighbors(text: string): PeerSession[] {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === 'null') return [];
+  const arr = JSON.parse(trimmed) as GoNeighbor[];
+  return arr.map((n) => {
+    const s: PeerSession = {
+      neighbor: n.state?.neighbor_address ?? n.conf?.neighbor_address ?? '',
+      state: normaliseState(n.state?.session_state ?? 'idle'),
+    };
+    const asn = n.state?.peer_asn ?? n.conf?.peer_asn;
+    if (asn !== undefined) s.peerAs = asn;
+    const up = n.timers?.state?.uptime?.seconds;
+    if (s.state === 'established' && up !== undefined) s.upSince = up * 1000;
+    return s;
+  });
+}
+
+// ---- the daemon ---------------------------------------------------------------
+
+/** A gobgpd instance in a lab host, driven through the `gobgp` CLI. */
+export class GoBgp implements VpnSpeaker {
+  private proc: ProcessHandle | undefined;
+  readonly routerId: string;
+  readonly address: string;
+
+  constructor(
+    private readonly lab: Lab,
+    readonly name: string,
+    readonly config: GoBgpConfig,
+  ) {
+    this.routerId = config.routerId;
+    this.address = lab.address(name);
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.isRunning() ? this.proc.pid : undefined;
+  }
+
+  /** Writes the TOML, starts gobgpd and waits for its API. */
+  async start(): Promise<void> {
+    const conf = this.lab.file(`${this.name}-gobgpd.toml`);
+    writeFileSync(conf, goBgpToml(this.config));
+    const args = ['-f', conf, '-p', '-l', 'info', '--pprof-disable', '--api-hosts', '127.0.0.1:50051'];
+    this.proc = this.lab.spawn(this.name, 'gobgpd', args, `${this.name}-gobgpd.log`);
+    const proc = this.proc;
+    await waitUntil(`gobgpd API in ${this.name}`, async () => {
+      if (!proc.isRunning()) throw new WaitAborted(`gobgpd exited (${String(await proc.exited)}), see ${proc.logFile}`);
+      await this.cli(['global']);
+      return true;
+    });
+  }
+
+  /** SIGTERM by PID (SIGKILL after 5 s); resolves with the exit code or signal name. */
+  async stop(): Promise<number | string | undefined> {
+    const code = await this.proc?.stop();
+    this.proc = undefined;
+    return code;
+  }
+
+  /** Runs `gobgp ARGS` in the host's namespace; if gobgpd has died meanwhile, says so (with its panic). */
+  async cli(args: readonly string[]): Promise<string> {
+    try {
+      return await this.lab.exec(this.name, 'gobgp', args);
+    } catch (err) {
+      const proc = this.proc;
+      if (proc && !proc.isRunning()) {
+        const log = readFileSync(proc.logFile, 'utf8');
+        const panic = log.slice(log.lastIndexOf('panic:')).split('\n').slice(0, 8).join('\n');
+        throw new Error(`gobgpd in ${this.name} (pid ${proc.pid}) has died; \`gobgp ${args.join(' ')}\` failed.\n${panic}`);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * True when gobgpd holds a default RT membership (from its peer). gobgpd 3.10.0 then
+   * panics on `gobgp vrf del` (nil RouteTarget in deleteRTCPathsByVrf) and the text form
+   * of `gobgp global rib -a rtc` panics too (the -j form works).
+   */
+  async hasDefaultRtMembership(): Promise<boolean> {
+    return (await this.rtcRoutes()).some((r) => r.isDefault);
+  }
+
+  async vpnRoutes(): Promise<VpnRoute[]> {
+    return parseGoBgpVpnRib(await this.cli(['-j', 'global', 'rib', '-a', 'vpnv4']));
+  }
+
+  async rtcRoutes(): Promise<RtcRoute[]> {
+    return parseGoBgpRtcRib(await this.cli(['-j', 'global', 'rib', '-a', 'rtc']));
+  }
+
+  async sessions(): Promise<PeerSession[]> {
+    return parseGoBgpNeighbors(await this.cli(['-j', 'neighbor']));
+  }
+
+  async announce(spec: VpnRouteSpec): Promise<void> {
+    const rts = spec.routeTargets.map(targetToCli);
+    await this.cli(['global', 'rib', 'add', '-a', 'vpnv4', spec.prefix, 'label', String(spec.label), 'rd', spec.rd,
+      'rt', ...rts, 'nexthop', spec.nextHop]);
+  }
+
+  async withdraw(spec: VpnRouteSpec): Promise<void> {
+    await this.cli(['global', 'rib', 'del', '-a', 'vpnv4', spec.prefix, 'label', String(spec.label), 'rd', spec.rd]);
+  }
+
+  /** `gobgp vrf add NAME rd RD rt import ... export ...` */
+  async addVrf(vrf: GoBgpVrf): Promise<void> {
+    await this.cli(['vrf', 'add', vrf.name, 'rd', vrf.rd, 'rt', 'import', ...vrf.importRts.map(targetToCli),
+      'export', ...vrf.exportRts.map(targetToCli)]);
+  }
+
+  async delVrf(name: string): Promise<void> {
+    await this.cli(['vrf', 'del', name]);
+  }
+}
