@@ -24,14 +24,14 @@ import {
   families,
   holdTime,
   integer,
-  ipv4,
   ipv4NonZero,
   list,
+  listen,
   mapping,
   name,
   port,
 } from './scalars.js';
-import type { FamilyName } from './scalars.js';
+import type { FamilyName, ListenConfig } from './scalars.js';
 
 export interface PeerConfig {
   name: string;
@@ -46,7 +46,7 @@ export interface PeerConfig {
 }
 
 export interface BgpConfig {
-  listen: { address: string; port: number };
+  listen: ListenConfig;
   holdTime: number;
   connectRetry: number;
   peers: PeerConfig[];
@@ -56,11 +56,6 @@ export const DEFAULT_BGP_PORT = 179;
 export const DEFAULT_HOLD_TIME = 90;
 export const DEFAULT_CONNECT_RETRY = 5;
 export const DEFAULT_FAMILIES: readonly FamilyName[] = ['inet', 'inet-vpn'];
-
-const listen = mapping({
-  address: ipv4.default('127.0.0.1'),
-  port: integer(0, 65535).default(DEFAULT_BGP_PORT),
-});
 
 const peer = mapping({
   name,
@@ -113,7 +108,7 @@ function checkUnique(peers: PeerConfig[], ctx: z.RefinementCtx): void {
 }
 
 export const bgpSection = mapping({
-  listen: listen.prefault({}),
+  listen: listen(DEFAULT_BGP_PORT).prefault({}),
   'hold-time': holdTime.default(DEFAULT_HOLD_TIME),
   'connect-retry': integer(1, 65535).default(DEFAULT_CONNECT_RETRY),
   peers: list(peer, 'a list of peers').superRefine(checkUnique).default([]),

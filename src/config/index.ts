@@ -10,7 +10,10 @@ export type { ConfigErrorPlace } from './errors.js';
 export type { Config } from './schema.js';
 export type { NodeConfig } from './node.js';
 export type { BgpConfig, PeerConfig } from './bgp.js';
-export type { FamilyName } from './scalars.js';
+export type { XmppConfig } from './xmpp.js';
+export type { RoutingInstanceConfig } from './routing-instances.js';
+export type { IntrospectConfig } from './introspect.js';
+export type { FamilyName, ListenConfig } from './scalars.js';
 export { FAMILY_NAMES, formatIpv4, parseIpv4 } from './scalars.js';
 export {
   DEFAULT_BGP_PORT,
@@ -18,4 +21,12 @@ export {
   DEFAULT_FAMILIES,
   DEFAULT_HOLD_TIME,
 } from './bgp.js';
-export { DEFAULT_CONFIG_LABEL, defaultConfigDocument } from './default.js';
+export { DEFAULT_XMPP_HOLD_TIME, DEFAULT_XMPP_PORT } from './xmpp.js';
+export { MAX_INSTANCE_ID } from './routing-instances.js';
+export { DEFAULT_INTROSPECT_PORT } from './introspect.js';
+export {
+  DEFAULT_CONFIG_LABEL,
+  DEFAULT_INTROSPECT_LISTEN_PORT,
+  DEFAULT_XMPP_LISTEN_PORT,
+  defaultConfigDocument,
+} from './default.js';

@@ -53,6 +53,23 @@ export function integer(min: number, max: number, what = `an integer ${min}..${m
   );
 }
 
+/** Where a server listens: `address` (dotted quad) and `port` (0 = any free port). */
+export interface ListenConfig {
+  address: string;
+  port: number;
+}
+
+/**
+ * A `listen: { address, port }` mapping with per-key defaults; the address
+ * defaults to the loopback, and port 0 lets the system pick a free port.
+ */
+export function listen(defaultPort: number, defaultAddress = '127.0.0.1') {
+  return mapping({
+    address: ipv4.default(defaultAddress),
+    port: integer(0, 65535).default(defaultPort),
+  }).transform((raw): ListenConfig => ({ address: raw.address, port: raw.port }));
+}
+
 /** true or false, nothing else ("yes" is a string in YAML 1.2). */
 export const bool = z.custom<boolean>((v) => typeof v === 'boolean', {
   error: expected('true or false'),

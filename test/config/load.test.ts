@@ -100,6 +100,13 @@ describe('loadConfig', () => {
       peers: [],
     });
   });
+
+  it('gives the embedded default XMPP and introspect on non-standard loopback ports and no instances', () => {
+    const config = loadConfig(undefined);
+    expect(config.xmpp).toEqual({ enabled: true, listen: { address: '127.0.0.1', port: 15269 }, holdTime: 90 });
+    expect(config.introspect).toEqual({ enabled: true, listen: { address: '127.0.0.1', port: 18083 } });
+    expect(config.routingInstances).toEqual([]);
+  });
 });
 
 describe('YAML syntax errors', () => {
@@ -143,7 +150,7 @@ describe('a whole document', () => {
 
   it('rejects an unknown top-level section and lists the known ones', () => {
     expect(errorOf({ ...minimalDoc(), bpg: {} }).message).toBe(
-      'config.yaml: bpg: unknown key (allowed: node, bgp)',
+      'config.yaml: bpg: unknown key (allowed: node, bgp, xmpp, routing-instances, introspect)',
     );
   });
 
@@ -174,6 +181,35 @@ describe('every failure', () => {
       fc.property(fc.constantFrom(...keys), fc.jsonValue(), (key, value) => {
         const doc = minimalDoc();
         doc.node = { ...doc.node, [key]: value };
+        expectAcceptedOrOneLine(() => parseConfigText(JSON.stringify(doc), FILE));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('every failure in the xmpp, routing-instances and introspect sections', () => {
+  it('is a ConfigError with one line naming the file, whatever value a key holds', () => {
+    const places = [
+      ['xmpp', 'listen'],
+      ['xmpp', 'hold-time'],
+      ['xmpp', 'enabled'],
+      ['introspect', 'listen'],
+      ['introspect', 'enabled'],
+      ['routing-instances', 'name'],
+      ['routing-instances', 'id'],
+      ['routing-instances', 'vn-index'],
+      ['routing-instances', 'import-targets'],
+      ['routing-instances', 'export-targets'],
+      ['routing-instances', 'other'],
+    ] as const;
+    fc.assert(
+      fc.property(fc.constantFrom(...places), fc.jsonValue(), ([section, key], value) => {
+        const doc: Record<string, unknown> = minimalDoc();
+        doc[section] =
+          section === 'routing-instances'
+            ? [{ name: 'd:p:vn:ri', [key]: value }]
+            : { [key]: value };
         expectAcceptedOrOneLine(() => parseConfigText(JSON.stringify(doc), FILE));
       }),
       { numRuns: 300 },
