@@ -1,0 +1,292 @@
+/**
+ * Agent → CN inet item decoding and validation (contrail-control.md §2.3
+ * publish node naming, §2.4 entry schema and validation rules 1–9).
+ *
+ * Two steps, as in the reference: `decodeEntry` mirrors the generated
+ * `ItemType::XmlParse` (xsd:all — order free, unknown elements ignored,
+ * repeated scalars: last wins, every occurrence must parse), then
+ * `parseInetItem` applies the CN's checks in the reference's order. Each
+ * failure is a typed drop reason (the item is dropped, the session stays up);
+ * rule 5 (RI membership ⇒ close) belongs to the channel, not to this module.
+ *
+ * Scope: IPv4 unicast (AFI 1 / SAFI 1). A well-formed labeled-unicast item
+ * (SAFI 4) is reported as 'unsupported-family'; so is any publish node of
+ * another family (see `publishFamilySupported`).
+ */
+import {
+  MAX_AGENT_LABEL, XMPP_AFI_IPV4, XMPP_AFI_IPV6, XMPP_AFI_L2VPN, XMPP_SAFI_LABELED, XMPP_SAFI_UNICAST,
+} from './constants.js';
+import { parseIpv4, parseIpv4Prefix, parseItemBool, parseItemUint, parseMac } from './values.js';
+import { child, text } from './xml.js';
+import type { XmlElement } from './xml.js';
+
+export interface AgentInetRoute {
+  /** uint32 network address, host bits masked. */
+  prefix: { addr: number; len: number };
+  nextHop: {
+    address: number;
+    label: number;
+    encapsulations: string[];
+    virtualNetwork: string;
+    tags: number[];
+    mac?: string;
+  };
+  sequenceNumber: number;
+  mobility?: { seqno: number; sticky: boolean };
+  localPref: number;
+  med: number;
+  securityGroups: number[];
+  communities: string[];
+  loadBalance?: { fields: string[]; decision: string };
+  subProtocol: string;
+  virtualNetwork: string;
+}
+
+export type InetDropReason =
+  | 'malformed-item' // rule 1: the item does not parse (non-numeric integer, no <entry>)
+  | 'bad-family' // rule 2: nlri af ≠ 1 or safi ∉ {1, 4}
+  | 'unsupported-family' // a valid family this implementation does not carry
+  | 'bad-prefix' // rule 3
+  | 'missing-next-hop' // rule 4
+  | 'multiple-next-hops' // rule 6
+  | 'bad-next-hop' // rule 7
+  | 'bad-label' // rule 8
+  | 'bad-mac'; // rule 9
+
+export type InetItemResult =
+  | { ok: true; route: AgentInetRoute }
+  | { ok: false; reason: InetDropReason; detail: string };
+
+interface RawNextHop {
+  af: number;
+  address: string;
+  mac: string;
+  label: number;
+  encapsulations: string[];
+  virtualNetwork: string;
+  tags: number[];
+}
+
+interface RawEntry {
+  af: number;
+  safi: number;
+  address: string;
+  nextHops: RawNextHop[];
+  virtualNetwork: string;
+  mobility?: { seqno: number; sticky: boolean };
+  sequenceNumber: number;
+  securityGroups: number[];
+  communities: string[];
+  localPref: number;
+  med: number;
+  loadBalance?: { fields: string[]; decision: string };
+  subProtocol: string;
+}
+
+/** Collects the first unparsable integer (rule 1) while decoding. */
+class Reader {
+  bad: string | undefined;
+
+  uint(el: XmlElement, path: string): number {
+    return this.uintText(text(el), path);
+  }
+
+  uintText(value: string, path: string): number {
+    const v = parseItemUint(value);
+    if (v !== undefined) return v;
+    this.bad ??= `${path} is not an unsigned integer: ${JSON.stringify(value.slice(0, 32))}`;
+    return 0;
+  }
+}
+
+function elements(el: XmlElement): XmlElement[] {
+  return el.children.filter((c): c is XmlElement => typeof c !== 'string');
+}
+
+function listOf(el: XmlElement, itemName: string): XmlElement[] {
+  return elements(el).filter((c) => c.name === itemName);
+}
+
+function decodeNextHop(el: XmlElement, r: Reader): RawNextHop {
+  const nh: RawNextHop = { af: 0, address: '', mac: '', label: 0, encapsulations: [], virtualNetwork: '', tags: [] };
+  for (const c of elements(el)) {
+    switch (c.name) {
+      case 'af': nh.af = r.uint(c, 'next-hop/af'); break;
+      case 'address': nh.address = text(c); break;
+      case 'mac': nh.mac = text(c); break;
+      case 'label': nh.label = r.uint(c, 'next-hop/label'); break;
+      case 'vni': r.uint(c, 'next-hop/vni'); break;
+      case 'local-sequence-number': r.uint(c, 'next-hop/local-sequence-number'); break;
+      case 'virtual-network': nh.virtualNetwork = text(c); break;
+      case 'tunnel-encapsulation-list':
+        nh.encapsulations = listOf(c, 'tunnel-encapsulation').map(text);
+        break;
+      case 'tag-list':
+        nh.tags = listOf(c, 'tag').map((t) => r.uint(t, 'next-hop/tag'));
+        break;
+    }
+  }
+  return nh;
+}
+
+function decodeNlri(el: XmlElement, e: RawEntry, r: Reader): void {
+  for (const c of elements(el)) {
+    if (c.name === 'af') e.af = r.uint(c, 'nlri/af');
+    else if (c.name === 'safi') e.safi = r.uint(c, 'nlri/safi');
+    else if (c.name === 'address') e.address = text(c);
+  }
+}
+
+function decodeMobility(el: XmlElement, r: Reader): { seqno: number; sticky: boolean } {
+  return {
+    seqno: r.uintText(el.attrs['seqno'] ?? '', 'mobility@seqno'),
+    sticky: parseItemBool(el.attrs['sticky'] ?? ''),
+  };
+}
+
+function decodeLoadBalance(el: XmlElement): { fields: string[]; decision: string } {
+  const fields = child(el, 'load-balance-fields');
+  const decision = child(el, 'load-balance-decision');
+  return {
+    fields: fields === undefined ? [] : listOf(fields, 'load-balance-field-list').map(text),
+    decision: decision === undefined ? '' : text(decision),
+  };
+}
+
+/** `ItemType::XmlParse` equivalent: the raw entry, or the rule-1 failure. */
+function decodeEntry(entry: XmlElement): RawEntry | string {
+  const r = new Reader();
+  const e: RawEntry = {
+    af: 0, safi: 0, address: '', nextHops: [], virtualNetwork: '', sequenceNumber: 0,
+    securityGroups: [], communities: [], localPref: 0, med: 0, subProtocol: '',
+  };
+  for (const c of elements(entry)) {
+    switch (c.name) {
+      case 'nlri': decodeNlri(c, e, r); break;
+      case 'next-hops': e.nextHops = listOf(c, 'next-hop').map((nh) => decodeNextHop(nh, r)); break;
+      case 'version': r.uint(c, 'version'); break;
+      case 'virtual-network': e.virtualNetwork = text(c); break;
+      case 'mobility': e.mobility = decodeMobility(c, r); break;
+      case 'sequence-number': e.sequenceNumber = r.uint(c, 'sequence-number'); break;
+      case 'security-group-list':
+        e.securityGroups = listOf(c, 'security-group').map((g) => r.uint(g, 'security-group'));
+        break;
+      case 'community-tag-list': e.communities = listOf(c, 'community-tag').map(text); break;
+      case 'local-preference': e.localPref = r.uint(c, 'local-preference'); break;
+      case 'med': e.med = r.uint(c, 'med'); break;
+      case 'load-balance': e.loadBalance = decodeLoadBalance(c); break;
+      case 'sub-protocol': e.subProtocol = text(c); break;
+    }
+  }
+  return r.bad ?? e;
+}
+
+function drop(reason: InetDropReason, detail: string): InetItemResult {
+  return { ok: false, reason, detail };
+}
+
+type NextHopCheck = { ok: true; nextHop: AgentInetRoute['nextHop'] } | { ok: false; result: InetItemResult };
+
+/** Rules 7–9 on the single next-hop of an add. */
+function checkNextHop(nh: RawNextHop, master: boolean): NextHopCheck {
+  const fail = (reason: InetDropReason, detail: string): NextHopCheck => ({ ok: false, result: drop(reason, detail) });
+  if (nh.af !== XMPP_AFI_IPV4 && nh.af !== XMPP_AFI_IPV6 && nh.af !== XMPP_AFI_L2VPN) {
+    return fail('bad-next-hop', `next-hop af ${nh.af}`);
+  }
+  const address = parseIpv4(nh.address);
+  if (address === undefined) return fail('bad-next-hop', `next-hop address ${JSON.stringify(nh.address)} is not IPv4`);
+  if (address === 0) return fail('bad-next-hop', 'next-hop address is 0.0.0.0');
+  if (nh.label > MAX_AGENT_LABEL) return fail('bad-label', `label ${nh.label} > ${MAX_AGENT_LABEL}`);
+  if (master && nh.label !== 0) return fail('bad-label', `label ${nh.label} in the master instance must be 0`);
+  if (!master && nh.label === 0) return fail('bad-label', 'label 0 in a VRF');
+  let mac: string | undefined;
+  if (nh.mac !== '') {
+    mac = parseMac(nh.mac);
+    if (mac === undefined) return fail('bad-mac', `next-hop mac ${JSON.stringify(nh.mac)}`);
+  }
+  const nextHop: AgentInetRoute['nextHop'] = {
+    address, label: nh.label, encapsulations: nh.encapsulations, virtualNetwork: nh.virtualNetwork, tags: nh.tags,
+  };
+  if (mac !== undefined) nextHop.mac = mac;
+  return { ok: true, nextHop };
+}
+
+const NO_NEXT_HOP: Readonly<AgentInetRoute['nextHop']> = Object.freeze({
+  address: 0, label: 0, encapsulations: [], virtualNetwork: '', tags: [],
+});
+
+/**
+ * Validate one `<item>` of an IPv4 unicast publish. `master`: the collection
+ * names the fabric instance; `withdraw`: it came with `<dissociate>` (then
+ * only rules 1–3 apply and `nextHop` is an all-zero placeholder).
+ */
+export function parseInetItem(item: XmlElement, opts: { master: boolean; withdraw: boolean }): InetItemResult {
+  const entry = child(item, 'entry');
+  if (entry === undefined) return drop('malformed-item', 'no <entry>');
+  const e = decodeEntry(entry);
+  if (typeof e === 'string') return drop('malformed-item', e);
+  if (e.af !== XMPP_AFI_IPV4) return drop('bad-family', `nlri af ${e.af}`);
+  if (e.safi !== XMPP_SAFI_UNICAST && e.safi !== XMPP_SAFI_LABELED) return drop('bad-family', `nlri safi ${e.safi}`);
+  if (e.safi !== XMPP_SAFI_UNICAST) return drop('unsupported-family', `nlri safi ${e.safi} (labeled unicast)`);
+  const prefix = parseIpv4Prefix(e.address);
+  if (prefix === undefined) return drop('bad-prefix', `nlri address ${JSON.stringify(e.address)}`);
+  let nextHop: AgentInetRoute['nextHop'] = { ...NO_NEXT_HOP, encapsulations: [], tags: [] };
+  if (!opts.withdraw) {
+    const first = e.nextHops[0];
+    if (first === undefined) return drop('missing-next-hop', 'add without <next-hop>');
+    if (e.nextHops.length > 1) return drop('multiple-next-hops', `${e.nextHops.length} next-hops`);
+    const nh = checkNextHop(first, opts.master);
+    if (!nh.ok) return nh.result;
+    nextHop = nh.nextHop;
+  }
+  const route: AgentInetRoute = {
+    prefix, nextHop, sequenceNumber: e.sequenceNumber, localPref: e.localPref, med: e.med,
+    securityGroups: e.securityGroups, communities: e.communities, subProtocol: e.subProtocol,
+    virtualNetwork: e.virtualNetwork,
+  };
+  if (e.mobility !== undefined) route.mobility = e.mobility;
+  if (e.loadBalance !== undefined) route.loadBalance = e.loadBalance;
+  return { ok: true, route };
+}
+
+export interface PublishNode {
+  afi: number;
+  safi: number;
+  /** Routing instance named in the node ('' for EVPN, whose node carries none). */
+  instance: string;
+  /** Prefix text as written in the node, when present. */
+  prefix?: string;
+  /** Optional 6th field of IPv4 nodes: primary instance-id (§2.3). */
+  primaryId?: number;
+}
+
+const DIGITS = /^\d+$/;
+
+/**
+ * Parse a publish node `afi/safi/<ri>/<addr>/<len>[/<id>]` (§2.3). Returns
+ * undefined when afi/safi are not numbers (including the empty EoR node).
+ * Only afi/safi drive dispatch in the reference; the item's own nlri address
+ * is authoritative for the prefix.
+ */
+export function parsePublishNode(node: string): PublishNode | undefined {
+  const parts = node.split('/');
+  const [afiText, safiText] = parts;
+  if (afiText === undefined || safiText === undefined) return undefined;
+  if (!DIGITS.test(afiText) || !DIGITS.test(safiText)) return undefined;
+  const afi = Number(afiText);
+  const safi = Number(safiText);
+  if (afi === XMPP_AFI_L2VPN) {
+    const prefix = parts.slice(2).join('/');
+    return prefix === '' ? { afi, safi, instance: '' } : { afi, safi, instance: '', prefix };
+  }
+  const out: PublishNode = { afi, safi, instance: parts[2] ?? '' };
+  if (parts[3] !== undefined && parts[4] !== undefined) out.prefix = `${parts[3]}/${parts[4]}`;
+  const id = parts[5];
+  if (afi === XMPP_AFI_IPV4 && id !== undefined && DIGITS.test(id)) out.primaryId = Number(id);
+  return out;
+}
+
+/** True for the one family this implementation carries: IPv4 unicast (1/1). */
+export function publishFamilySupported(node: PublishNode): boolean {
+  return node.afi === XMPP_AFI_IPV4 && node.safi === XMPP_SAFI_UNICAST;
+}

@@ -1,0 +1,115 @@
+/**
+ * Scalar value parsing with the reference's semantics.
+ *
+ * - Item fields (contrail-control.md §2.4, tf-controller `autogen_util.h`):
+ *   integers are base-10 `strtoul` with optional surrounding whitespace;
+ *   anything else after the digits makes the whole item invalid; an empty
+ *   element is 0. Booleans are true only for the exact text `true`.
+ *   Deviation (stricter): a minus sign or a value above 2^32−1 is refused
+ *   instead of wrapping around as `strtoul` into a C `int` would.
+ * - IPv4 addresses (`inet_pton`): exactly four decimal octets 0..255, no
+ *   leading zeros, nothing else.
+ * - Prefix lengths (`atoi`): leading whitespace, optional sign, digits; the
+ *   rest is ignored; no digits ⇒ 0.
+ * - pugixml `as_int` / `as_bool` for subscribe options (§2.2).
+ */
+
+const XSD_UINT = /^[\t\n\v\f\r ]*(?:\+?(\d+))?[\t\n\v\f\r ]*$/;
+const UINT32_MAX = 0xffffffff;
+
+/** `strtoul`-style unsigned integer of an item field; undefined = invalid item. */
+export function parseItemUint(text: string): number | undefined {
+  const m = XSD_UINT.exec(text);
+  if (m === null) return undefined;
+  const digits = m[1];
+  if (digits === undefined) return 0;
+  const v = Number(digits);
+  return v <= UINT32_MAX ? v : undefined;
+}
+
+/** Item boolean: exactly `true`. */
+export function parseItemBool(text: string): boolean {
+  return text === 'true';
+}
+
+/** C `atoi`. */
+export function atoi(text: string): number {
+  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)/.exec(text);
+  if (m === null || m[2] === undefined) return 0;
+  const v = Number(m[2]);
+  return m[1] === '-' ? -v : v;
+}
+
+/** pugixml `xml_text::as_int` (decimal or 0x hex, leading junk ⇒ 0, trailing junk ignored). */
+export function pugiAsInt(text: string): number {
+  const m = /^[\t\n\v\f\r ]*([+-]?)(?:0[xX]([0-9a-fA-F]+)|(\d+))/.exec(text);
+  if (m === null) return 0;
+  const v = m[2] !== undefined ? parseInt(m[2], 16) : Number(m[3]);
+  const signed = m[1] === '-' ? -v : v;
+  return Math.max(-0x80000000, Math.min(0x7fffffff, signed));
+}
+
+/** pugixml `xml_text::as_bool`: first character is one of 1 t T y Y. */
+export function pugiAsBool(text: string): boolean {
+  const c = text.trimStart()[0];
+  return c === '1' || c === 't' || c === 'T' || c === 'y' || c === 'Y';
+}
+
+const OCTET = /^(?:0|[1-9]\d{0,2})$/;
+
+/** Strict dotted-quad IPv4 → uint32, or undefined. */
+export function parseIpv4(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let v = 0;
+  for (const p of parts) {
+    if (!OCTET.test(p)) return undefined;
+    const o = Number(p);
+    if (o > 255) return undefined;
+    v = v * 256 + o;
+  }
+  return v;
+}
+
+export function formatIpv4(addr: number): string {
+  return `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`;
+}
+
+/** Netmask of a prefix length 0..32 as uint32. */
+export function ipv4Mask(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+/**
+ * IPv4 prefix as the reference reads `nlri/address` (Ip4PrefixParse + mask):
+ * a `/` is mandatory, the length is `atoi` of what follows and must be
+ * 0..32, an address with fewer than three dots is padded with `.0`, and host
+ * bits are cleared.
+ */
+export function parseIpv4Prefix(text: string): { addr: number; len: number } | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const len = atoi(text.slice(slash + 1));
+  if (len < 0 || len > 32) return undefined;
+  let addrText = text.slice(0, slash);
+  for (let dots = addrText.split('.').length - 1; dots < 3; dots++) addrText += '.0';
+  const addr = parseIpv4(addrText);
+  if (addr === undefined) return undefined;
+  return { addr: (addr & ipv4Mask(len)) >>> 0, len };
+}
+
+export function formatIpv4Prefix(p: { addr: number; len: number }): string {
+  return `${formatIpv4(p.addr)}/${p.len}`;
+}
+
+/** Canonical lower-case `aa:bb:cc:dd:ee:ff`, accepting 1–2 hex digits per byte (ether_aton). */
+export function parseMac(text: string): string | undefined {
+  const parts = text.split(':');
+  if (parts.length !== 6) return undefined;
+  const out: string[] = [];
+  for (const p of parts) {
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return undefined;
+    out.push(p.toLowerCase().padStart(2, '0'));
+  }
+  return out.join(':');
+}

@@ -1,0 +1,82 @@
+/**
+ * XML element model for the XMPP wire layer.
+ *
+ * Role: the tiny immutable-by-convention tree that the stream parser
+ * (stream-parser.ts) produces for every depth-1 stanza, and a handful of
+ * lookup helpers used by the pubsub decoders. No namespace processing is
+ * done (contrail-control.md §2.1: the CN does not check `xmlns`), so names
+ * are kept verbatim, prefixes included (`stream:features`).
+ *
+ * `attrs` objects have a null prototype (an attribute called `__proto__` is
+ * just a key). Text children are kept as strings; adjacent text and CDATA
+ * runs are merged by the builder, so a tree never holds two strings in a row.
+ */
+
+export interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: (XmlElement | string)[];
+}
+
+/** First direct child element called `name`. */
+export function child(el: XmlElement, name: string): XmlElement | undefined {
+  for (const c of el.children) {
+    if (typeof c !== 'string' && c.name === name) return c;
+  }
+  return undefined;
+}
+
+/** Direct child elements, optionally only those called `name`. */
+export function children(el: XmlElement, name?: string): XmlElement[] {
+  const out: XmlElement[] = [];
+  for (const c of el.children) {
+    if (typeof c !== 'string' && (name === undefined || c.name === name)) out.push(c);
+  }
+  return out;
+}
+
+/** Concatenated direct text content (CDATA included), verbatim. */
+export function text(el: XmlElement): string {
+  let s = '';
+  for (const c of el.children) {
+    if (typeof c === 'string') s += c;
+  }
+  return s;
+}
+
+/** Attribute value, or undefined when absent. */
+export function attr(el: XmlElement, name: string): string | undefined {
+  return Object.hasOwn(el.attrs, name) ? el.attrs[name] : undefined;
+}
+
+/**
+ * First descendant element called `name` in document order, `el` itself
+ * excluded (pugixml `find_node` semantics, which the reference uses to look
+ * up `<pubsub>`, `<options>`, `<associate>` ...). Iterative: no recursion
+ * depth issue even on hand-built trees.
+ */
+export function findFirst(el: XmlElement, name: string): XmlElement | undefined {
+  const stack: XmlElement[] = [];
+  pushChildrenReversed(stack, el);
+  for (let cur = stack.pop(); cur !== undefined; cur = stack.pop()) {
+    if (cur.name === name) return cur;
+    pushChildrenReversed(stack, cur);
+  }
+  return undefined;
+}
+
+function pushChildrenReversed(stack: XmlElement[], el: XmlElement): void {
+  for (let i = el.children.length - 1; i >= 0; i--) {
+    const c = el.children[i];
+    if (c !== undefined && typeof c !== 'string') stack.push(c);
+  }
+}
+
+/** Convenience constructor, mostly for tests and builders of expected trees. */
+export function element(
+  name: string,
+  attrs: Record<string, string> = {},
+  kids: (XmlElement | string)[] = [],
+): XmlElement {
+  return { name, attrs, children: kids };
+}

@@ -1,0 +1,294 @@
+/**
+ * TestAgent: a scriptable vRouter agent over real TCP, modelled on Contrail's
+ * NetworkAgentMock, for unit, interop and benchmark use.
+ *
+ * Wire behaviour (contrail-control.md §1.3, §1.4, §2.2, §2.3, §2.8):
+ *   - connects (optionally from `localAddress`), sends the agent stream
+ *     header (`xmlns=""` then `xmlns:stream` last), waits for the CN header,
+ *     then sends one keepalive and one every `keepaliveMs` (hold/3);
+ *   - subscribe / unsubscribe / publish+collection / withdraw iqs exactly as
+ *     a real agent prints them, by default each preceded by
+ *     `<?xml version="1.0"?>\n` (pugixml `format_default`);
+ *   - answers nothing (the protocol is fire-and-forget);
+ *   - keeps per-table views of what the CN pushes: items replace, retracts
+ *     remove; End-of-RIB messages are counted.
+ * Everything it parses goes through the production parser
+ * (src/xmpp/wire), so a CN bug that produces bad XML fails the test here.
+ */
+import net from 'node:net';
+import {
+  KEEPALIVE, XmppStreamParser, agentEndOfRib, agentStreamHeader, parseCnMessage, publishInet, subscribeIq,
+  unsubscribeIq, withdrawInet,
+} from '../../src/xmpp/wire/index.js';
+import type { AgentRouteSpec, ReceivedInetItem, XmlElement, XmppEvent } from '../../src/xmpp/wire/index.js';
+
+export type ReceivedItem = ReceivedInetItem;
+export type PublishedRoute = AgentRouteSpec;
+
+export interface TestAgentOptions {
+  host: string;
+  port: number;
+  /** Agent name: `from` of the header and of every iq (a compute hostname). */
+  name: string;
+  localAddress?: string;
+  /** Keepalive period; default 30 s (hold 90 s / 3). */
+  keepaliveMs?: number;
+  /** Bound on TCP connect + CN stream header; default 5 s. */
+  connectTimeoutMs?: number;
+  /** `xmlns` of the header (sub-cluster name); default ''. */
+  subCluster?: string;
+  /** Prefix each iq with an XML declaration like real agents; default true. */
+  xmlDeclaration?: boolean;
+  /** Keep every received stanza in `received` (off by default: benchmarks). */
+  recordStanzas?: boolean;
+}
+
+export interface TestAgentClosed {
+  reason: string;
+}
+
+interface Waiter {
+  pred: () => boolean;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class TestAgent {
+  readonly name: string;
+  /** Attributes of the CN's stream header (set once connected). */
+  serverHeader: Record<string, string> = {};
+  /** Resolves when the TCP connection is gone, whoever closed it. */
+  readonly closed: Promise<TestAgentClosed>;
+  readonly stats = { stanzas: 0, keepalives: 0, items: 0, retracts: 0, endOfRib: 0, bytesSent: 0 };
+  readonly received: XmlElement[] = [];
+  /** The parse error that made the agent drop the session, if any. */
+  protocolError: string | undefined;
+
+  private readonly socket: net.Socket;
+  private readonly parser = new XmppStreamParser();
+  private readonly tables = new Map<string, Map<string, ReceivedItem>>();
+  private readonly waiters = new Set<Waiter>();
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private onOpen: (() => void) | undefined;
+  private isClosed = false;
+  private closeReason = 'closed';
+  private seq = 0;
+
+  private constructor(private readonly opts: TestAgentOptions) {
+    this.name = opts.name;
+    const connect: net.NetConnectOpts = { host: opts.host, port: opts.port };
+    if (opts.localAddress !== undefined) connect.localAddress = opts.localAddress;
+    this.socket = net.connect(connect);
+    this.socket.setNoDelay(true);
+    this.closed = new Promise((resolve) => {
+      this.socket.on('close', () => {
+        this.isClosed = true;
+        if (this.keepaliveTimer !== undefined) clearInterval(this.keepaliveTimer);
+        this.rejectWaiters(new Error(`${this.name}: connection closed (${this.closeReason})`));
+        resolve({ reason: this.closeReason });
+      });
+    });
+    this.socket.on('error', (e) => {
+      this.closeReason = `socket error: ${e.message}`;
+    });
+    this.socket.on('end', () => {
+      if (this.closeReason === 'closed') this.closeReason = 'peer closed';
+    });
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+  }
+
+  /** Connect, exchange stream headers, send the first keepalive. */
+  static async connect(opts: TestAgentOptions): Promise<TestAgent> {
+    const agent = new TestAgent(opts);
+    await agent.handshake(opts.connectTimeoutMs ?? 5000);
+    return agent;
+  }
+
+  private handshake(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.closeReason = `no CN stream header within ${timeoutMs} ms`;
+        this.socket.destroy();
+      }, timeoutMs);
+      this.onOpen = () => {
+        clearTimeout(timer);
+        this.onOpen = undefined;
+        resolve();
+      };
+      this.socket.once('connect', () => {
+        this.write(agentStreamHeader({ from: this.name, subCluster: this.opts.subCluster ?? '' }));
+      });
+      void this.closed.then((c) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name}: closed before the stream opened (${c.reason})`));
+      });
+    });
+  }
+
+  // ---- requests ---------------------------------------------------------------
+
+  subscribe(instance: string, instanceId?: number, opts: { noRibOut?: boolean } = {}): void {
+    const o: Parameters<typeof subscribeIq>[0] = { ...this.iqBase(), id: `subscribe${this.seq++}`, instance };
+    if (instanceId !== undefined) o.instanceId = instanceId;
+    if (opts.noRibOut !== undefined) o.noRibOut = opts.noRibOut;
+    this.write(subscribeIq(o));
+  }
+
+  unsubscribe(instance: string): void {
+    this.write(unsubscribeIq({ ...this.iqBase(), id: `unsubscribe${this.seq++}`, instance }));
+  }
+
+  /** Add or change a route: publish + collection/associate (Example B). */
+  publish(instance: string, route: PublishedRoute): void {
+    this.write(publishInet({ ...this.iqBase(), seq: this.seq++, instance, route }));
+  }
+
+  /** Withdraw a route: publish (nlri only) + collection/dissociate (Example E). */
+  withdraw(instance: string, prefix: string): void {
+    this.write(withdrawInet({ ...this.iqBase(), seq: this.seq++, instance, prefix }));
+  }
+
+  /** The iq form of End-of-RIB (§2.3): empty publish, empty collection. */
+  sendEndOfRib(): void {
+    this.write(agentEndOfRib({ ...this.iqBase(), seq: this.seq++ }));
+  }
+
+  sendRaw(bytes: Uint8Array | string): void {
+    this.write(bytes);
+  }
+
+  // ---- what the CN pushed -------------------------------------------------------
+
+  /** Live view of the inet (1/1) table of `instance`: item id (prefix) → item. */
+  routes(instance: string): ReadonlyMap<string, ReceivedItem> {
+    return this.table(`1/1/${instance}`);
+  }
+
+  /** Live view of any pushed table, by its items node (`afi/safi/<ri>`). */
+  table(node: string): ReadonlyMap<string, ReceivedItem> {
+    return this.tableFor(node);
+  }
+
+  /** Nodes of every table looked at or pushed so far. */
+  tableNodes(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  /** Resolve once `pred()` holds (checked now and after every received chunk). */
+  waitFor(pred: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+    if (pred()) return Promise.resolve();
+    if (this.isClosed) return Promise.reject(new Error(`${this.name}: waiting for ${what} on a closed connection`));
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = {
+        pred,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(w);
+          reject(new Error(`${this.name}: timed out after ${timeoutMs} ms waiting for ${what}`));
+        }, timeoutMs),
+      };
+      this.waiters.add(w);
+    });
+  }
+
+  /** Send `</stream:stream>`, end the connection and wait for it to go (bounded). */
+  async close(timeoutMs = 2000): Promise<void> {
+    if (!this.isClosed) {
+      this.closeReason = 'closed by agent';
+      this.socket.end('</stream:stream>');
+      const t = setTimeout(() => this.socket.destroy(), timeoutMs);
+      await this.closed;
+      clearTimeout(t);
+    }
+  }
+
+  /** Drop the TCP connection at once (no stream close), like a crashing agent. */
+  destroy(): void {
+    this.closeReason = 'destroyed by agent';
+    this.socket.destroy();
+  }
+
+  // ---- internals -------------------------------------------------------------------
+
+  private iqBase(): { agent: string; declaration: boolean } {
+    return { agent: this.name, declaration: this.opts.xmlDeclaration ?? true };
+  }
+
+  private write(data: Uint8Array | string): void {
+    if (this.isClosed || this.socket.destroyed) return;
+    this.stats.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    this.socket.write(data);
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const e of this.parser.feed(chunk)) this.onEvent(e);
+    this.checkWaiters();
+  }
+
+  private onEvent(e: XmppEvent): void {
+    switch (e.kind) {
+      case 'open':
+        this.serverHeader = e.attrs;
+        this.write(KEEPALIVE);
+        this.keepaliveTimer = setInterval(() => this.write(KEEPALIVE), this.opts.keepaliveMs ?? 30_000);
+        this.keepaliveTimer.unref();
+        this.onOpen?.();
+        break;
+      case 'keepalive':
+        this.stats.keepalives++;
+        break;
+      case 'stanza':
+        this.onStanza(e.el);
+        break;
+      case 'close':
+        this.closeReason = 'CN closed the stream';
+        this.socket.end();
+        break;
+      case 'error':
+        this.protocolError = `${e.condition}: ${e.text}`;
+        this.closeReason = `parse error ${this.protocolError}`;
+        this.socket.destroy();
+        break;
+    }
+  }
+
+  private onStanza(el: XmlElement): void {
+    this.stats.stanzas++;
+    if (this.opts.recordStanzas === true) this.received.push(el);
+    const m = parseCnMessage(el);
+    if (m.kind === 'end-of-rib') {
+      this.stats.endOfRib++;
+    } else if (m.kind === 'items') {
+      const t = this.tableFor(m.node);
+      for (const item of m.items) t.set(item.id, item);
+      for (const id of m.retracts) t.delete(id);
+      this.stats.items += m.items.length;
+      this.stats.retracts += m.retracts.length;
+    }
+  }
+
+  private tableFor(node: string): Map<string, ReceivedItem> {
+    let t = this.tables.get(node);
+    if (t === undefined) this.tables.set(node, (t = new Map()));
+    return t;
+  }
+
+  private checkWaiters(): void {
+    for (const w of [...this.waiters]) {
+      if (!w.pred()) continue;
+      clearTimeout(w.timer);
+      this.waiters.delete(w);
+      w.resolve();
+    }
+  }
+
+  private rejectWaiters(err: Error): void {
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.waiters.clear();
+  }
+}
