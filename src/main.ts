@@ -88,9 +88,10 @@ async function main(args: readonly string[]): Promise<void> {
     say(`${label}: cannot start: ${describeError(err)}`);
     process.exit(EXIT_START_FAILED);
   }
-  const { address, port } = server.listening.bgp;
-  logger.info({ bgp: { address, port } }, 'started');
-  say(`${label}: BGP listening on ${address}:${port}`);
+  const { bgp, xmpp } = server.listening;
+  logger.info({ bgp, xmpp }, 'started');
+  say(`${label}: BGP listening on ${bgp.address}:${bgp.port}`);
+  if (xmpp) say(`${label}: XMPP listening on ${xmpp.address}:${xmpp.port}`);
   stopOnSignals(server, logger, label);
 }
 

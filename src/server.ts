@@ -8,11 +8,15 @@ import type { Logger } from 'pino';
 import { BgpSpeaker } from './bgp/speaker.js';
 import type { Config } from './config/index.js';
 import { Rib } from './rib/rib.js';
+import { InstanceManager } from './routing-instances/manager.js';
+import { XmppServer } from './xmpp/server.js';
 
 export interface ServerHandle {
-  readonly listening: { bgp: { address: string; port: number } };
+  readonly listening: { bgp: { address: string; port: number }; xmpp?: { address: string; port: number } };
   readonly rib: Rib;
   readonly bgp: BgpSpeaker;
+  readonly instances: InstanceManager;
+  readonly xmpp?: XmppServer;
   stop(): Promise<void>;
 }
 
@@ -32,11 +36,23 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     bgp: config.bgp,
     logger: deps.logger,
   });
-  const listening = { bgp: await bgp.start() };
+  const instances = new InstanceManager(rib, node.asn, config.routingInstances);
+  const xmpp = config.xmpp.enabled
+    ? new XmppServer({
+        listen: config.xmpp.listen, holdTimeSec: config.xmpp.holdTime, serverName: node.name,
+        asn: node.asn, rib, manager: instances, logger: deps.logger,
+      })
+    : undefined;
+  const listening = { bgp: await bgp.start(), xmpp: await xmpp?.start() };
   return {
     listening,
     rib,
     bgp,
-    stop: () => bgp.stop(),
+    instances,
+    xmpp,
+    stop: async () => {
+      await xmpp?.stop();
+      await bgp.stop();
+    },
   };
 }

@@ -48,7 +48,6 @@ export class BgpSpeaker {
   private readonly byAddress = new Map<string, PeerEntry>();
   private readonly byId = new Map<number, PeerEntry>();
   private server?: net.Server;
-  private nextPeerId = 1;
 
   constructor(
     private readonly rib: Rib,
@@ -87,7 +86,7 @@ export class BgpSpeaker {
 
   private addPeer(pc: PeerConfig): void {
     const info: PeerInfo = {
-      id: this.nextPeerId++,
+      id: this.rib.allocatePeerId(),
       name: pc.name,
       kind: 'bgp',
       address: parseIpv4(pc.address) ?? 0,

@@ -55,9 +55,11 @@ export function exportAttrs(path: Path, to: PeerInfo, local: LocalSpeaker): Path
   const from = path.peer;
   if (to.ibgp) {
     const out: PathAttributes = { ...a, localPref: a.localPref ?? 100, asPath: a.asPath ?? [] };
-    if (from.kind === 'bgp' && from.ibgp) {
+    if ((from.kind === 'bgp' && from.ibgp) || (from.kind === 'xmpp' && local.reflector)) {
       // Reflection (RFC 4456 §8): keep an existing ORIGINATOR_ID, else the
-      // source's router id; prepend our cluster id.
+      // source's router id; prepend our cluster id. Contrail does the same
+      // for agent paths when it is a reflector (an agent's router id is its
+      // address), contrail-control.md §3.4.
       out.originatorId = a.originatorId ?? from.routerId;
       out.clusterList = [local.clusterId, ...(a.clusterList ?? [])];
     }

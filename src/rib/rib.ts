@@ -72,6 +72,8 @@ export class Rib {
   /** Called when a peer has outbound work (from empty to non-empty). */
   onPending: (peer: PeerRib) => void = () => {};
   private readonly classes = new Map<string, number>();
+  private readonly localMemberships = new Map<bigint, number>();
+  private lastPeerId = 0;
   private stamp = 0;
 
   constructor(
@@ -91,6 +93,11 @@ export class Rib {
       this.tables[f].subscribe((key, dest) => this.propagate(f, key, dest));
     }
     this.store.onDrop = (derived) => this.store.release(derived);
+  }
+
+  /** A fresh id for any source of paths (BGP peer or agent): ids are the last tie-break and cache keys. */
+  allocatePeerId(): number {
+    return ++this.lastPeerId;
   }
 
   addPeer(info: PeerInfo, families: readonly FamilyName[]): PeerRib {
@@ -189,6 +196,35 @@ export class Rib {
     if (!st.up || !st.vpnHeld) return;
     st.vpnHeld = false;
     this.dump(st, 'inet-vpn');
+  }
+
+  /**
+   * Originate (refcounted) our membership for a route target, for the
+   * routing instances that import it (RFC 4684 §4; Contrail §4.4).
+   */
+  addLocalMembership(rt: bigint): void {
+    const n = (this.localMemberships.get(rt) ?? 0) + 1;
+    this.localMemberships.set(rt, n);
+    if (n > 1) return;
+    const attrs: PathAttributes = { origin: 0, asPath: [], nextHop: this.local.routerId };
+    const path: Path = { peer: this.localPeer, attrs: this.store.intern(attrs), labels: [], stamp: ++this.stamp };
+    const old = this.tables['route-target'].upsert(this.membership(rt), path);
+    if (old) this.store.release(old.attrs);
+  }
+
+  removeLocalMembership(rt: bigint): void {
+    const n = (this.localMemberships.get(rt) ?? 0) - 1;
+    if (n > 0) {
+      this.localMemberships.set(rt, n);
+      return;
+    }
+    this.localMemberships.delete(rt);
+    const old = this.tables['route-target'].remove(this.membership(rt), this.localPeer);
+    if (old) this.store.release(old.attrs);
+  }
+
+  private membership(rt: bigint): RtMembership {
+    return { len: 96, originAs: this.local.asn, target: rt };
   }
 
   /** Send a family's whole table again (ROUTE-REFRESH, RFC 2918). */

@@ -70,7 +70,9 @@ export type InfeasibleReason =
   | 'as-path-loop'
   | 'originator-id-loop'
   | 'cluster-list-loop'
-  | 'treat-as-withdraw';
+  | 'treat-as-withdraw'
+  /** An agent listed tunnel encapsulations, none of them known (Contrail NoTunnelEncap). */
+  | 'no-tunnel-encap';
 
 /** A destination: one NLRI with every source's path and the computed best. */
 export interface Dest<N extends Nlri = Nlri> {

@@ -87,6 +87,7 @@ function goodConfig(port: number): string {
   return [
     'node: { name: cli-test, router-id: 127.0.0.1, asn: 64512 }',
     `bgp: { listen: { address: 127.0.0.1, port: ${port} } }`,
+    'xmpp: { listen: { address: 127.0.0.1, port: 0 } }',
     '',
   ].join('\n');
 }
@@ -155,6 +156,8 @@ describe('control-node given a good configuration', () => {
     const r = run(['--config', writeConfig('good.yaml', goodConfig(port))]);
     await waitForStderr(r, new RegExp(`^control-node cli-test: BGP listening on 127\\.0\\.0\\.1:${port}\\n`));
     await connect(port);
+    await waitForStderr(r, /XMPP listening on 127\.0\.0\.1:(\d+)\n/);
+    await connect(Number(/XMPP listening on 127\.0\.0\.1:(\d+)/.exec(r.stderr())![1]));
 
     const sent = Date.now();
     r.child.kill('SIGTERM');

@@ -1,0 +1,76 @@
+/**
+ * A routing instance (VRF): its name, ids, route targets and its
+ * `<name>.inet.0` table. Contrail: routing_instance.cc; names and targets
+ * per shared/docs/contrail-control.md §4.
+ */
+
+import { parseRouteTarget } from '../bgp/wire/index.js';
+import type { Ipv4Prefix } from '../bgp/wire/types.js';
+import type { SelectionOptions } from '../rib/best-path.js';
+import { inetKey } from '../rib/nlri-key.js';
+import { Table } from '../rib/table.js';
+import { inetTableName, MASTER_INSTANCE, virtualNetworkOf, type RoutingInstanceName } from './name.js';
+
+export interface InstanceSpec {
+  readonly name: RoutingInstanceName;
+  readonly id: number;
+  readonly vnIndex: number;
+  readonly importTargets: readonly bigint[];
+  readonly exportTargets: readonly bigint[];
+}
+
+/** Contrail's first automatically allocated VN route-target number. */
+export const AUTO_TARGET_BASE = 8_000_000;
+
+/**
+ * The instance's automatic target `target:<asn>:<8000000+id>`. With a
+ * 4-octet ASN the value part has only 16 bits, so the id alone is used
+ * (a deviation: Contrail's schema transformer would pick another form).
+ */
+export function autoTarget(asn: number, id: number): bigint {
+  const rt = asn <= 0xffff ? parseRouteTarget(`target:${asn}:${AUTO_TARGET_BASE + id}`) : parseRouteTarget(`target:${asn}:${id}`);
+  if (rt === undefined) throw new RangeError(`no automatic route target for asn ${asn} id ${id}`);
+  return rt;
+}
+
+export class RoutingInstance {
+  readonly table: Table<Ipv4Prefix>;
+  readonly virtualNetwork: string;
+  /** Configured plus automatic targets. */
+  readonly importTargets: ReadonlySet<bigint>;
+  readonly exportTargets: ReadonlySet<bigint>;
+  /** Agents subscribed (drives route-target membership, RFC 4684). */
+  subscribers = 0;
+
+  constructor(
+    readonly name: RoutingInstanceName,
+    readonly id: number,
+    readonly vnIndex: number,
+    importTargets: Iterable<bigint>,
+    exportTargets: Iterable<bigint>,
+    table?: Table<Ipv4Prefix>,
+    selection?: SelectionOptions,
+  ) {
+    this.table = table ?? new Table<Ipv4Prefix>(inetTableName(name), inetKey, selection);
+    this.virtualNetwork = virtualNetworkOf(name);
+    this.importTargets = new Set(importTargets);
+    this.exportTargets = new Set(exportTargets);
+  }
+
+  get master(): boolean {
+    return this.name === MASTER_INSTANCE;
+  }
+
+  static fromSpec(spec: InstanceSpec, asn: number, selection?: SelectionOptions): RoutingInstance {
+    const auto = autoTarget(asn, spec.id);
+    return new RoutingInstance(
+      spec.name,
+      spec.id,
+      spec.vnIndex,
+      [...spec.importTargets, auto],
+      [...spec.exportTargets, auto],
+      undefined,
+      selection,
+    );
+  }
+}

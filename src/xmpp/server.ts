@@ -1,0 +1,75 @@
+/**
+ * The XMPP server for vRouter agents (shared/docs/contrail-control.md §1):
+ * accepts connections, keeps one live session per agent name (a second
+ * connection claiming a live name is dropped, §1.3), and stops them all.
+ */
+
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { Rib } from '../rib/rib.js';
+import type { InstanceManager } from '../routing-instances/manager.js';
+import { AgentChannel } from './channel.js';
+import type { XmppStreamLimits } from './wire/index.js';
+
+export interface XmppServerOptions {
+  readonly listen: { address: string; port: number };
+  readonly holdTimeSec: number;
+  readonly serverName: string;
+  readonly asn: number;
+  readonly rib: Rib;
+  readonly manager: InstanceManager;
+  readonly logger: Logger;
+  readonly limits?: Partial<XmppStreamLimits>;
+}
+
+export class XmppServer {
+  readonly channels = new Set<AgentChannel>();
+  readonly byName = new Map<string, AgentChannel>();
+  /** Sessions ended, by reason (introspect, metrics). */
+  readonly closeReasons = new Map<string, number>();
+  private server?: net.Server;
+
+  constructor(private readonly opts: XmppServerOptions) {}
+
+  async start(): Promise<{ address: string; port: number }> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.opts.listen.address, port: this.opts.listen.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.opts.logger.error({ err }, 'xmpp listener error'));
+    const a = server.address() as net.AddressInfo;
+    return { address: a.address, port: a.port };
+  }
+
+  private accept(socket: net.Socket): void {
+    const o = this.opts;
+    const ch = new AgentChannel(socket, {
+      rib: o.rib, manager: o.manager, asn: o.asn, logger: o.logger.child({ xmpp: true }),
+      serverName: o.serverName, holdTimeSec: o.holdTimeSec, limits: o.limits,
+      peerId: () => o.rib.allocatePeerId(),
+      register: (c, name) => {
+        const live = this.byName.get(name);
+        if (live && live !== c && live.state !== 'closed') return false;
+        this.byName.set(name, c);
+        return true;
+      },
+      closed: (c, reason) => {
+        this.channels.delete(c);
+        if (c.name && this.byName.get(c.name) === c) this.byName.delete(c.name);
+        const key = reason.replace(/:.*/, '');
+        this.closeReasons.set(key, (this.closeReasons.get(key) ?? 0) + 1);
+      },
+    });
+    this.channels.add(ch);
+  }
+
+  async stop(): Promise<void> {
+    this.server?.close();
+    for (const ch of [...this.channels]) ch.close('control node stopping');
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The control node's agent side, in process over loopback TCP: test agents
+ * (test/support/agent.ts) subscribe, publish and withdraw; we check what
+ * every agent is pushed and what lands in bgp.l3vpn.0.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { parseConfigText } from '../../src/config/index.js';
+import { extCommunityToString, rdToString, ipv4ToString } from '../../src/bgp/wire/index.js';
+import type { VpnPrefix } from '../../src/bgp/wire/types.js';
+import { startServer, type ServerHandle } from '../../src/server.js';
+import { TestAgent } from '../support/agent.js';
+
+const BLUE = 'default-domain:demo:blue:blue';
+const RED = 'default-domain:demo:red:red';
+const CONFIG = `
+node: { name: cn-test, router-id: 127.0.0.1, asn: 64512 }
+bgp: { listen: { address: 127.0.0.1, port: 0 } }
+xmpp: { listen: { address: 127.0.0.1, port: 0 }, hold-time: 9 }
+introspect: { enabled: false }
+routing-instances:
+  - { name: "${BLUE}", vn-index: 1, import-targets: [target:64512:100], export-targets: [target:64512:100] }
+  - { name: "${RED}", vn-index: 2 , import-targets: [target:64512:100] }
+`;
+
+let server: ServerHandle;
+const agents: TestAgent[] = [];
+
+async function agent(name: string): Promise<TestAgent> {
+  const a = await TestAgent.connect({ host: '127.0.0.1', port: server.listening.xmpp!.port, name, keepaliveMs: 3000 });
+  agents.push(a);
+  return a;
+}
+
+const route = (nextHop: string, label: number) => ({ prefix: '10.1.1.3/32', nextHop, label, encapsulations: ['gre', 'udp'], securityGroups: [8000002] });
+const nextHopsOf = (a: TestAgent, instance: string, prefix = '10.1.1.3/32'): string[] =>
+  (a.routes(instance).get(prefix)?.nextHops ?? []).map((n) => `${n.address}/${n.label}`).sort();
+
+function vpnRoutes(): { rd: string; prefix: string; labels: readonly number[]; communities: string[] }[] {
+  const out = [];
+  for (const [, dest] of server.rib.tables['inet-vpn'].entries()) {
+    const n = dest.nlri as VpnPrefix;
+    const best = dest.paths[0];
+    if (!best) continue;
+    out.push({
+      rd: rdToString(n.rd), prefix: `${ipv4ToString(n.addr)}/${n.len}`, labels: best.labels,
+      communities: (best.attrs.attrs.extCommunities ?? []).map(extCommunityToString),
+    });
+  }
+  return out.sort((a, b) => a.rd.localeCompare(b.rd));
+}
+
+beforeEach(async () => {
+  server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) });
+});
+
+afterEach(async () => {
+  for (const a of agents.splice(0)) a.destroy();
+  await server.stop();
+});
+
+describe('vRouter agents over XMPP', () => {
+  it('pushes one item with both next hops to every subscribed agent when two agents publish the same prefix (ECMP)', async () => {
+    const a = await agent('compute-1');
+    const b = await agent('compute-2');
+    a.subscribe(BLUE, 1);
+    b.subscribe(BLUE, 1);
+    a.publish(BLUE, route('192.0.2.21', 25));
+    b.publish(BLUE, route('192.0.2.22', 26));
+    const both = ['192.0.2.21/25', '192.0.2.22/26'];
+    await a.waitFor(() => nextHopsOf(a, BLUE).length === 2, 3000, 'two next hops at compute-1');
+    await b.waitFor(() => nextHopsOf(b, BLUE).length === 2, 3000, 'two next hops at compute-2');
+    expect(nextHopsOf(a, BLUE)).toEqual(both);
+    expect(nextHopsOf(b, BLUE)).toEqual(both);
+    const item = a.routes(BLUE).get('10.1.1.3/32')!;
+    expect(item.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
+    expect(item.nextHops[0]!.encapsulations).toEqual(['gre', 'udp']);
+    expect(item.securityGroups).toEqual([8000002]);
+    expect(item.localPref).toBe(100);
+    expect(item.med).toBe(200);
+  });
+
+  it('exports one VPN route per agent with RD next-hop:instance-id, the export and automatic targets, origin VN and encapsulation', async () => {
+    const a = await agent('compute-1');
+    const b = await agent('compute-2');
+    a.subscribe(BLUE, 3);
+    b.subscribe(BLUE, 4);
+    a.publish(BLUE, route('192.0.2.21', 25));
+    b.publish(BLUE, route('192.0.2.22', 26));
+    await expect.poll(() => vpnRoutes().length, { timeout: 3000 }).toBe(2);
+    const [r1, r2] = vpnRoutes();
+    expect(r1).toMatchObject({ rd: '192.0.2.21:3', prefix: '10.1.1.3/32', labels: [25] });
+    expect(r2).toMatchObject({ rd: '192.0.2.22:4', prefix: '10.1.1.3/32', labels: [26] });
+    for (const c of ['target:64512:100', 'target:64512:8000001', 'originvn:64512:1', 'encapsulation:gre', 'encapsulation:udp', 'secgroup:64512:8000002']) {
+      expect(r1!.communities).toContain(c);
+    }
+  });
+
+  it('leaks routes into an instance that imports the source instance target, with the source virtual network', async () => {
+    const a = await agent('compute-1');
+    const b = await agent('compute-2');
+    const c = await agent('compute-3');
+    a.subscribe(BLUE, 1);
+    b.subscribe(BLUE, 1);
+    c.subscribe(RED, 2);
+    a.publish(BLUE, route('192.0.2.21', 25));
+    b.publish(BLUE, route('192.0.2.22', 26));
+    await c.waitFor(() => nextHopsOf(c, RED).length === 2, 3000, 'the leaked ECMP item at compute-3');
+    expect(nextHopsOf(c, RED)).toEqual(['192.0.2.21/25', '192.0.2.22/26']);
+    expect(c.routes(RED).get('10.1.1.3/32')!.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
+    // Red exports nothing of blue's back: blue's agents see no red routes.
+    expect(a.routes(RED).size).toBe(0);
+  });
+
+  it('shrinks the ECMP item on a withdraw and retracts the prefix when the last agent disconnects', async () => {
+    const a = await agent('compute-1');
+    const b = await agent('compute-2');
+    const c = await agent('compute-3');
+    for (const x of [a, b]) x.subscribe(BLUE, 1);
+    c.subscribe(RED, 2);
+    a.publish(BLUE, route('192.0.2.21', 25));
+    b.publish(BLUE, route('192.0.2.22', 26));
+    await c.waitFor(() => nextHopsOf(c, RED).length === 2, 3000, 'ECMP at compute-3');
+    a.withdraw(BLUE, '10.1.1.3/32');
+    await c.waitFor(() => nextHopsOf(c, RED).length === 1, 3000, 'one next hop left');
+    await b.waitFor(() => nextHopsOf(b, BLUE).length === 1, 3000, 'one next hop left at compute-2');
+    expect(nextHopsOf(b, BLUE)).toEqual(['192.0.2.22/26']);
+    expect(nextHopsOf(c, RED)).toEqual(['192.0.2.22/26']);
+    await b.close();
+    await c.waitFor(() => !c.routes(RED).has('10.1.1.3/32'), 3000, 'the retract');
+    await a.waitFor(() => !a.routes(BLUE).has('10.1.1.3/32'), 3000, 'the retract at compute-1');
+    await expect.poll(() => vpnRoutes().length, { timeout: 3000 }).toBe(0);
+  });
+
+  it('replaces an agent path when its next hop changes, without leaving the old one behind', async () => {
+    const a = await agent('compute-1');
+    a.subscribe(BLUE, 1);
+    a.publish(BLUE, route('192.0.2.21', 25));
+    await a.waitFor(() => nextHopsOf(a, BLUE).length === 1, 3000, 'first item');
+    a.publish(BLUE, route('192.0.2.31', 27));
+    await a.waitFor(() => nextHopsOf(a, BLUE)[0] === '192.0.2.31/27', 3000, 'changed item');
+    expect(nextHopsOf(a, BLUE)).toEqual(['192.0.2.31/27']);
+    expect(vpnRoutes().map((r) => r.rd)).toEqual(['192.0.2.31:1']);
+  });
+
+  it('originates route-target membership for the import targets of subscribed instances only', async () => {
+    const rtc = () => [...server.rib.tables['route-target'].entries()].length;
+    expect(rtc()).toBe(0);
+    const a = await agent('compute-1');
+    a.subscribe(BLUE, 1);
+    await expect.poll(rtc, { timeout: 3000 }).toBe(2); // target:64512:100 and the automatic target
+    await a.close();
+    await expect.poll(rtc, { timeout: 3000 }).toBe(0);
+  });
+});
+
+describe('bad agent input never disturbs another agent', () => {
+  async function twoAgentsWithRoutes(): Promise<[TestAgent, TestAgent]> {
+    const good = await agent('good');
+    const bad = await agent('bad');
+    good.subscribe(BLUE, 1);
+    bad.subscribe(BLUE, 1);
+    good.publish(BLUE, { ...route('192.0.2.21', 25), prefix: '10.9.9.9/32' });
+    await good.waitFor(() => good.routes(BLUE).has('10.9.9.9/32'), 3000, 'good route');
+    await bad.waitFor(() => bad.routes(BLUE).has('10.9.9.9/32'), 3000, 'good route at bad');
+    return [good, bad];
+  }
+
+  async function expectIsolated(good: TestAgent, bad: TestAgent): Promise<void> {
+    await bad.closed;
+    good.publish(BLUE, { ...route('192.0.2.21', 25), prefix: '10.9.9.10/32' });
+    await good.waitFor(() => good.routes(BLUE).has('10.9.9.10/32'), 3000, 'good agent still served');
+    expect(good.routes(BLUE).has('10.9.9.9/32')).toBe(true);
+  }
+
+  const cases: [string, (bad: TestAgent) => void][] = [
+    ['malformed XML', (b) => b.sendRaw('<iq type="set" to="x/bgp-peer"><pubsub></iq>')],
+    ['an entity bomb', (b) => b.sendRaw('<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><iq>&lol2;</iq>')],
+    ['deep nesting', (b) => b.sendRaw(`<iq type="set" to="x/bgp-peer">${'<a>'.repeat(200)}`)],
+    ['a huge stanza', (b) => b.sendRaw(`<iq type="set" to="x/bgp-peer"><pubsub>${'x'.repeat(2 * 1024 * 1024)}`)],
+    ['a publish without subscribe', (b) => b.publish('default-domain:demo:green:green', route('192.0.2.23', 30))],
+    ['an unsubscribe from an instance never subscribed', (b) => b.unsubscribe('default-domain:demo:green:green')],
+    ['a duplicate subscribe', (b) => b.subscribe(BLUE, 1)],
+  ];
+  for (const [what, send] of cases) {
+    it(`closes only the session that sends ${what}, and withdraws that agent's routes`, async () => {
+      const [good, bad] = await twoAgentsWithRoutes();
+      bad.publish(BLUE, { ...route('192.0.2.99', 99), prefix: '10.8.8.8/32' });
+      await good.waitFor(() => good.routes(BLUE).has('10.8.8.8/32'), 3000, 'bad agent route');
+      send(bad);
+      await expectIsolated(good, bad);
+      await good.waitFor(() => !good.routes(BLUE).has('10.8.8.8/32'), 3000, "bad agent's route withdrawn");
+    });
+  }
+
+  for (const [what, r] of [
+    ['a bad prefix', { ...route('192.0.2.21', 25), prefix: '10.1.1.1/33' }],
+    ['a label of zero in a VRF', { ...route('192.0.2.21', 0), prefix: '10.2.2.2/32' }],
+    ['a label above 2^24', { ...route('192.0.2.21', 16777216), prefix: '10.2.2.3/32' }],
+    ['a zero next hop', { ...route('0.0.0.0', 25), prefix: '10.2.2.4/32' }],
+  ] as const) {
+    it(`drops an item with ${what}, counts it and keeps the session up`, async () => {
+      const [good, bad] = await twoAgentsWithRoutes();
+      bad.publish(BLUE, r);
+      bad.publish(BLUE, { ...route('192.0.2.22', 26), prefix: '10.7.7.7/32' });
+      await good.waitFor(() => good.routes(BLUE).has('10.7.7.7/32'), 3000, 'the next good item');
+      expect(good.routes(BLUE).size).toBe(2);
+      const session = server.xmpp!.byName.get('bad')!.session!;
+      expect([...session.stats.dropped.values()].reduce((x, y) => x + y, 0)).toBe(1);
+    });
+  }
+
+  it('drops a second connection that claims the name of a live agent, and keeps the first', async () => {
+    const first = await agent('compute-1');
+    first.subscribe(BLUE, 1);
+    await expect(agent('compute-1')).rejects.toThrow();
+    first.publish(BLUE, route('192.0.2.21', 25));
+    await first.waitFor(() => first.routes(BLUE).size === 1, 3000, 'first still served');
+  });
+});
