@@ -22,8 +22,10 @@ import type { Negotiated, DownReason } from './session/index.js';
 
 /** Contrail's kRouteTargetEndOfRibTimeSecs. */
 export const RTC_EOR_WAIT_MS = 30_000;
-/** Route changes packed per drain() call; one socket write per call. */
-const DRAIN_BATCH = 2048;
+/** Destinations per update group per drain() call. */
+const DRAIN_BATCH = 4096;
+/** drain() calls per flush before yielding to the event loop (socket reads, timers). */
+const FLUSH_BATCHES = 8;
 
 export interface SpeakerOptions {
   readonly name: string;
@@ -39,7 +41,6 @@ export interface PeerEntry {
   readonly rib: PeerRib;
   readonly session: BgpSession;
   rtcTimer?: NodeJS.Timeout;
-  flushQueued: boolean;
   blocked: boolean;
 }
 
@@ -48,15 +49,13 @@ export class BgpSpeaker {
   private readonly byAddress = new Map<string, PeerEntry>();
   private readonly byId = new Map<number, PeerEntry>();
   private server?: net.Server;
+  private flushQueued = false;
 
   constructor(
     private readonly rib: Rib,
     private readonly opts: SpeakerOptions,
   ) {
-    rib.onPending = (st) => {
-      const entry = this.byId.get(st.info.id);
-      if (entry) this.scheduleFlush(entry);
-    };
+    rib.onPending = () => this.scheduleFlush();
     for (const pc of opts.bgp.peers) this.addPeer(pc);
   }
 
@@ -97,7 +96,7 @@ export class BgpSpeaker {
     };
     const rib = this.rib.addPeer(info, pc.families);
     const log = this.opts.logger.child({ peer: pc.name });
-    const entry = { config: pc, info, rib, flushQueued: false, blocked: false } as PeerEntry;
+    const entry = { config: pc, info, rib, blocked: false } as PeerEntry;
     const session = new BgpSession(
       {
         name: pc.name,
@@ -122,7 +121,7 @@ export class BgpSpeaker {
         down: (reason, detail) => this.down(entry, reason, detail),
         drain: () => {
           entry.blocked = false;
-          this.scheduleFlush(entry);
+          this.scheduleFlush();
         },
       },
       log,
@@ -187,25 +186,37 @@ export class BgpSpeaker {
     this.rib.peerDown(e.rib);
   }
 
-  private scheduleFlush(e: PeerEntry): void {
-    if (e.flushQueued || e.blocked) return;
-    e.flushQueued = true;
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
     setImmediate(() => {
-      e.flushQueued = false;
-      this.flush(e);
+      this.flushQueued = false;
+      this.flush();
     });
   }
 
-  /** Pull batches from the RIB into the socket until it pushes back or the queue is empty. */
-  private flush(e: PeerEntry): void {
-    while (e.rib.up && this.rib.hasWork(e.rib)) {
-      const msgs = this.rib.drain(e.rib, DRAIN_BATCH);
-      if (msgs.length === 0) continue;
-      if (!e.session.writeMany(msgs)) {
-        e.blocked = true;
-        return;
+  /**
+   * Pull batches of encoded UPDATEs from the RIB's update groups and write
+   * the same bytes to every member. Stops while every established peer is
+   * pushing back; a single slow peer buffers in its own socket instead of
+   * holding up the others (its send-hold timer bounds how long).
+   */
+  private flush(): void {
+    for (let batch = 0; this.rib.hasWork(); batch++) {
+      if (!this.anyWritable()) return; // resumed by a drain event
+      if (batch >= FLUSH_BATCHES) return this.scheduleFlush(); // let input in between
+      for (const d of this.rib.drain(DRAIN_BATCH)) {
+        for (const st of d.to) {
+          const e = this.byId.get(st.info.id);
+          if (e && e.rib.up && !e.session.writeMany(d.msgs)) e.blocked = true;
+        }
       }
     }
+  }
+
+  private anyWritable(): boolean {
+    for (const e of this.peers.values()) if (e.rib.up && !e.blocked) return true;
+    return false;
   }
 
   private async stopPeer(e: PeerEntry): Promise<void> {

@@ -26,10 +26,13 @@ export interface LocalSpeaker {
   readonly reflector: boolean;
 }
 
-/** Why a path is not sent to a peer, or undefined when it may be. */
+/**
+ * Why a path is not sent to a class of peers like `to`, or undefined when it
+ * may be. Never sending a path back to its own source is the update group's
+ * job (src/rib/update-group.ts), since it depends on the member, not the class.
+ */
 export function exportVeto(path: Path, to: PeerInfo, local: LocalSpeaker): string | undefined {
   if (path.infeasible) return 'infeasible';
-  if (path.peer === to) return 'split-horizon-source';
   const comms = path.attrs.attrs.communities;
   if (comms?.includes(NO_ADVERTISE)) return 'no-advertise';
   if (!to.ibgp && (comms?.includes(NO_EXPORT) || comms?.includes(NO_EXPORT_SUBCONFED))) return 'no-export';

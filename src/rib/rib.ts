@@ -27,7 +27,7 @@ import { AttrStore, type AttrSet } from './attr-store.js';
 import { DEFAULT_SELECTION, type SelectionOptions } from './best-path.js';
 import { asPathContains, exportAttrs, exportVeto, type LocalSpeaker } from './export.js';
 import { inetKey, rtcKey, vpnKey, type RouteKey } from './nlri-key.js';
-import { RibOut, type OutEntry } from './rib-out.js';
+import { UpdateGroup, type Delivery } from './update-group.js';
 import { RtInterest } from './rtc.js';
 import { Table } from './table.js';
 import type { Dest, InfeasibleReason, Nlri, Path, PeerInfo } from './types.js';
@@ -42,6 +42,7 @@ export const FAMILIES: Readonly<Record<FamilyName, AfiSafi>> = {
 const SEND_ORDER: readonly FamilyName[] = ['route-target', 'inet', 'inet-vpn'];
 
 const DEFAULT_RT: RtMembership = { len: 0, originAs: 0, target: 0n };
+const NO_LABELS: readonly number[] = Object.freeze([]);
 
 /** The RIB's view of one peer. */
 export interface PeerRib {
@@ -50,8 +51,10 @@ export interface PeerRib {
   up: boolean;
   families: Set<FamilyName>;
   ctx: CodecContext;
-  readonly ribIn: Map<FamilyName, Map<RouteKey, Nlri>>;
-  readonly ribOut: Map<FamilyName, RibOut>;
+  /** Paths this peer has in our tables (its Adj-RIB-In lives in the tables themselves). */
+  paths: number;
+  /** The update group this peer is a member of, per family. */
+  readonly groups: Map<FamilyName, UpdateGroup<PeerRib>>;
   /** Negotiated route-target: VPN routes are filtered by `interest`. */
   rtc: boolean;
   readonly interest: RtInterest;
@@ -60,6 +63,7 @@ export interface PeerRib {
   /** Class of peers that get identical attributes (export cache key). */
   classId: number;
   /** Counters for introspect. */
+  /** Routes announced to us, ever (a counter for introspect). */
   received: number;
   eorReceived: Set<FamilyName>;
 }
@@ -69,8 +73,13 @@ export class Rib {
   readonly tables: { readonly [F in FamilyName]: Table };
   readonly peers = new Map<number, PeerRib>();
   readonly localPeer: PeerInfo;
-  /** Called when a peer has outbound work (from empty to non-empty). */
-  onPending: (peer: PeerRib) => void = () => {};
+  /** Called when outbound work appears (then call drain()). */
+  onPending: () => void = () => {};
+  readonly groups = new Map<string, UpdateGroup<PeerRib>>();
+  private readonly workGroups = new Set<UpdateGroup<PeerRib>>();
+  private readonly freeSlots: number[] = [];
+  private readonly familyGroups = new Map<FamilyName, UpdateGroup<PeerRib>[]>();
+  private nextSlot = 0;
   private readonly classes = new Map<string, number>();
   private readonly localMemberships = new Map<bigint, number>();
   private lastPeerId = 0;
@@ -107,7 +116,7 @@ export class Rib {
     const st: PeerRib = {
       info, configured: new Set(families), up: false, families: new Set(),
       ctx: { fourOctetAs: false, ebgp: !info.ibgp, families: new Set() },
-      ribIn: new Map(), ribOut: new Map(), rtc: false, interest: new RtInterest(),
+      paths: 0, groups: new Map(), rtc: false, interest: new RtInterest(),
       vpnHeld: false, classId, received: 0, eorReceived: new Set(),
     };
     this.peers.set(info.id, st);
@@ -130,30 +139,28 @@ export class Rib {
     st.up = true;
     st.rtc = st.families.has('route-target');
     st.vpnHeld = st.rtc && st.families.has('inet-vpn');
-    for (const f of st.families) {
-      st.ribIn.set(f, new Map());
-      st.ribOut.set(f, new RibOut(FAMILIES[f], this.store));
-    }
     this.updateDefaultMembership();
-    for (const f of st.families) if (!(f === 'inet-vpn' && st.vpnHeld)) this.dump(st, f);
+    for (const f of st.families) if (!(f === 'inet-vpn' && st.vpnHeld)) this.join(st, f);
   }
 
   /** The session ended: every path it gave us goes (no graceful restart yet). */
   peerDown(st: PeerRib): void {
     if (!st.up) return;
     st.up = false;
-    for (const [f, rib] of st.ribIn) {
+    for (const f of [...st.groups.keys()]) this.leave(st, f);
+    // Walk the tables for this peer's paths (BIRD's prune): cheaper overall
+    // than keeping a per-peer index of every route on the hot path.
+    for (const f of st.families) {
       const table = this.tables[f];
-      for (const [key, nlri] of rib) {
-        const old = table.removeByKey(key, st.info);
+      const mine: Dest[] = [];
+      for (const dest of table.allDests()) if (dest.paths.some((p) => p.peer === st.info)) mine.push(dest);
+      for (const dest of mine) {
+        const old = table.removeByKey(dest.key, st.info);
         if (old) this.store.release(old.attrs);
-        if (f === 'route-target') st.interest.remove(nlri as RtMembership);
       }
-      rib.clear();
     }
-    for (const out of st.ribOut.values()) out.clear();
-    st.ribOut.clear();
-    st.ribIn.clear();
+    st.paths = 0;
+    st.interest.clear();
     st.families = new Set();
     st.eorReceived.clear();
     this.updateDefaultMembership();
@@ -195,7 +202,7 @@ export class Rib {
   releaseVpn(st: PeerRib): void {
     if (!st.up || !st.vpnHeld) return;
     st.vpnHeld = false;
-    this.dump(st, 'inet-vpn');
+    this.join(st, 'inet-vpn');
   }
 
   /**
@@ -229,64 +236,64 @@ export class Rib {
 
   /** Send a family's whole table again (ROUTE-REFRESH, RFC 2918). */
   resend(st: PeerRib, f: FamilyName): void {
-    if (!st.up || !st.families.has(f) || (f === 'inet-vpn' && st.vpnHeld)) return;
-    st.ribOut.get(f)?.clear(); // forget what was sent, so everything is sent again
-    this.dump(st, f);
+    const g = st.groups.get(f);
+    if (!g) return;
+    g.refresh(st);
+    this.markWork(g);
   }
 
-  hasWork(st: PeerRib): boolean {
-    for (const out of st.ribOut.values()) if (out.hasWork) return true;
-    return false;
+  hasWork(): boolean {
+    return this.workGroups.size > 0;
   }
 
-  /** Pull encoded UPDATEs for a peer, about `maxRoutes` route changes at most. */
-  drain(st: PeerRib, maxRoutes = 4096): Uint8Array[] {
-    const msgs: Uint8Array[] = [];
-    for (const f of SEND_ORDER) {
-      const out = st.ribOut.get(f);
-      if (!out || !out.hasWork) continue;
-      msgs.push(...out.drain(st.ctx, maxRoutes));
-      if (out.hasWork) break; // budget used up: keep the family order
+  /**
+   * Pull encoded UPDATEs, about `maxRoutes` destinations per group at most,
+   * route-target groups first so peers filter what follows.
+   */
+  drain(maxRoutes = 4096): Delivery<PeerRib>[] {
+    const groups = [...this.workGroups].sort((a, b) => SEND_ORDER.indexOf(a.family) - SEND_ORDER.indexOf(b.family));
+    const out: Delivery<PeerRib>[] = [];
+    for (const g of groups) {
+      out.push(...g.drain(maxRoutes));
+      if (!g.hasWork) this.workGroups.delete(g);
     }
-    return msgs;
+    return out;
   }
 
   // ------------------------------------------------------------ inbound
 
   private announce(st: PeerRib, f: FamilyName, attrs: PathAttributes, nlri: readonly Nlri[]): void {
-    const rib = st.ribIn.get(f);
-    if (!rib || nlri.length === 0) return;
+    if (!st.families.has(f) || nlri.length === 0) return;
     const set = this.store.intern(attrs);
     const infeasible = this.loopCheck(st, attrs);
     const table = this.tables[f];
+    const rtc = f === 'route-target';
     for (const n of nlri) {
       const path: Path = {
-        peer: st.info, attrs: this.store.retain(set),
-        labels: 'labels' in n ? n.labels : [], infeasible, stamp: ++this.stamp,
+        peer: st.info, attrs: this.store.retain(set), labels: 'labels' in n ? n.labels : NO_LABELS,
+        infeasible, stamp: ++this.stamp, rd: undefined, replicated: undefined,
       };
-      const key = table.keyOf(n);
-      if (f === 'route-target' && !rib.has(key)) st.interest.add(n as RtMembership);
-      rib.set(key, n);
       const old = table.upsert(n, path);
       if (old) this.store.release(old.attrs);
+      else {
+        st.paths++;
+        if (rtc) st.interest.add(n as RtMembership);
+      }
       st.received++;
     }
     this.store.release(set);
-    if (f === 'route-target') this.rescanVpn(st);
+    if (rtc) this.rescanVpn(st);
   }
 
   private withdraw(st: PeerRib, f: FamilyName, n: Nlri): void {
-    const rib = st.ribIn.get(f);
-    if (!rib) return;
+    if (!st.families.has(f)) return;
     const table = this.tables[f];
-    const key = table.keyOf(n);
-    const stored = rib.get(key);
-    if (!stored) return;
-    rib.delete(key);
-    const old = table.removeByKey(key, st.info);
-    if (old) this.store.release(old.attrs);
+    const old = table.remove(n, st.info);
+    if (!old) return;
+    st.paths--;
+    this.store.release(old.attrs);
     if (f === 'route-target') {
-      st.interest.remove(stored as RtMembership);
+      st.interest.remove(n as RtMembership);
       this.rescanVpn(st);
     }
   }
@@ -301,61 +308,94 @@ export class Rib {
 
   // ------------------------------------------------------------ outbound
 
-  /** A destination changed: queue its new state for every peer that carries the family. */
-  private propagate(f: FamilyName, key: RouteKey, dest: Dest): void {
-    for (const st of this.peers.values()) {
-      if (!st.up || !st.families.has(f) || (f === 'inet-vpn' && st.vpnHeld)) continue;
-      this.queue(st, f, key, dest);
+  /** A destination changed: queue it in every update group of the family. */
+  private propagate(f: FamilyName, _key: RouteKey, dest: Dest): void {
+    for (const g of this.groupsOf(f)) {
+      g.pending.add(dest);
+      this.markWork(g);
     }
   }
 
-  private queue(st: PeerRib, f: FamilyName, key: RouteKey, dest: Dest): void {
-    const out = st.ribOut.get(f);
-    if (!out) return;
-    const before = this.hasWork(st);
-    out.set(key, dest.nlri, this.desired(st, f, dest));
-    if (!before && out.hasWork) this.onPending(st);
+  private groupsOf(f: FamilyName): UpdateGroup<PeerRib>[] {
+    let list = this.familyGroups.get(f);
+    if (!list) this.familyGroups.set(f, (list = []));
+    return list;
   }
 
-  private desired(st: PeerRib, f: FamilyName, dest: Dest): OutEntry | null {
+  private markWork(g: UpdateGroup<PeerRib>): void {
+    if (this.workGroups.has(g) || !g.hasWork) return;
+    this.workGroups.add(g);
+    this.onPending();
+  }
+
+  /** Peers in one group get the same routes with the same attributes. */
+  private groupKey(st: PeerRib, f: FamilyName): string {
+    const solo = f === 'inet-vpn' && st.rtc ? `|rtc${st.info.id}` : '';
+    return `${f}|${st.classId}|${st.ctx.fourOctetAs ? 4 : 2}${solo}`;
+  }
+
+  /** Make the peer a member of its group for the family (a new group queues the whole table). */
+  private join(st: PeerRib, f: FamilyName): void {
+    const key = this.groupKey(st, f);
+    let g = this.groups.get(key);
+    if (!g) {
+      const slot = this.freeSlots.pop() ?? this.nextSlot++;
+      const interest = f === 'inet-vpn' && st.rtc ? st.interest : undefined;
+      g = new UpdateGroup<PeerRib>(
+        key, slot, f, FAMILIES[f], st.ctx, st.info, st.classId, interest, this.tables[f], this.store,
+        { desired: (grp, dest) => this.desired(grp, dest), outSet: (grp, path) => this.exportSet(path, grp) },
+      );
+      this.groups.set(key, g);
+      this.groupsOf(f).push(g);
+      for (const [, dest] of this.tables[f].entries()) g.pending.add(dest);
+    }
+    g.join(st);
+    st.groups.set(f, g);
+    this.markWork(g);
+  }
+
+  private leave(st: PeerRib, f: FamilyName): void {
+    const g = st.groups.get(f);
+    if (!g) return;
+    st.groups.delete(f);
+    g.leave(st);
+    if (g.members.size > 0) return;
+    g.dispose();
+    this.groups.delete(g.key);
+    const list = this.groupsOf(f);
+    list.splice(list.indexOf(g), 1);
+    this.workGroups.delete(g);
+    this.freeSlots.push(g.slot);
+  }
+
+  /** What a group advertises for a destination: the best path, if export rules let it. */
+  private desired(g: UpdateGroup<PeerRib>, dest: Dest): Path | undefined {
     const best = dest.paths[0];
-    if (!best || dest.ecmpCount === 0) return null;
-    if (f === 'inet-vpn' && st.rtc && !st.interest.matches(best.attrs.attrs.extCommunities)) return null;
-    if (exportVeto(best, st.info, this.local)) return null;
-    return { set: this.exportSet(best, st), labels: best.labels };
+    if (!best || dest.ecmpCount === 0) return undefined;
+    if (g.interest && !g.interest.matches(best.attrs.attrs.extCommunities)) return undefined;
+    if (exportVeto(best, g.to, this.local)) return undefined;
+    return best;
   }
 
   /** The interned outbound attribute set for a path toward a class of peers (cached on the source set). */
-  private exportSet(path: Path, st: PeerRib): AttrSet {
+  private exportSet(path: Path, g: UpdateGroup<PeerRib>): AttrSet {
     const src = path.attrs;
-    const key = path.peer.id * 4096 + st.classId;
+    const key = path.peer.id * 4096 + g.classId;
     src.exportCache ??= new Map();
     const hit = src.exportCache.get(key);
     if (hit && hit.routerId === path.peer.routerId) return hit.out;
     if (hit) this.store.release(hit.out);
-    const out = this.store.intern(exportAttrs(path, st.info, this.local));
+    const out = this.store.intern(exportAttrs(path, g.to, this.local));
     src.exportCache.set(key, { routerId: path.peer.routerId, out });
     return out;
   }
 
-  /** Queue the whole table for a peer, then End-of-RIB. */
-  private dump(st: PeerRib, f: FamilyName): void {
-    const out = st.ribOut.get(f);
-    if (!out) return;
-    const before = this.hasWork(st);
-    for (const [key, dest] of this.tables[f].entries()) out.set(key, dest.nlri, this.desired(st, f, dest));
-    out.eorDue = true;
-    if (!before) this.onPending(st);
-  }
-
   /** The peer's route-target interest changed: re-evaluate every VPN route for it. */
   private rescanVpn(st: PeerRib): void {
-    if (!st.families.has('inet-vpn') || st.vpnHeld) return;
-    const out = st.ribOut.get('inet-vpn');
-    if (!out) return;
-    const before = this.hasWork(st);
-    for (const [key, dest] of this.tables['inet-vpn'].entries()) out.set(key, dest.nlri, this.desired(st, 'inet-vpn', dest));
-    if (!before && this.hasWork(st)) this.onPending(st);
+    const g = st.groups.get('inet-vpn');
+    if (!g) return;
+    for (const [, dest] of this.tables['inet-vpn'].entries()) g.pending.add(dest);
+    this.markWork(g);
   }
 
   /**

@@ -41,6 +41,12 @@ export class RtInterest {
     }
   }
 
+  clear(): void {
+    this.all = 0;
+    this.exact.clear();
+    this.partial.length = 0;
+  }
+
   get wantsAll(): boolean {
     return this.all > 0;
   }

@@ -17,6 +17,7 @@ export class Table<N extends Nlri = Nlri> {
   private readonly dests = new Map<RouteKey, Dest<N>>();
   private readonly listeners: TableListener<N>[] = [];
   private pathCount = 0;
+  private routeCount = 0;
 
   constructor(
     readonly name: string,
@@ -33,8 +34,9 @@ export class Table<N extends Nlri = Nlri> {
     };
   }
 
+  /** Destinations that have at least one path. */
   get size(): number {
-    return this.dests.size;
+    return this.routeCount;
   }
 
   get paths(): number {
@@ -45,8 +47,9 @@ export class Table<N extends Nlri = Nlri> {
     return this.dests.get(key);
   }
 
-  entries(): IterableIterator<[RouteKey, Dest<N>]> {
-    return this.dests.entries();
+  /** Destinations that have paths, with their keys. */
+  *entries(): IterableIterator<[RouteKey, Dest<N>]> {
+    for (const e of this.dests) if (e[1].paths.length > 0) yield e;
   }
 
   /** Add the path, replacing any earlier path from the same source. Returns the replaced path. */
@@ -54,9 +57,10 @@ export class Table<N extends Nlri = Nlri> {
     const key = this.keyOf(nlri);
     let dest = this.dests.get(key);
     if (!dest) {
-      dest = { nlri, paths: [], ecmpCount: 0 };
+      dest = { nlri, key, paths: [], ecmpCount: 0 };
       this.dests.set(key, dest);
     }
+    if (dest.paths.length === 0) this.routeCount++;
     let old: Path | undefined;
     const i = dest.paths.findIndex((p) => p.peer === path.peer && p.rd === path.rd);
     if (i >= 0) {
@@ -85,13 +89,27 @@ export class Table<N extends Nlri = Nlri> {
     const [old] = dest.paths.splice(i, 1);
     this.pathCount--;
     if (dest.paths.length === 0) {
-      this.dests.delete(key);
+      this.routeCount--;
       dest.ecmpCount = 0;
+      this.emit(key, dest);
+      this.collect(dest);
+      return old;
     } else {
       dest.ecmpCount = rankPaths(dest.paths, this.selection);
     }
     this.emit(key, dest);
     return old;
+  }
+
+  /** Forget a destination that has no paths and no outbound state left. */
+  collect(dest: Dest<N>): void {
+    if (dest.paths.length > 0 || dest.sent?.some((e) => e !== undefined)) return;
+    if (this.dests.get(dest.key) === dest) this.dests.delete(dest.key);
+  }
+
+  /** Every destination, including withdrawn ones some update group still has to withdraw. */
+  allDests(): IterableIterator<Dest<N>> {
+    return this.dests.values();
   }
 
   private emit(key: RouteKey, dest: Dest<N>): void {

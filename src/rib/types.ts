@@ -6,6 +6,7 @@
 
 import type { Ipv4Prefix, RtMembership, VpnPrefix } from '../bgp/wire/types.js';
 import type { AttrSet } from './attr-store.js';
+import type { RouteKey } from './nlri-key.js';
 
 /** The tables of the master instance that BGP peers exchange (Contrail names). */
 export type MasterTableName = 'inet.0' | 'bgp.l3vpn.0' | 'bgp.rtarget.0';
@@ -77,8 +78,17 @@ export type InfeasibleReason =
 /** A destination: one NLRI with every source's path and the computed best. */
 export interface Dest<N extends Nlri = Nlri> {
   readonly nlri: N;
+  readonly key: RouteKey;
   /** Sorted best first after every change. */
   paths: Path[];
   /** Paths from index 0 up to (excluding) this index are ECMP-equal to the best. */
   ecmpCount: number;
+  /**
+   * Outbound state per update-group slot: the path that group has
+   * advertised (paths are immutable, so the path is the advertisement).
+   * Kept on the destination (Contrail's per-listener route state) so the
+   * send path needs no per-peer maps. A destination without paths stays in
+   * its table until every group has withdrawn it.
+   */
+  sent?: (Path | undefined)[];
 }

@@ -18,22 +18,39 @@ interface Seen {
   eor: string[];
 }
 
-/** Drain everything the RIB queued for a peer and apply it to a view of that peer's RIB. */
-function receive(rib: Rib, st: PeerRib, seen: Seen): Seen {
-  for (let guard = 0; guard < 100 && rib.hasWork(st); guard++) {
-    for (const bytes of rib.drain(st)) {
-      const { value, faults } = decodeMessage(bytes, ctx);
-      expect(faults).toEqual([]);
-      const m = value as UpdateMessage;
-      const eor = endOfRibFamily(m);
-      if (eor) { seen.eor.push(`${eor.afi}/${eor.safi}`); continue; }
-      if (m.mpUnreach?.safi === 128) for (const n of m.mpUnreach.nlri) seen.vpn.delete(vkey(n));
-      if (m.mpUnreach?.safi === 132) for (const n of m.mpUnreach.nlri) seen.rtc.delete(`${n.len}:${n.target}`);
-      if (m.mpReach?.safi === 128) for (const n of m.mpReach.nlri) seen.vpn.set(vkey(n), { labels: n.labels, attrs: m.attrs, nextHop: m.mpReach.nextHop });
-      if (m.mpReach?.safi === 132) for (const n of m.mpReach.nlri) seen.rtc.add(`${n.len}:${n.target}`);
+/** What each peer has received so far: its view of our Adj-RIB-Out. */
+let views = new Map<PeerRib, Seen>();
+
+/** Drain everything the RIB queued, deliver it to each addressee's view, and return `st`'s view. */
+function receive(rib: Rib, st: PeerRib, _seen?: Seen): Seen {
+  for (let guard = 0; guard < 100 && rib.hasWork(); guard++) {
+    for (const d of rib.drain()) {
+      for (const to of d.to) {
+        let seen = views.get(to);
+        if (!seen) views.set(to, (seen = fresh()));
+        for (const bytes of d.msgs) apply(bytes, seen);
+      }
     }
   }
-  return seen;
+  expect(rib.hasWork()).toBe(false);
+  let mine = views.get(st);
+  if (!mine) views.set(st, (mine = fresh()));
+  return mine;
+}
+
+function apply(bytes: Uint8Array, seen: Seen): void {
+  const { value, faults } = decodeMessage(bytes, ctx);
+  expect(faults).toEqual([]);
+  const m = value as UpdateMessage;
+  const eor = endOfRibFamily(m);
+  if (eor) {
+    seen.eor.push(`${eor.afi}/${eor.safi}`);
+    return;
+  }
+  if (m.mpUnreach?.safi === 128) for (const n of m.mpUnreach.nlri) seen.vpn.delete(vkey(n));
+  if (m.mpUnreach?.safi === 132) for (const n of m.mpUnreach.nlri) seen.rtc.delete(`${n.len}:${n.target}`);
+  if (m.mpReach?.safi === 128) for (const n of m.mpReach.nlri) seen.vpn.set(vkey(n), { labels: n.labels, attrs: m.attrs, nextHop: m.mpReach.nextHop });
+  if (m.mpReach?.safi === 132) for (const n of m.mpReach.nlri) seen.rtc.add(`${n.len}:${n.target}`);
 }
 const vkey = (n: VpnPrefix): string => `${rdToString(n.rd)}:${n.addr}/${n.len}`;
 const fresh = (): Seen => ({ vpn: new Map(), rtc: new Set(), eor: [] });
@@ -62,7 +79,7 @@ describe('the master RIB as a route reflector', () => {
     rib.peerUp(st, fams, true, info.routerId);
     return st;
   };
-  beforeEach(() => { rib = new Rib(LOCAL); });
+  beforeEach(() => { rib = new Rib(LOCAL); views = new Map(); });
 
   it('reflects a client VPN route to the other clients with ORIGINATOR_ID and CLUSTER_LIST, next hop and label unchanged', () => {
     const a = up('a', ['inet-vpn']);
@@ -165,7 +182,80 @@ describe('the master RIB as a route reflector', () => {
     rib.update(a, vpnUpdate('192.0.2.12:2', '198.18.11.0/24', 1002, [RT1], '192.0.2.12'));
     const seen = receive(rib, b, fresh());
     expect([...seen.vpn.keys()]).toEqual([`192.0.2.12:2:${ip('198.18.11.0')}/24`]);
-    expect(b.ribOut.get('inet-vpn')!.unencodable).toBe(1);
+    expect(b.groups.get('inet-vpn')!.unencodable).toBe(1);
+  });
+
+  describe('update groups', () => {
+    const key = (rd: string, p: string) => `${rd}:${ip(p.split('/')[0]!)}/${p.split('/')[1]}`;
+
+    it('encodes a route once and delivers the same bytes to every other member of the group', () => {
+      const a = up('a', ['inet-vpn']);
+      const members = [up('b', ['inet-vpn']), up('c', ['inet-vpn']), up('d', ['inet-vpn'])];
+      receive(rib, a);
+      rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+      const deliveries = rib.drain();
+      const announce = deliveries.filter((d) => d.to.length > 1);
+      expect(announce).toHaveLength(1);
+      expect(new Set(announce[0]!.to)).toEqual(new Set(members));
+    });
+
+    it('sends the route to its old source and withdraws it from its new source when the best path changes hands', () => {
+      const a = up('a', ['inet-vpn']);
+      const b = up('b', ['inet-vpn']);
+      const c = up('c', ['inet-vpn']);
+      rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+      receive(rib, a);
+      expect(views.get(b)!.vpn.get(key('192.0.2.12:1', '198.18.10.0/24'))!.labels).toEqual([1001]);
+      rib.update(b, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 2002, [RT1], '192.0.2.13', { localPref: 200 }));
+      receive(rib, a);
+      expect(views.get(a)!.vpn.get(key('192.0.2.12:1', '198.18.10.0/24'))!.labels).toEqual([2002]);
+      expect(views.get(c)!.vpn.get(key('192.0.2.12:1', '198.18.10.0/24'))!.labels).toEqual([2002]);
+      expect(views.get(b)!.vpn.has(key('192.0.2.12:1', '198.18.10.0/24'))).toBe(false);
+      // And back again when b withdraws.
+      rib.update(b, vpnWithdraw(vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 2002, [RT1], '192.0.2.13')));
+      receive(rib, a);
+      expect(views.get(b)!.vpn.get(key('192.0.2.12:1', '198.18.10.0/24'))!.labels).toEqual([1001]);
+      expect(views.get(a)!.vpn.has(key('192.0.2.12:1', '198.18.10.0/24'))).toBe(false);
+      expect(views.get(c)!.vpn.get(key('192.0.2.12:1', '198.18.10.0/24'))!.labels).toEqual([1001]);
+    });
+
+    it('gives a late joiner everything the group sent except its own routes, then End-of-RIB', () => {
+      const a = up('a', ['inet-vpn']);
+      const b = up('b', ['inet-vpn']);
+      rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+      rib.update(b, vpnUpdate('192.0.2.13:1', '198.18.20.0/24', 1002, [RT1], '192.0.2.13'));
+      receive(rib, a);
+      const info = peer({ name: 'late' });
+      const late = rib.addPeer(info, ['inet-vpn']);
+      rib.peerUp(late, [VPN], true, info.routerId);
+      rib.update(late, vpnUpdate('192.0.2.14:1', '198.18.30.0/24', 1003, [RT1], '192.0.2.14'));
+      const seen = receive(rib, late);
+      expect([...seen.vpn.keys()].sort()).toEqual([key('192.0.2.12:1', '198.18.10.0/24'), key('192.0.2.13:1', '198.18.20.0/24')].sort());
+      expect(seen.eor).toEqual(['1/128']);
+      expect(views.get(a)!.vpn.has(key('192.0.2.14:1', '198.18.30.0/24'))).toBe(true);
+      expect(views.get(a)!.eor).toEqual(['1/128']);
+    });
+
+    it('keeps withdrawing to the group after the last path of a destination went, then forgets the destination', () => {
+      const a = up('a', ['inet-vpn']);
+      const b = up('b', ['inet-vpn']);
+      const u = vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12');
+      rib.update(a, u);
+      receive(rib, a);
+      rib.update(a, vpnWithdraw(u));
+      expect(rib.tables['inet-vpn'].size).toBe(0);
+      expect([...rib.tables['inet-vpn'].allDests()]).toHaveLength(1); // still owed a withdrawal
+      receive(rib, a);
+      expect(views.get(b)!.vpn.size).toBe(0);
+      expect([...rib.tables['inet-vpn'].allDests()]).toHaveLength(0);
+    });
+
+    it('puts peers of different classes in different groups', () => {
+      up('a', ['inet-vpn']);
+      up('b', ['inet-vpn'], { rrClient: false });
+      up('e', ['inet-vpn'], { ibgp: false, rrClient: false });
+      expect(rib.groups.size).toBe(3);
+    });
   });
 
   describe('route-target constraint (RFC 4684)', () => {
