@@ -7,10 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   birdConf, birdSinceToEpoch, controlNodeYaml, frrBgpdConf, goBgpRrConfig, goBgpToml, parseBirdProtocols, parseBirdSessions,
-  parseBirdVpnRoutes, parseFrrSummary, parseFrrVpnPrefixDetail, parseFrrVpnPrefixes, parseGoBgpNeighbors,
-  parseGoBgpRtcRib, parseGoBgpVpnRib,
+  goBgpExtCommunity, parseBirdVpnRoutes, parseFrrSummary, parseFrrVpnPrefixDetail, parseFrrVpnPrefixes, parseGoBgpNeighbors,
+  parseGoBgpRtcRib, parseGoBgpVpnRib, parseGoBgpVrfRib,
 } from './lab/index.js';
 import type { CnConfig } from './lab/index.js';
+import { parseConfigText } from '../src/config/index.js';
 
 const GOBGP_VPN = JSON.stringify({
   '192.0.2.12:1:198.18.10.0/24': [{
@@ -115,8 +116,31 @@ describe('interop lab parsers and generators', () => {
       extCommunities: ['target:64512:1', 'target:192.0.2.1:7'], originatorId: '192.0.2.12', clusterList: ['192.0.2.15'],
       localPref: 100, med: 0, asPath: [] });
     expect(b).toMatchObject({ rd: '64512:7', asPath: [64600, 64601], med: 5, nextHop: '192.0.2.11' });
-    expect(b?.extCommunities[0]).toMatch(/^gobgp:/);
+    expect(b?.extCommunities).toEqual(['encapsulation:gre']);
     expect(parseGoBgpVpnRib('{}\n')).toEqual([]);
+  });
+
+  it('GoBGP extended communities of Contrail routes read as Contrail names, and unknown ones stay raw', () => {
+    // As gobgp 3.10.0 printed an agent route exported by our control node (text form:
+    // "[64512:1001], [64512:8000001], [GRE], [MPLS in UDP], [32083749298503684]").
+    const ecs = [{ type: 0, subtype: 2, value: '64512:1001' }, { type: 3, subtype: 12, tunnel_type: 2 },
+      { type: 3, subtype: 12, tunnel_type: 13 }, { type: 128, subtype: 113, value: 'cfwAAAAABA==' },
+      { type: 128, subtype: 4, value: 'BPwAAHoSAg==' }, { type: 128, subtype: 170, value: 'qgAAAAAAAA==' }];
+    expect(ecs.map(goBgpExtCommunity)).toEqual(['target:64512:1001', 'encapsulation:gre', 'encapsulation:udp',
+      'originvn:64512:4', 'secgroup:64512:8000002', 'gobgp:{"type":128,"subtype":170,"value":"qgAAAAAAAA=="}']);
+  });
+
+  it('GoBGP VRF JSON yields the source RD from the key, the prefix and the next hop of every path', () => {
+    const text = JSON.stringify({
+      '192.0.2.11:1:0.0.0.0/0': [{ nlri: { prefix: '0.0.0.0/0' }, best: false, attrs: [{ type: 1, value: 2 }, { type: 3, nexthop: '192.0.2.11' }] }],
+      '192.0.2.21:1:198.51.100.10/32': [{ nlri: { prefix: '198.51.100.10/32' }, best: false,
+        attrs: [{ type: 1, value: 2 }, { type: 4, metric: 200 }, { type: 5, value: 100 }, { type: 3, nexthop: '192.0.2.21' }] }],
+    });
+    expect(parseGoBgpVrfRib(text)).toEqual([
+      { rd: '192.0.2.11:1', prefix: '0.0.0.0/0', nextHop: '192.0.2.11', best: false },
+      { rd: '192.0.2.21:1', prefix: '198.51.100.10/32', nextHop: '192.0.2.21', best: false, localPref: 100, med: 200 },
+    ]);
+    expect(parseGoBgpVrfRib('{}')).toEqual([]);
   });
 
   it('GoBGP RTC JSON yields origin AS and route target per membership route', () => {
@@ -180,6 +204,25 @@ describe('interop lab parsers and generators', () => {
       '    - { name: frr, address: 192.0.2.12, asn: 64512, route-reflector-client: true, families: [inet-vpn] }',
       '',
     ].join('\n'));
+  });
+
+  it('the control node YAML with xmpp and routing-instances sections is accepted by the config loader as meant', () => {
+    const yaml = controlNodeYaml({
+      node: { name: 'cn1', routerId: '192.0.2.15', asn: 64512 },
+      bgp: { listen: { address: '192.0.2.15', port: 179 }, holdTime: 90,
+        peers: [{ name: 'gw', address: '192.0.2.11', asn: 64512, families: ['inet-vpn', 'route-target'] }] },
+      xmpp: { listen: { address: '192.0.2.15', port: 5269 }, holdTime: 30 },
+      routingInstances: [
+        { name: 'default-domain:admin:public:public', id: 1, vnIndex: 4, importTargets: ['target:64512:1001'], exportTargets: ['target:64512:1001'] },
+        { name: 'default-domain:admin:svc:svc', vnIndex: 5, importTargets: ['target:64512:1002', 'target:64512:1001'] },
+      ],
+    });
+    expect(yaml).toContain('\nxmpp:\n  listen: { address: 192.0.2.15, port: 5269 }\n  hold-time: 30\nrouting-instances:\n');
+    const cfg = parseConfigText(yaml, 'lab.yaml');
+    expect(cfg.node.clusterId).toBeUndefined();
+    expect(cfg.xmpp).toEqual({ enabled: true, listen: { address: '192.0.2.15', port: 5269 }, holdTime: 30 });
+    expect(cfg.routingInstances.map((ri) => [ri.name, ri.id, ri.vnIndex, ri.importTargets.length, ri.exportTargets.length])).toEqual([
+      ['default-domain:admin:public:public', 1, 4, 1, 1], ['default-domain:admin:svc:svc', 2, 5, 2, 0]]);
   });
 
   it('the gobgpd stand-in gets the same peers, cluster id and families as the control node', () => {

@@ -1,9 +1,10 @@
 /**
  * Our own binary as a lab process: YAML config generation (the schema of
- * `control-node --config FILE`), an on-demand build of dist/ and the process
- * lifecycle (`node bin/control-node.js --config FILE` inside its namespace,
- * stopped with SIGTERM and, after 5 s, SIGKILL). Readiness = a TCP listener on
- * the BGP port inside the namespace (checked with `ss`, no connection made).
+ * `control-node --config FILE`: node, bgp and, when given, xmpp and
+ * routing-instances), an on-demand build of dist/ and the process lifecycle
+ * (`node bin/control-node.js --config FILE` inside its namespace, stopped with
+ * SIGTERM and, after 5 s, SIGKILL). Readiness = TCP listeners on the BGP (and
+ * XMPP) ports inside the namespace (checked with `ss`, no connection made).
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,9 +25,24 @@ export interface CnPeer {
   passive?: boolean;
 }
 
+/** One entry of the `routing-instances` section. */
+export interface CnRoutingInstance {
+  /** domain:project:vn:ri */
+  name: string;
+  id?: number;
+  vnIndex?: number;
+  /** 'target:a:b' form. */
+  importTargets?: string[];
+  exportTargets?: string[];
+}
+
 export interface CnConfig {
-  node: { name: string; routerId: string; asn: number; clusterId: string };
+  /** No clusterId: a plain iBGP speaker (unless some peer is a route-reflector client). */
+  node: { name: string; routerId: string; asn: number; clusterId?: string };
   bgp: { listen: { address: string; port: number }; holdTime: number; peers: CnPeer[] };
+  /** The agents' XMPP server; left out, the binary's defaults apply (127.0.0.1:5269). */
+  xmpp?: { listen: { address: string; port: number }; holdTime?: number };
+  routingInstances?: CnRoutingInstance[];
 }
 
 /** Repository root (two levels above interop/lab/). */
@@ -58,6 +74,19 @@ export function controlNodeYaml(cfg: CnConfig): string {
       ['route-reflector-client', p.routeReflectorClient], ['families', p.families],
     ])}`),
   ];
+  if (cfg.xmpp) {
+    lines.push('xmpp:', `  listen: ${flowMap([['address', cfg.xmpp.listen.address], ['port', cfg.xmpp.listen.port]])}`);
+    if (cfg.xmpp.holdTime !== undefined) lines.push(`  hold-time: ${cfg.xmpp.holdTime}`);
+  }
+  if (cfg.routingInstances) {
+    lines.push(`routing-instances:${cfg.routingInstances.length === 0 ? ' []' : ''}`);
+    for (const ri of cfg.routingInstances) {
+      lines.push(`  - ${flowMap([
+        ['name', ri.name], ['id', ri.id], ['vn-index', ri.vnIndex],
+        ['import-targets', ri.importTargets], ['export-targets', ri.exportTargets],
+      ])}`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -123,10 +152,12 @@ export class ControlNode {
     const bin = join(REPO_ROOT, 'bin', 'control-node.js');
     this.proc = this.lab.spawn(this.host, process.execPath, [bin, '--config', this.configFile], this.logFile);
     const proc = this.proc;
-    const { address, port } = this.config.bgp.listen;
-    await waitUntil(`control-node listening on ${address}:${port}`, async () => {
+    const sockets = [this.config.bgp.listen, ...(this.config.xmpp ? [this.config.xmpp.listen] : [])];
+    const what = sockets.map((l) => `${l.address}:${l.port}`).join(' and ');
+    await waitUntil(`control-node listening on ${what}`, async () => {
       if (!proc.isRunning()) throw new WaitAborted(`control-node exited (${String(await proc.exited)}), see ${proc.logFile}`);
-      return listening(this.lab, this.host, address, port);
+      for (const l of sockets) if (!(await listening(this.lab, this.host, l.address, l.port))) return false;
+      return true;
     }, 20_000);
   }
 

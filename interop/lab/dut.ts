@@ -43,7 +43,7 @@ export function goBgpRrConfig(cfg: CnConfig): GoBgpConfig {
       // rtc first, like the tested cn.toml
       families: [...p.families].sort((a, b) => (a === 'route-target' ? -1 : b === 'route-target' ? 1 : 0)).map((f) => FAMILY[f]),
       routeReflectorClient: p.routeReflectorClient === true,
-      clusterId: cfg.node.clusterId,
+      clusterId: cfg.node.clusterId ?? cfg.node.routerId,
       connectRetry: 3,
       holdTime: cfg.bgp.holdTime,
       ...(p.passive !== undefined ? { passive: p.passive } : {}),

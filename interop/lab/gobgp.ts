@@ -1,6 +1,7 @@
 /**
  * GoBGP (gobgpd 3.x) in the lab: TOML config generation, daemon lifecycle and
- * typed readers for `gobgp -j global rib -a vpnv4`, `-a rtc` and `neighbor`.
+ * typed readers for `gobgp -j global rib -a vpnv4`, `-a rtc`, `vrf NAME rib` and
+ * `neighbor` (Contrail's extended communities decoded to Contrail's names).
  * Each gobgpd runs in its own namespace, so the default API address
  * 127.0.0.1:50051 never collides.
  */
@@ -103,14 +104,47 @@ function parseRib(text: string): [string, GoPath][] {
   return Object.entries(obj).flatMap(([key, paths]) => (paths ?? []).map((p): [string, GoPath] => [key, p]));
 }
 
+/** RFC 9012 tunnel types by the names Contrail agents use (contrail-control.md §3.2). */
+const TUNNEL_NAMES: Record<number, string> = {
+  2: 'gre', 8: 'vxlan', 9: 'nvgre', 10: 'mpls', 11: 'mpls-o-gre', 12: 'vxlan-gpe', 13: 'udp', 16: 'native',
+};
+
+/**
+ * The 6 value bytes of an extended community that gobgp only knows as opaque:
+ * its JSON gives `value` as base64 of subtype + value (7 bytes), e.g. Contrail's
+ * origin VN 80 71 fc00 00000004 as {"type":128,"subtype":113,"value":"cfwAAAAABA=="}.
+ */
+function opaqueValue(ec: { subtype?: number; value?: unknown }): Buffer | undefined {
+  if (typeof ec.value !== 'string' || !/^[A-Za-z0-9+/]+=*$/.test(ec.value)) return undefined;
+  const bytes = Buffer.from(ec.value, 'base64');
+  return bytes.length === 7 && bytes[0] === ec.subtype ? bytes.subarray(1) : undefined;
+}
+
+/**
+ * Contrail's communities (contrail-control.md §3.2) in Contrail's introspect
+ * notation: 'encapsulation:gre' (gobgp: {"type":3,"subtype":12,"tunnel_type":2},
+ * text "[GRE]"; 13 is "[MPLS in UDP]", Contrail's 'udp'), 'originvn:64512:4' and
+ * 'secgroup:64512:8000002' (gobgp: opaque, text form the 7 bytes as one decimal number).
+ */
+function contrailExtCommunity(ec: { type?: number; subtype?: number; value?: unknown; tunnel_type?: number }): string | undefined {
+  if (ec.type === 3 && ec.subtype === 12 && typeof ec.tunnel_type === 'number') {
+    return `encapsulation:${TUNNEL_NAMES[ec.tunnel_type] ?? ec.tunnel_type}`;
+  }
+  const v = ec.type === 0x80 || ec.type === 0x82 ? opaqueValue(ec) : undefined;
+  if (!v) return undefined;
+  const name = ec.subtype === 0x71 ? 'originvn' : ec.subtype === 0x04 ? 'secgroup' : undefined;
+  if (!name) return undefined;
+  return ec.type === 0x80 ? `${name}:${v.readUInt16BE(0)}:${v.readUInt32BE(2)}` : `${name}:${v.readUInt32BE(0)}:${v.readUInt16BE(4)}`;
+}
+
 /** One GoBGP extended community object -> normalised string. */
-export function goBgpExtCommunity(ec: { type?: number; subtype?: number; value?: unknown }): string {
+export function goBgpExtCommunity(ec: { type?: number; subtype?: number; value?: unknown; tunnel_type?: number }): string {
   const transitiveBase = (ec.type ?? 0) & 0x3f;
   if (typeof ec.value === 'string' && transitiveBase <= 2) {
     if (ec.subtype === 2) return `target:${ec.value}`;
     if (ec.subtype === 3) return `origin:${ec.value}`;
   }
-  return `gobgp:${JSON.stringify(ec)}`;
+  return contrailExtCommunity(ec) ?? `gobgp:${JSON.stringify(ec)}`;
 }
 
 interface PathAttrs {
@@ -153,6 +187,34 @@ export function parseGoBgpVpnRib(text: string): VpnRoute[] {
     const rd = rdText(p.nlri?.rd);
     const prefix = p.nlri?.prefix ?? key.slice(rd.length + 1);
     return { rd, prefix, labels: p.nlri?.labels ?? [], best: p.best === true, ...pathAttrs(p.attrs ?? []) };
+  });
+}
+
+/** One path of a gobgp VRF table (`gobgp vrf NAME rib`): the VPN route it was imported from. */
+export interface VrfRoute {
+  /** RD of the VPN route it came from (gobgp keys VRF paths by `RD:prefix`). */
+  rd: string;
+  prefix: string;
+  nextHop: string;
+  localPref?: number;
+  med?: number;
+  /** gobgp shows VRF paths as `*`, never `*>` (every path an ECMP candidate). */
+  best: boolean;
+}
+
+/**
+ * Parses `gobgp -j vrf NAME rib`: keys are `RD:prefix` of the source VPN route,
+ * nlri has the prefix only (no RD, no labels), no extended communities are shown.
+ */
+export function parseGoBgpVrfRib(text: string): VrfRoute[] {
+  return parseRib(text).map(([key, p]) => {
+    const prefix = p.nlri?.prefix ?? key.slice(key.lastIndexOf(':') + 1);
+    const rd = key.endsWith(`:${prefix}`) ? key.slice(0, key.length - prefix.length - 1) : '';
+    const attrs = pathAttrs(p.attrs ?? []);
+    const route: VrfRoute = { rd, prefix, nextHop: attrs.nextHop, best: p.best === true };
+    if (attrs.localPref !== undefined) route.localPref = attrs.localPref;
+    if (attrs.med !== undefined) route.med = attrs.med;
+    return route;
   });
 }
 
@@ -266,6 +328,11 @@ export class GoBgp implements VpnSpeaker {
 
   async vpnRoutes(): Promise<VpnRoute[]> {
     return parseGoBgpVpnRib(await this.cli(['-j', 'global', 'rib', '-a', 'vpnv4']));
+  }
+
+  /** Every path of VRF `name` (`gobgp -j vrf NAME rib`). */
+  async vrfRoutes(name: string): Promise<VrfRoute[]> {
+    return parseGoBgpVrfRib(await this.cli(['-j', 'vrf', name, 'rib']));
   }
 
   async rtcRoutes(): Promise<RtcRoute[]> {

@@ -1,7 +1,8 @@
 /**
  * Interop lab harness: namespaces + bridge (`Lab`), process control (`spawnIn`),
  * peers (`GoBgp`, `Frr`, `Bird`), our binary (`ControlNode`) and the selectable
- * route reflector under test (`createRouteReflector`, env CN_IMPL).
+ * route reflector under test (`createRouteReflector`, env CN_IMPL), and vRouter
+ * agents in their own namespaces (`LabAgent`, driving agent-runner.ts).
  */
 export * from './proc.js';
 export * from './lab.js';
@@ -12,3 +13,4 @@ export * from './bird.js';
 export * from './control-node.js';
 export * from './dut.js';
 export * from './oracle.js';
+export * from './agents.js';

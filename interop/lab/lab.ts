@@ -13,8 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killAllLiveSync, pidAlive, run, runIn, spawnIn } from './proc.js';
-import type { ProcessHandle, RunOptions } from './proc.js';
+import { killAllLiveSync, pidAlive, run, runIn, spawnIn, spawnPipedIn } from './proc.js';
+import type { PipedProcessHandle, ProcessHandle, RunOptions } from './proc.js';
 
 export interface HostSpec {
   /** Short name (≤ 8 chars): used in namespace and interface names. */
@@ -93,7 +93,15 @@ export class Lab {
 
   /** Starts a daemon in a host's namespace; it is stopped by PID in `destroy()`. */
   spawn(host: string, cmd: string, args: readonly string[], logName: string): ProcessHandle {
-    const handle = spawnIn(this.ns(host), cmd, args, { logFile: this.file(logName) });
+    return this.own(spawnIn(this.ns(host), cmd, args, { logFile: this.file(logName) }));
+  }
+
+  /** Like `spawn`, with stdin/stdout piped to us (stderr goes to the log). */
+  spawnPiped(host: string, cmd: string, args: readonly string[], logName: string): PipedProcessHandle {
+    return this.own(spawnPipedIn(this.ns(host), cmd, args, { logFile: this.file(logName) }));
+  }
+
+  private own<T extends ProcessHandle>(handle: T): T {
     this.procs.add(handle);
     this.writePids();
     void handle.exited.then(() => {

@@ -6,12 +6,14 @@
  * - `spawnIn`: start a long-running daemon inside a namespace, in its own process
  *   group, with stdout/stderr appended to a log file. `ip netns exec` execs the
  *   command in place, so the returned PID is the daemon's own PID.
+ * - `spawnPipedIn`: the same with stdin/stdout piped to us (line-protocol drivers).
  * - Every live handle is kept in a registry so that emergency paths (SIGINT,
  *   process exit) can kill exactly the PIDs this process started.
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 
 export interface RunOptions {
   /** Hard limit for the command, in milliseconds (default 15 s). */
@@ -104,20 +106,49 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, sleep(ms).then(() => undefined)]);
 }
 
+/** A process started by `spawnPipedIn`: its stdin and stdout are pipes to us. */
+export interface PipedProcessHandle extends ProcessHandle {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+}
+
 /** Starts `cmd args` inside namespace `ns` as a daemon we own and can stop by PID. */
 export function spawnIn(ns: string, cmd: string, args: readonly string[], opts: SpawnOptions): ProcessHandle {
+  return track(startIn(ns, cmd, args, opts, 'ignore', 'log'), cmd, ns, opts.logFile);
+}
+
+/**
+ * Like `spawnIn`, but stdin and stdout are pipes to this process (stderr goes to
+ * the log file): for lab processes driven over a line protocol (the test agents).
+ */
+export function spawnPipedIn(ns: string, cmd: string, args: readonly string[], opts: SpawnOptions): PipedProcessHandle {
+  const child = startIn(ns, cmd, args, opts, 'pipe', 'pipe');
+  const handle = track(child, cmd, ns, opts.logFile);
+  const { stdin, stdout } = child;
+  if (!stdin || !stdout) throw new Error(`no pipes to ${cmd} in ${ns}`);
+  // A broken pipe (the process died) is seen through `exited`, not as an unhandled error.
+  stdin.on('error', () => undefined);
+  return { ...handle, stdin, stdout };
+}
+
+function startIn(
+  ns: string, cmd: string, args: readonly string[], opts: SpawnOptions, stdin: 'ignore' | 'pipe', stdout: 'log' | 'pipe',
+): ChildProcess {
   const fd = openSync(opts.logFile, 'a');
-  let child: ChildProcess;
   try {
-    child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
+    return spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
       detached: true,
-      stdio: ['ignore', fd, fd],
+      stdio: [stdin, stdout === 'log' ? fd : 'pipe', fd],
       env: opts.env ?? process.env,
       cwd: opts.cwd,
     });
   } finally {
     closeSync(fd);
   }
+}
+
+/** Registers a started child as a live handle that can be stopped by PID. */
+function track(child: ChildProcess, cmd: string, ns: string, logFile: string): ProcessHandle {
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${cmd} in ${ns}`);
   let running = true;
@@ -137,7 +168,7 @@ export function spawnIn(ns: string, cmd: string, args: readonly string[], opts: 
   const handle: ProcessHandle = {
     pid,
     label: `${cmd}@${ns}`,
-    logFile: opts.logFile,
+    logFile,
     exited,
     isRunning: () => running,
     stop: async (graceMs = 5_000) => {
