@@ -210,6 +210,25 @@ describe('bad agent input never disturbs another agent', () => {
     });
   }
 
+  it('closes a silent agent when its hold timer expires and withdraws its routes, while a talking agent stays', async () => {
+    await server.stop();
+    server = await startServer(parseConfigText(CONFIG.replace('hold-time: 9', 'hold-time: 3'), 'test.yaml'), { logger: pino({ level: 'silent' }) });
+    const port = server.listening.xmpp!.port;
+    const talking = await TestAgent.connect({ host: '127.0.0.1', port, name: 'talking', keepaliveMs: 1000 });
+    const silent = await TestAgent.connect({ host: '127.0.0.1', port, name: 'silent', keepaliveMs: 600_000 });
+    agents.push(talking, silent);
+    talking.subscribe(BLUE, 1);
+    silent.subscribe(BLUE, 1);
+    silent.publish(BLUE, { ...route('192.0.2.22', 26), prefix: '10.6.6.6/32' });
+    await talking.waitFor(() => talking.routes(BLUE).has('10.6.6.6/32'), 3000, 'silent agent route');
+    const started = Date.now();
+    await silent.closed;
+    expect(Date.now() - started).toBeGreaterThan(1500);
+    await talking.waitFor(() => !talking.routes(BLUE).has('10.6.6.6/32'), 3000, 'route withdrawn after hold expiry');
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(server.xmpp!.byName.get('talking')?.state).toBe('established');
+  });
+
   it('drops a second connection that claims the name of a live agent, and keeps the first', async () => {
     const first = await agent('compute-1');
     first.subscribe(BLUE, 1);
