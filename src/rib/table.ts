@@ -57,8 +57,13 @@ export class Table<N extends Nlri = Nlri> {
     const key = this.keyOf(nlri);
     let dest = this.dests.get(key);
     if (!dest) {
-      dest = { nlri, key, paths: [], ecmpCount: 0 };
+      // Created with its first path: an array grown from [] keeps spare capacity.
+      dest = { nlri, key, paths: [path], ecmpCount: path.infeasible ? 0 : 1, sent: undefined };
       this.dests.set(key, dest);
+      this.routeCount++;
+      this.pathCount++;
+      this.emit(key, dest);
+      return undefined;
     }
     if (dest.paths.length === 0) this.routeCount++;
     let old: Path | undefined;

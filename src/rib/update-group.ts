@@ -137,11 +137,10 @@ export class UpdateGroup<M extends Member = Member> {
    * the old route's source (which never had it).
    */
   private advance(dest: Dest, announce: Map<AttrSet, Map<M | undefined, Nlri[]>>, withdraw: Map<M | undefined, Nlri[]>): void {
-    const sent = (dest.sent ??= []);
-    const prev = sent[this.slot];
+    const prev = dest.sent?.[this.slot];
     const next = this.policy.desired(this, dest);
     if (prev === next) return;
-    sent[this.slot] = next;
+    setSent(dest, this.slot, next);
     if (next) {
       const ex = this.members.get(next.peer);
       const set = this.policy.outSet(this, next);
@@ -204,6 +203,18 @@ export class UpdateGroup<M extends Member = Member> {
       set.wire.set(variant, bytes);
     }
     return bytes;
+  }
+}
+
+/** Record a group's advertisement; the array is sized exactly (no growth slack per route). */
+function setSent(dest: Dest, slot: number, p: Path | undefined): void {
+  const sent = dest.sent;
+  if (sent && slot < sent.length) sent[slot] = p;
+  else if (p) {
+    const grown: (Path | undefined)[] = new Array(slot + 1).fill(undefined);
+    if (sent) for (let i = 0; i < sent.length; i++) grown[i] = sent[i];
+    grown[slot] = p;
+    dest.sent = grown;
   }
 }
 

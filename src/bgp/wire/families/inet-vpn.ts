@@ -62,7 +62,9 @@ function decodeOne(buf: Uint8Array, p: number, end: number, out: VpnPrefix[], wi
   const n = (bits + 7) >> 3;
   if (p + 8 + n > end) return 'VPN NLRI truncated';
   const rd = (BigInt(readU32(buf, p)) << 32n) | BigInt(readU32(buf, p + 4));
-  out.push({ labels, rd, addr: readAddress(buf, p + 8, bits), len: bits });
+  // A grown array keeps V8's spare capacity (~17 slots) for the life of the
+  // route; copy it to an exact-size one (a million routes: ~130 MB less).
+  out.push({ labels: labels.length === 1 ? [labels[0] as number] : labels.slice(), rd, addr: readAddress(buf, p + 8, bits), len: bits });
   return p + 8 + n;
 }
 
