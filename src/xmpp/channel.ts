@@ -78,6 +78,16 @@ export class AgentChannel {
     return this.session?.name;
   }
 
+  /** The agent is not reading fast enough: its outbound queue waits for the socket to drain. */
+  get isCongested(): boolean {
+    return this.congested;
+  }
+
+  /** Bytes written to the socket but not yet taken by the kernel. */
+  get backlogBytes(): number {
+    return this.socket.writableLength;
+  }
+
   /** Run a handler; an exception closes this session instead of the process. */
   private guard(fn: () => void): void {
     try {

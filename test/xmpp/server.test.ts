@@ -10,6 +10,10 @@ import { extCommunityToString, rdToString, ipv4ToString } from '../../src/bgp/wi
 import type { VpnPrefix } from '../../src/bgp/wire/types.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
 import { TestAgent } from '../support/agent.js';
+import net from 'node:net';
+import { agentStreamHeader, subscribeIq } from '../../src/xmpp/wire/index.js';
+import type { UpdateMessage } from '../../src/bgp/wire/types.js';
+import { parseRd, parseRouteTarget } from '../../src/bgp/wire/index.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 const RED = 'default-domain:demo:red:red';
@@ -151,6 +155,59 @@ describe('vRouter agents over XMPP', () => {
     await expect.poll(rtc, { timeout: 3000 }).toBe(2); // target:64512:100 and the automatic target
     await a.close();
     await expect.poll(rtc, { timeout: 3000 }).toBe(0);
+  });
+});
+
+describe('routes from a gateway and slow agents', () => {
+  it('gives agents one item with every ECMP path a gateway advertises for a prefix under different RDs', async () => {
+    const a = await agent('compute-1');
+    a.subscribe(BLUE, 1);
+    const gw = server.rib.addPeer(
+      { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: false, routerId: 0xc000020b },
+      ['inet-vpn'],
+    );
+    server.rib.peerUp(gw, [{ afi: 1, safi: 128 }], true, 0xc000020b);
+    const update = (rd: string, label: number, nextHop: number): UpdateMessage => ({
+      type: 'update', withdrawn: [], nlri: [],
+      attrs: { origin: 0, asPath: [], localPref: 100, extCommunities: [parseRouteTarget('target:64512:100')!] },
+      mpReach: { afi: 1, safi: 128, nextHop, nlri: [{ labels: [label], rd: parseRd(rd)!, addr: 0, len: 0 }] },
+    });
+    server.rib.update(gw, update('192.0.2.11:1', 300, 0xc000020b));
+    server.rib.update(gw, update('192.0.2.12:1', 301, 0xc000020c));
+    await a.waitFor(() => nextHopsOf(a, BLUE, '0.0.0.0/0').length === 2, 3000, 'two gateway next hops');
+    expect(nextHopsOf(a, BLUE, '0.0.0.0/0')).toEqual(['192.0.2.11/300', '192.0.2.12/301']);
+    const item = a.routes(BLUE).get('0.0.0.0/0')!;
+    expect(item.nextHops[0]!.encapsulations).toEqual(['gre']);
+    expect(item.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
+    server.rib.peerDown(gw);
+    await a.waitFor(() => !a.routes(BLUE).has('0.0.0.0/0'), 3000, 'retract after the gateway session ends');
+  });
+
+  it('keeps serving every other agent while one subscribed agent stops reading its socket', async () => {
+    const port = server.listening.xmpp!.port;
+    // A raw agent that subscribes, then never reads: its socket buffers fill up.
+    const stuck = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve) => stuck.once('connect', () => resolve()));
+    stuck.pause();
+    stuck.write(agentStreamHeader({ from: 'stuck', to: 'network-control@contrailsystems.com' }));
+    stuck.write(subscribeIq({ agent: 'stuck', id: 's1', instance: BLUE, instanceId: 1 }));
+    const pub = await agent('publisher');
+    const fast = await agent('fast');
+    pub.subscribe(BLUE, 1);
+    fast.subscribe(BLUE, 1);
+    const N = 3000;
+    for (let i = 0; i < N; i++) {
+      pub.publish(BLUE, { ...route('192.0.2.21', 25), prefix: `10.${(i >> 8) & 255}.${i & 255}.0/24`, virtualNetwork: 'x'.repeat(200) });
+    }
+    await fast.waitFor(() => fast.routes(BLUE).size === N, 20_000, `all ${N} routes at the fast agent`);
+    const stuckChannel = server.xmpp!.byName.get('stuck')!;
+    expect(stuckChannel.session!.subs.has(BLUE)).toBe(true);
+    expect(stuckChannel.session!.stats.itemsSent).toBe(N); // queued toward it...
+    // ...and next to none of it read (a paused Node socket still fills its 64 KiB
+    // buffer), while N items are over 1 MB: the rest waits in its socket, not in our way.
+    expect(stuck.bytesRead).toBeLessThan(128 * 1024);
+    expect(stuckChannel.state).toBe('established');
+    stuck.destroy();
   });
 });
 
