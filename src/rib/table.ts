@@ -108,7 +108,9 @@ export class Table<N extends Nlri = Nlri> {
 
   /** Forget a destination that has no paths and no outbound state left. */
   collect(dest: Dest<N>): void {
-    if (dest.paths.length > 0 || dest.sent?.some((e) => e !== undefined)) return;
+    if (dest.paths.length > 0) return;
+    const sent = dest.sent;
+    if (sent) for (let i = 0; i < sent.length; i++) if (sent[i] !== undefined) return;
     if (this.dests.get(dest.key) === dest) this.dests.delete(dest.key);
   }
 

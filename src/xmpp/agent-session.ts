@@ -22,16 +22,17 @@ import type { Rib } from '../rib/rib.js';
 import type { Path, PeerInfo } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
-import { agentPath, outItem, vnResolver, type VnResolver } from './agent-routes.js';
+import { agentPath } from './agent-routes.js';
+import type { ItemCache } from './item-cache.js';
 import {
   endOfRibMessage,
   pairCollection,
   parseUpdateItems,
+  MAX_ITEMS_PER_MESSAGE,
   retractMessage,
-  routeMessage,
+  routeEnvelope,
   type AgentInetRoute,
   type AgentRequest,
-  type OutInetItem,
   type PublishRequest,
 } from './wire/index.js';
 
@@ -40,12 +41,19 @@ export interface AgentSessionDeps {
   readonly manager: InstanceManager;
   readonly asn: number;
   readonly logger: Logger;
+  /** The shared item renderer of an instance, taken while subscribed. */
+  readonly items: {
+    acquire(inst: RoutingInstance): ItemCache;
+    release(inst: RoutingInstance): void;
+  };
 }
 
 /** What the session needs from its transport. */
 export interface AgentTransport {
-  /** Write bytes; false = the socket is congested, wait for resume(). */
-  write(text: string): boolean;
+  /** Write text or bytes; false = the socket is congested, wait for resume(). */
+  write(data: string | Uint8Array): boolean;
+  /** Write several buffers as one gathered write (no copy); false as for write(). */
+  writev(parts: readonly Uint8Array[]): boolean;
   /** A protocol error: close this session (only). */
   fail(reason: string): void;
   /** There is outbound work: call flush() soon. */
@@ -63,7 +71,7 @@ interface Subscription {
   readonly queued: Map<RouteKey, AgentInetRoute | null>;
   readonly sent: Set<RouteKey>;
   readonly dirty: Set<RouteKey>;
-  resolver?: VnResolver;
+  cache?: ItemCache;
   detach?: () => void;
 }
 
@@ -138,8 +146,8 @@ export class AgentSession {
   private attach(sub: Subscription, inst: RoutingInstance): void {
     sub.inst = inst;
     this.deps.manager.subscribe(inst);
-    sub.resolver = vnResolver(inst, this.deps.manager.instances.values());
     if (!sub.noRibOut) {
+      sub.cache = this.deps.items.acquire(inst);
       sub.detach = inst.table.subscribe((key) => {
         sub.dirty.add(key);
         this.out.wake();
@@ -164,6 +172,8 @@ export class AgentSession {
     sub.detach = undefined;
     const inst = sub.inst;
     if (!inst) return;
+    if (sub.cache) this.deps.items.release(inst);
+    sub.cache = undefined;
     for (const [key, rd] of sub.routes) this.removePath(inst, key, rd);
     sub.routes.clear();
     this.deps.manager.unsubscribe(inst);
@@ -227,14 +237,13 @@ export class AgentSession {
   flush(): boolean {
     let budget = FLUSH_BUDGET;
     for (const sub of this.subs.values()) {
-      if (sub.dirty.size === 0 || !sub.inst) continue;
-      const items: OutInetItem[] = [];
+      if (sub.dirty.size === 0 || !sub.cache) continue;
+      const items: Buffer[] = [];
       const retracts: string[] = [];
       for (const key of sub.dirty) {
         if (budget-- <= 0) break;
         sub.dirty.delete(key);
-        const dest = sub.inst.table.get(key);
-        const item = dest && outItem(dest, sub.resolver!, this.deps.asn);
+        const item = sub.cache.render(key);
         if (item) {
           items.push(item);
           sub.sent.add(key);
@@ -252,15 +261,30 @@ export class AgentSession {
     return false;
   }
 
-  private send(instance: string, items: OutInetItem[], retracts: string[]): boolean {
-    const msgs: string[] = [];
-    if (retracts.length > 0) msgs.push(...retractMessage({ agent: this.name, instance, prefixes: retracts }));
-    if (items.length > 0) msgs.push(...routeMessage({ agent: this.name, instance, items }));
-    if (msgs.length === 0) return true;
+  /** One write: retract messages, then item messages (≤ 32 items each) assembled from pre-encoded items. */
+  private send(instance: string, items: Buffer[], retracts: string[]): boolean {
+    const parts: Buffer[] = [];
+    let messages = 0;
+    for (const m of retractMessage({ agent: this.name, instance, prefixes: retracts })) {
+      parts.push(Buffer.from(m, 'utf8'));
+      messages++;
+    }
+    if (items.length > 0) {
+      const env = routeEnvelope({ agent: this.name, instance });
+      const head = Buffer.from(env.head, 'utf8');
+      const tail = Buffer.from(env.tail, 'utf8');
+      for (let i = 0; i < items.length; i += MAX_ITEMS_PER_MESSAGE) {
+        parts.push(head);
+        for (let j = i; j < Math.min(i + MAX_ITEMS_PER_MESSAGE, items.length); j++) parts.push(items[j]!);
+        parts.push(tail);
+        messages++;
+      }
+    }
+    if (messages === 0) return true;
     this.stats.itemsSent += items.length;
     this.stats.retractsSent += retracts.length;
-    this.stats.messagesSent += msgs.length;
-    return this.out.write(msgs.join(''));
+    this.stats.messagesSent += messages;
+    return this.out.writev(parts);
   }
 
   /** The session ended (any reason): every path the agent published goes, everywhere. */

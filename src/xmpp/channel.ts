@@ -133,6 +133,7 @@ export class AgentChannel {
     };
     this.session = new AgentSession(info, this.opts, {
       write: (text) => this.write(text),
+      writev: (parts) => this.writev(parts),
       fail: (reason) => this.close(`protocol error: ${reason}`),
       wake: () => this.wake(),
     });
@@ -145,9 +146,20 @@ export class AgentChannel {
     this.log.info({ agent: name }, 'agent session established');
   }
 
-  private write(text: string): boolean {
+  private write(data: string | Uint8Array): boolean {
     if (this.state === 'closed') return false;
-    const ok = this.socket.write(text);
+    const ok = this.socket.write(data);
+    if (!ok || this.socket.writableLength > HIGH_WATER) this.congested = true;
+    return !this.congested;
+  }
+
+  /** Corked writes go out as one writev of the given buffers (the cached items are not copied). */
+  private writev(parts: readonly Uint8Array[]): boolean {
+    if (this.state === 'closed') return false;
+    this.socket.cork();
+    let ok = true;
+    for (const p of parts) ok = this.socket.write(p) && ok;
+    this.socket.uncork();
     if (!ok || this.socket.writableLength > HIGH_WATER) this.congested = true;
     return !this.congested;
   }

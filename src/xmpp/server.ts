@@ -8,7 +8,9 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Rib } from '../rib/rib.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
+import type { RoutingInstance } from '../routing-instances/instance.js';
 import { AgentChannel } from './channel.js';
+import { ItemCache } from './item-cache.js';
 import type { XmppStreamLimits } from './wire/index.js';
 
 export interface XmppServerOptions {
@@ -27,6 +29,8 @@ export class XmppServer {
   readonly byName = new Map<string, AgentChannel>();
   /** Sessions ended, by reason (introspect, metrics). */
   readonly closeReasons = new Map<string, number>();
+  /** Rendered items per instance, shared by its subscribers (refcounted). */
+  readonly itemCaches = new Map<RoutingInstance, { cache: ItemCache; users: number }>();
   private server?: net.Server;
 
   constructor(private readonly opts: XmppServerOptions) {}
@@ -52,6 +56,20 @@ export class XmppServer {
       rib: o.rib, manager: o.manager, asn: o.asn, logger: o.logger.child({ xmpp: true }),
       serverName: o.serverName, holdTimeSec: o.holdTimeSec, limits: o.limits,
       peerId: () => o.rib.allocatePeerId(),
+      items: {
+        acquire: (inst) => {
+          let e = this.itemCaches.get(inst);
+          if (!e) this.itemCaches.set(inst, (e = { cache: new ItemCache(inst, o.manager.instances.values(), o.asn), users: 0 }));
+          e.users++;
+          return e.cache;
+        },
+        release: (inst) => {
+          const e = this.itemCaches.get(inst);
+          if (!e || --e.users > 0) return;
+          e.cache.dispose();
+          this.itemCaches.delete(inst);
+        },
+      },
       register: (c, name) => {
         const live = this.byName.get(name);
         if (live && live !== c && live.state !== 'closed') return false;

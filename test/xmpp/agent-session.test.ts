@@ -9,6 +9,7 @@ import { InstanceManager } from '../../src/routing-instances/manager.js';
 import { parseInstanceName, type RoutingInstanceName } from '../../src/routing-instances/name.js';
 import { AgentSession } from '../../src/xmpp/agent-session.js';
 import type { PeerInfo } from '../../src/rib/types.js';
+import { ItemCache } from '../../src/xmpp/item-cache.js';
 
 const BLUE = parseInstanceName('default-domain:demo:blue:blue') as RoutingInstanceName;
 
@@ -20,8 +21,9 @@ function setup(): { rib: Rib; manager: InstanceManager } {
 
 function session(rib: Rib, manager: InstanceManager, name: string, write: (t: string) => boolean): AgentSession {
   const info: PeerInfo = { id: rib.allocatePeerId(), name, kind: 'xmpp', address: 1, asn: 64512, ibgp: true, rrClient: false, routerId: 1 };
-  return new AgentSession(info, { rib, manager, asn: 64512, logger: pino({ level: 'silent' }) }, {
-    write, fail: (r) => { throw new Error(r); }, wake: () => {},
+  const items = { acquire: (inst: Parameters<typeof manager.subscribe>[0]) => new ItemCache(inst, manager.instances.values(), 64512), release: () => {} };
+  return new AgentSession(info, { rib, manager, asn: 64512, logger: pino({ level: 'silent' }), items }, {
+    write, writev: (parts) => write(Buffer.concat(parts).toString('utf8')), fail: (r) => { throw new Error(r); }, wake: () => {},
   });
 }
 

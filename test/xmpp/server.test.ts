@@ -77,6 +77,9 @@ describe('vRouter agents over XMPP', () => {
     expect(nextHopsOf(a, BLUE)).toEqual(both);
     expect(nextHopsOf(b, BLUE)).toEqual(both);
     const item = a.routes(BLUE).get('10.1.1.3/32')!;
+    // Rendered once per change, reused for the other agent.
+    const cache = server.xmpp!.itemCaches.get(server.instances.get(BLUE)!)!.cache;
+    expect(cache.hits).toBeGreaterThan(0);
     expect(item.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
     expect(item.nextHops[0]!.encapsulations).toEqual(['gre', 'udp']);
     expect(item.securityGroups).toEqual([8000002]);
@@ -155,6 +158,7 @@ describe('vRouter agents over XMPP', () => {
     await expect.poll(rtc, { timeout: 3000 }).toBe(2); // target:64512:100 and the automatic target
     await a.close();
     await expect.poll(rtc, { timeout: 3000 }).toBe(0);
+    expect(server.xmpp!.itemCaches.size).toBe(0); // the last subscriber gone, its rendered items too
   });
 });
 

@@ -134,6 +134,14 @@ export function routeMessage(o: { agent: string; instance: string; items: readon
   return chunks(o.items, MAX_ITEMS_PER_MESSAGE).map((batch) => head + batch.map(inetItemXml).join('') + ENVELOPE_TAIL);
 }
 
+/**
+ * The envelope of reach items for one agent and instance, for items already
+ * rendered (and encoded) once for every agent: head + ≤ 32 items + tail.
+ */
+export function routeEnvelope(o: { agent: string; instance: string }): { head: string; tail: string } {
+  return { head: envelopeHead(o.agent, inetNode(o.instance)), tail: ENVELOPE_TAIL };
+}
+
 /** Withdrawals (`<retract id="<prefix>" />`); ≤ 256 per message. */
 export function retractMessage(o: { agent: string; instance: string; prefixes: readonly string[] }): string[] {
   const head = envelopeHead(o.agent, inetNode(o.instance));
