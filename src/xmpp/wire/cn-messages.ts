@@ -8,16 +8,10 @@ import { END_OF_RIB_NODE } from './constants.js';
 import { parseItemUint } from './values.js';
 import { attr, child, children, findFirst, text } from './xml.js';
 import type { XmlElement } from './xml.js';
+import type { RawNextHop } from './inet-item.js';
 
-export interface ReceivedNextHop {
-  af: number;
-  address: string;
-  mac: string;
-  label: number;
-  encapsulations: string[];
-  virtualNetwork: string;
-  tags: number[];
-}
+/** A next hop of an item pushed by the control node: the same fields an agent writes. */
+export type ReceivedNextHop = RawNextHop;
 
 export interface ReceivedInetItem {
   id: string;

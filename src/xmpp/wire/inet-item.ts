@@ -57,7 +57,8 @@ export type InetItemResult =
   | { ok: true; route: AgentInetRoute }
   | { ok: false; reason: InetDropReason; detail: string };
 
-interface RawNextHop {
+/** A next-hop element's fields as written, before validation (both directions use this shape). */
+export interface RawNextHop {
   af: number;
   address: string;
   mac: string;
