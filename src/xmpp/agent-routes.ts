@@ -37,6 +37,41 @@ const ENCAP_PREFIX = 0x030cn;
 const SG_PREFIX = 0x8004n;
 const MOBILITY_PREFIX = 0x0600n;
 const ORIGIN_VN_PREFIX = 0x8071n;
+const LOAD_BALANCE_PREFIX = 0x03aan;
+
+/** Load-balance hash fields, most significant bit of byte 2 first (§3.2). */
+const LB_FIELDS = ['l3-source-address', 'l3-destination-address', 'l4-protocol', 'l4-source-port', 'l4-destination-port'];
+
+/**
+ * The load-balance community 03:aa:<fields>:00:00:<source-bias bit>:00:00, or
+ * undefined for the default (all five fields or none, field-hash), which
+ * Contrail does not attach.
+ */
+export function loadBalanceCommunity(lb: { fields: readonly string[]; decision: string } | undefined): bigint | undefined {
+  if (!lb) return undefined;
+  const fields = new Set(lb.fields);
+  const sourceBias = lb.decision === 'source-bias';
+  const all = fields.size === 0 || LB_FIELDS.every((f) => fields.has(f));
+  if (all && !sourceBias) return undefined;
+  let bits = 0;
+  LB_FIELDS.forEach((f, i) => {
+    if (fields.size === 0 || fields.has(f)) bits |= 0x80 >> i;
+  });
+  return (LOAD_BALANCE_PREFIX << 48n) | (BigInt(bits) << 40n) | (sourceBias ? 0x80n << 16n : 0n);
+}
+
+/** The item's load-balance from a path's community, or undefined when it has none (default). */
+export function loadBalanceOf(p: Path): { fields: string[]; decision: string } | undefined {
+  for (const c of p.attrs.attrs.extCommunities ?? []) {
+    if (c >> 48n !== LOAD_BALANCE_PREFIX) continue;
+    const bits = Number((c >> 40n) & 0xffn);
+    return {
+      fields: LB_FIELDS.filter((_, i) => (bits & (0x80 >> i)) !== 0),
+      decision: ((c >> 16n) & 0x80n) !== 0n ? 'source-bias' : 'field-hash',
+    };
+  }
+  return undefined;
+}
 
 /** `asn:value` (both halves < 65535) or a well-known name; anything else is skipped (§3.1). */
 export function parseCommunity(s: string): number | undefined {
@@ -86,6 +121,8 @@ export function agentPath(r: AgentInetRoute, o: { asn: number; master: boolean; 
     noTunnelEncap = r.nextHop.encapsulations.length > 0 && known.length === 0;
     for (const e of known) ecs.add(encapsulationCommunity(TUNNEL_TYPES[e]!));
     for (const sg of r.securityGroups) ecs.add(securityGroupCommunity(o.asn, sg));
+    const lb = loadBalanceCommunity(r.loadBalance);
+    if (lb !== undefined) ecs.add(lb);
     const seq = r.mobility?.seqno ?? r.sequenceNumber;
     if (seq !== 0 || r.mobility?.sticky) {
       ecs.add((MOBILITY_PREFIX << 48n) | ((r.mobility?.sticky ? 1n : 0n) << 40n) | BigInt(seq >>> 0));
@@ -156,6 +193,7 @@ export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetIt
     mobility,
     securityGroups: securityGroupsOf(best, localAsn),
     communities: (a.communities ?? []).map(communityToString),
+    loadBalance: loadBalanceOf(best),
   };
 }
 

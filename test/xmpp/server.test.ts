@@ -10,6 +10,7 @@ import { extCommunityToString, rdToString, ipv4ToString } from '../../src/bgp/wi
 import type { VpnPrefix } from '../../src/bgp/wire/types.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
 import { TestAgent } from '../support/agent.js';
+import { loadBalanceCommunity } from '../../src/xmpp/agent-routes.js';
 import net from 'node:net';
 import { agentStreamHeader, subscribeIq } from '../../src/xmpp/wire/index.js';
 import type { UpdateMessage } from '../../src/bgp/wire/types.js';
@@ -137,6 +138,21 @@ describe('vRouter agents over XMPP', () => {
     await c.waitFor(() => !c.routes(RED).has('10.1.1.3/32'), 3000, 'the retract');
     await a.waitFor(() => !a.routes(BLUE).has('10.1.1.3/32'), 3000, 'the retract at compute-1');
     await expect.poll(() => vpnRoutes().length, { timeout: 3000 }).toBe(0);
+  });
+
+  it('carries a non-default load-balance as its extended community to BGP and back to agents, and no community for the default', async () => {
+    const a = await agent('compute-1');
+    a.subscribe(BLUE, 1);
+    a.publish(BLUE, { ...route('192.0.2.21', 25), loadBalance: { fields: ['l3-source-address', 'l4-protocol'], decision: 'source-bias' } });
+    a.publish(BLUE, { ...route('192.0.2.21', 25), prefix: '10.1.1.4/32', loadBalance: { fields: [], decision: 'field-hash' } });
+    await a.waitFor(() => a.routes(BLUE).size === 2, 3000, 'both items');
+    expect(a.routes(BLUE).get('10.1.1.3/32')!.loadBalance).toEqual({ fields: ['l3-source-address', 'l4-protocol'], decision: 'source-bias' });
+    expect(a.routes(BLUE).get('10.1.1.4/32')!.loadBalance).toEqual({ fields: [], decision: '' });
+    const lb = vpnRoutes().map((r) => r.communities.filter((c) => c.startsWith('load-balance') || c.startsWith('0x03aa')));
+    expect(lb[0]).toHaveLength(1); // 10.1.1.3/32: 03:aa:a0:00:00:80:00:00
+    expect(lb.flat()).toHaveLength(1); // the default one carries none
+    expect(loadBalanceCommunity({ fields: ['l3-source-address', 'l4-protocol'], decision: 'source-bias' })).toBe(0x03aa_a000_0080_0000n);
+    expect(loadBalanceCommunity({ fields: ['l3-source-address', 'l3-destination-address', 'l4-protocol', 'l4-source-port', 'l4-destination-port'], decision: 'field-hash' })).toBeUndefined();
   });
 
   it('replaces an agent path when its next hop changes, without leaving the old one behind', async () => {

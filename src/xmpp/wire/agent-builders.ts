@@ -67,6 +67,7 @@ export interface AgentRouteSpec {
   communities?: string[];
   subProtocol?: string;
   mac?: string;
+  loadBalance?: { fields: string[]; decision: string };
 }
 
 /** `1/1/<ri>/<prefix>` */
@@ -97,6 +98,10 @@ export function agentInetItem(r: AgentRouteSpec): string {
     wrapList('security-group-list', 'security-group', r.securityGroups ?? []) +
     wrapList('community-tag-list', 'community-tag', r.communities ?? []) +
     `<local-preference>${r.localPref ?? 100}</local-preference><med>${r.med ?? 0}</med>` +
+    (r.loadBalance === undefined
+      ? ''
+      : `<load-balance>${wrapList('load-balance-fields', 'load-balance-field-list', r.loadBalance.fields)}` +
+        `<load-balance-decision>${t(r.loadBalance.decision)}</load-balance-decision></load-balance>`) +
     `<sub-protocol>${t(r.subProtocol ?? 'interface')}</sub-protocol></entry></item>`
   );
 }
