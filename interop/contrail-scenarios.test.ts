@@ -14,8 +14,8 @@
  * `expectConverged` compares every table, exactly, with what the model says.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ControlNode, GoBgp, Lab, LabAgent, findRoute, nextHopsOf, sessionStateAt, sessionUpSince, waitUntil } from './lab/index.js';
+import { describe, expect, it } from 'vitest';
+import { ControlNode, GoBgp, Lab, LabAgent, findRoute, nextHopsOf, sessionStateAt, sessionUpSince, useLab, waitUntil } from './lab/index.js';
 import type { CnConfig, PublishedRoute, VpnRouteSpec } from './lab/index.js';
 
 const ASN = 64512;
@@ -65,7 +65,6 @@ let lab: Lab | undefined;
 let cn: ControlNode;
 let gw: GoBgp;
 const agents = {} as Record<Host, LabAgent>;
-let failed = false;
 
 // ---- the model ----------------------------------------------------------------------
 
@@ -180,26 +179,7 @@ async function startLab(): Promise<void> {
 }
 
 describe('Contrail scenarios: vRouter agents over XMPP, our control node, gobgpd as the MX gateway', () => {
-  beforeAll(async () => {
-    try {
-      await startLab();
-    } catch (err) {
-      if (lab) console.error(lab.logTails());
-      await lab?.destroy();
-      lab = undefined;
-      throw err;
-    }
-  });
-
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail') failed = true;
-  });
-
-  afterAll(async () => {
-    if (lab && failed) console.error(`lab logs:\n${lab.logTails(60)}`);
-    await Promise.all(Object.values(agents).map((a) => a.stop().catch(() => undefined)));
-    await lab?.destroy();
-  });
+  useLab({ start: startLab, lab: () => lab, label: 'contrail scenarios', stop: async () => { await Promise.all(Object.values(agents).map((a) => a.stop().catch(() => undefined))); } });
 
   it('the gateway has its BGP session to the control node Established and all three agents are connected', async () => {
     await expect.poll(() => sessionStateAt(gw, CN), { ...SESSION_POLL, message: 'gw -> cn' }).toBe('established');

@@ -8,9 +8,9 @@
  *   cn   192.0.2.15  the route reflector, cluster id 192.0.2.15
  * Every assertion reads the peers' own RIBs / session tables.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Bird, Frr, GoBgp, Lab, createRouteReflector, dutImpl, expectAbsentFor, expectedReflection, hasRoute,
-  sessionStateAt, sessionUpSince, viewAt } from './lab/index.js';
+  sessionStateAt, sessionUpSince, useLab, viewAt } from './lab/index.js';
 import type { CnConfig, RouteReflectorDut, VpnRouteSpec, VpnSpeaker } from './lab/index.js';
 
 const ASN = 64512;
@@ -69,7 +69,6 @@ let gw: GoBgp;
 let frr: Frr;
 let bird: Bird;
 let peers: Record<PeerName, VpnSpeaker>;
-let failed = false;
 
 const others = (src: PeerName): PeerName[] => PEER_NAMES.filter((p) => p !== src);
 
@@ -129,25 +128,7 @@ async function startLab(): Promise<void> {
 }
 
 describe(`route reflector interop against gobgpd, FRR and BIRD (device under test: ${IMPL})`, () => {
-  beforeAll(async () => {
-    try {
-      await startLab();
-    } catch (err) {
-      if (lab) console.error(lab.logTails());
-      await lab?.destroy();
-      lab = undefined;
-      throw err;
-    }
-  });
-
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail') failed = true;
-  });
-
-  afterAll(async () => {
-    if (lab && failed) console.error(`lab logs (${IMPL}):\n${lab.logTails(60)}`);
-    await lab?.destroy();
-  });
+  useLab({ start: startLab, lab: () => lab, label: IMPL });
 
   it('every peer sees its session to the route reflector Established', async () => {
     await expectAllEstablished(PEER_NAMES);

@@ -14,3 +14,4 @@ export * from './control-node.js';
 export * from './dut.js';
 export * from './oracle.js';
 export * from './agents.js';
+export * from './hooks.js';
