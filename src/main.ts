@@ -92,6 +92,8 @@ async function main(args: readonly string[]): Promise<void> {
   logger.info({ bgp, xmpp }, 'started');
   say(`${label}: BGP listening on ${bgp.address}:${bgp.port}`);
   if (xmpp) say(`${label}: XMPP listening on ${xmpp.address}:${xmpp.port}`);
+  const intro = server.listening.introspect;
+  if (intro) say(`${label}: introspect on http://${intro.address}:${intro.port}/api/summary (metrics: /metrics)`);
   stopOnSignals(server, logger, label);
 }
 

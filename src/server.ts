@@ -10,9 +10,14 @@ import type { Config } from './config/index.js';
 import { Rib } from './rib/rib.js';
 import { InstanceManager } from './routing-instances/manager.js';
 import { XmppServer } from './xmpp/server.js';
+import { startIntrospect } from './introspect/server.js';
 
 export interface ServerHandle {
-  readonly listening: { bgp: { address: string; port: number }; xmpp?: { address: string; port: number } };
+  readonly listening: {
+    bgp: { address: string; port: number };
+    xmpp?: { address: string; port: number };
+    introspect?: { address: string; port: number };
+  };
   readonly rib: Rib;
   readonly bgp: BgpSpeaker;
   readonly instances: InstanceManager;
@@ -43,16 +48,28 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
         asn: node.asn, rib, manager: instances, logger: deps.logger,
       })
     : undefined;
-  const listening = { bgp: await bgp.start(), xmpp: await xmpp?.start() };
-  return {
+  const listening: ServerHandle['listening'] = { bgp: await bgp.start(), xmpp: await xmpp?.start() };
+  let closeIntrospect = async (): Promise<void> => {};
+  const handle: ServerHandle = {
     listening,
     rib,
     bgp,
     instances,
     xmpp,
     stop: async () => {
+      await closeIntrospect();
       await xmpp?.stop();
       await bgp.stop();
     },
   };
+  if (config.introspect.enabled) {
+    // Introspect reads everything; only this composition knows it exists.
+    const intro = await startIntrospect(handle, config.introspect.listen, deps.logger).catch(async (err: unknown) => {
+      await handle.stop(); // e.g. the port is taken: nothing of ours stays up
+      throw err;
+    });
+    listening.introspect = intro.address;
+    closeIntrospect = () => intro.close();
+  }
+  return handle;
 }

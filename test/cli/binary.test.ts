@@ -88,6 +88,7 @@ function goodConfig(port: number): string {
     'node: { name: cli-test, router-id: 127.0.0.1, asn: 64512 }',
     `bgp: { listen: { address: 127.0.0.1, port: ${port} } }`,
     'xmpp: { listen: { address: 127.0.0.1, port: 0 } }',
+    'introspect: { listen: { address: 127.0.0.1, port: 0 } }',
     '',
   ].join('\n');
 }

@@ -1,0 +1,85 @@
+/**
+ * The introspect HTTP server (node:http): JSON views of neighbours, routing
+ * instances and routes, and Prometheus metrics. GET only; bad requests get a
+ * 4xx with a one-line JSON error, never an exception escaping.
+ *
+ *   /api/summary                         table sizes, peers up, update groups
+ *   /api/neighbors                       BGP peers and XMPP agents (BgpNeighborReq)
+ *   /api/instances                       routing instances (ShowRoutingInstanceReq)
+ *   /api/routes?table=T&prefix=P&limit=N routes with every path and why it lost (ShowRouteReq)
+ *   /metrics                             Prometheus text format
+ */
+
+import http from 'node:http';
+import type { Logger } from 'pino';
+import type { ServerHandle } from '../server.js';
+import { metricsRegistry } from './metrics.js';
+import { instances, neighbors, routes, summary } from './views.js';
+
+const MAX_ROUTES = 1000;
+
+export interface IntrospectServer {
+  readonly address: { address: string; port: number };
+  close(): Promise<void>;
+}
+
+export async function startIntrospect(
+  s: ServerHandle,
+  listen: { address: string; port: number },
+  logger: Logger,
+): Promise<IntrospectServer> {
+  const registry = metricsRegistry(s);
+  const server = http.createServer((req, res) => {
+    handle(s, registry, req, res).catch((err: unknown) => {
+      logger.error({ err }, 'introspect request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: listen.address, port: listen.port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as { address: string; port: number };
+  return {
+    address: { address: a.address, port: a.port },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+async function handle(s: ServerHandle, registry: ReturnType<typeof metricsRegistry>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== 'GET') return send(res, 405, { error: 'only GET' });
+  const url = new URL(req.url ?? '/', 'http://introspect');
+  switch (url.pathname) {
+    case '/api/summary':
+      return send(res, 200, summary(s));
+    case '/api/neighbors':
+      return send(res, 200, neighbors(s));
+    case '/api/instances':
+      return send(res, 200, instances(s));
+    case '/api/routes': {
+      const table = url.searchParams.get('table') ?? 'bgp.l3vpn.0';
+      const limit = Number(url.searchParams.get('limit') ?? '100');
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROUTES) return send(res, 400, { error: `limit: 1..${MAX_ROUTES}` });
+      const view = routes(s, { table, prefix: url.searchParams.get('prefix') ?? undefined, limit });
+      return view ? send(res, 200, view) : send(res, 404, { error: `no table ${table}` });
+    }
+    case '/metrics': {
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(await registry.metrics());
+      return;
+    }
+    default:
+      return send(res, 404, { error: `no page ${url.pathname}` });
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+}
