@@ -43,6 +43,8 @@ const SEND_ORDER: readonly FamilyName[] = ['route-target', 'inet', 'inet-vpn'];
 
 const DEFAULT_RT: RtMembership = { len: 0, originAs: 0, target: 0n };
 const NO_LABELS: readonly number[] = Object.freeze([]);
+/** Room for peer classes in an export-cache key (see exportSet). */
+const CLASS_SPACE = 1 << 20;
 
 /** The RIB's view of one peer. */
 export interface PeerRib {
@@ -112,7 +114,11 @@ export class Rib {
   addPeer(info: PeerInfo, families: readonly FamilyName[]): PeerRib {
     const cls = `${info.ibgp}|${info.rrClient}|${info.asn}`;
     let classId = this.classes.get(cls);
-    if (classId === undefined) this.classes.set(cls, (classId = this.classes.size + 1));
+    if (classId === undefined) {
+      classId = this.classes.size + 1;
+      if (classId >= CLASS_SPACE) throw new RangeError(`more than ${CLASS_SPACE - 1} peer classes`);
+      this.classes.set(cls, classId);
+    }
     const st: PeerRib = {
       info, configured: new Set(families), up: false, families: new Set(),
       ctx: { fourOctetAs: false, ebgp: !info.ibgp, families: new Set() },
@@ -380,7 +386,10 @@ export class Rib {
   /** The interned outbound attribute set for a path toward a class of peers (cached on the source set). */
   private exportSet(path: Path, g: UpdateGroup<PeerRib>): AttrSet {
     const src = path.attrs;
-    const key = path.peer.id * 4096 + g.classId;
+    // Peer classes come from configured peers (ibgp × client × AS), far below
+    // 2^20; peer ids grow with every agent connection, and stay exact in a
+    // double up to 2^33 of them.
+    const key = path.peer.id * CLASS_SPACE + g.classId;
     src.exportCache ??= new Map();
     const hit = src.exportCache.get(key);
     if (hit && hit.routerId === path.peer.routerId) return hit.out;
