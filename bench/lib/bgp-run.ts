@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BgpPeer, skipWhole } from './bgp-peer.js';
 import { deviceCommand, type DeviceKind, type Topology } from './devices.js';
-import { formatProfile, profilesIn } from './profile.js';
+import { reportProfiles } from './profile.js';
 import { logTail, machineBusy, makeTempDir, now, removeTempDir, sleep, start, stop, Usage, waitListening, type Proc } from './procs.js';
 import { Sinks, type SinkStats } from './sink-client.js';
 import type { Workload } from './workload.js';
@@ -165,12 +165,7 @@ export async function runBgp(o: BgpRunOptions, w: Workload): Promise<BgpResult> 
     if (dev) await stop(dev, profileDir ? 20_000 : 5000);
     removeTempDir(dir);
   }
-  if (profileDir) {
-    const files = profilesIn(profileDir);
-    res.profile = files.map((f) => path.relative(o.repoRoot, f));
-    if (files.length > 0) o.log(formatProfile(files[files.length - 1]!, o.repoRoot));
-    else o.log(`  no .cpuprofile was written to ${profileDir} (did the device exit cleanly?)`);
-  }
+  if (profileDir) res.profile = reportProfiles(profileDir, o.repoRoot, o.log);
   return res;
 }
 

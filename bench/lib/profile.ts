@@ -70,3 +70,14 @@ export function profilesIn(dir: string): string[] {
     return [];
   }
 }
+
+/**
+ * After a --profile run: the profiles written to `dir` (paths relative to the
+ * repo, for the results file), with the newest one's summary logged.
+ */
+export function reportProfiles(dir: string, repoRoot: string, log: (line: string) => void): string[] {
+  const files = profilesIn(dir);
+  if (files.length > 0) log(formatProfile(files[files.length - 1]!, repoRoot));
+  else log(`  no .cpuprofile was written to ${dir} (did the device exit cleanly?)`);
+  return files.map((f) => path.relative(repoRoot, f));
+}

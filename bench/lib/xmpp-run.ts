@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deviceCommand, type Topology } from './devices.js';
-import { formatProfile, profilesIn } from './profile.js';
+import { reportProfiles } from './profile.js';
 import {
   bounded, logTail, makeTempDir, now, removeTempDir, sleep, start, stop, track, Usage, waitListening, type Proc,
 } from './procs.js';
@@ -250,10 +250,6 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
     if (dev) await stop(dev, profileDir ? 20_000 : 5000);
     removeTempDir(dir);
   }
-  if (profileDir) {
-    const files = profilesIn(profileDir);
-    res.profile = files.map((f) => path.relative(o.repoRoot, f));
-    if (files.length > 0) o.log(formatProfile(files[files.length - 1]!, o.repoRoot));
-  }
+  if (profileDir) res.profile = reportProfiles(profileDir, o.repoRoot, o.log);
   return res;
 }
