@@ -1,12 +1,15 @@
 /**
- * The server: builds the RIB and the BGP speaker from a validated Config and
- * starts them. The composition root (src/main.ts) calls this; tests call it
- * too, to run a control node in-process.
+ * The server: builds the RIB core, the routing instances (the master one
+ * owning the BGP tables), the BGP peering engine attached to the master
+ * instance, the BGP speaker and the agents' XMPP server from a validated
+ * Config, and starts them. The composition root (src/main.ts) calls this;
+ * tests call it too, to run a control node in-process.
  */
 
 import type { Logger } from 'pino';
 import { BgpSpeaker } from './bgp/speaker.js';
 import type { Config } from './config/index.js';
+import { BgpPeering } from './rib/peering.js';
 import { Rib } from './rib/rib.js';
 import { InstanceManager } from './routing-instances/manager.js';
 import { XmppServer } from './xmpp/server.js';
@@ -19,6 +22,8 @@ export interface ServerHandle {
     introspect?: { address: string; port: number };
   };
   readonly rib: Rib;
+  /** The BGP peering engine of the master instance. */
+  readonly peering: BgpPeering;
   readonly bgp: BgpSpeaker;
   readonly instances: InstanceManager;
   readonly xmpp?: XmppServer;
@@ -34,14 +39,15 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     clusterId: node.clusterId ?? node.routerId,
     reflector,
   });
-  const bgp = new BgpSpeaker(rib, {
+  const instances = new InstanceManager(rib, node.asn, config.routingInstances);
+  const peering = new BgpPeering(rib, instances.master.tables);
+  const bgp = new BgpSpeaker(peering, {
     name: node.name,
     asn: node.asn,
     routerId: node.routerId,
     bgp: config.bgp,
     logger: deps.logger,
   });
-  const instances = new InstanceManager(rib, node.asn, config.routingInstances);
   const xmpp = config.xmpp.enabled
     ? new XmppServer({
         listen: config.xmpp.listen, holdTimeSec: config.xmpp.holdTime, serverName: node.name,
@@ -53,6 +59,7 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
   const handle: ServerHandle = {
     listening,
     rib,
+    peering,
     bgp,
     instances,
     xmpp,

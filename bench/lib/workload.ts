@@ -53,7 +53,7 @@ export function buildWorkload(n: number, asn: number, perSet = 100, vnsPerNode =
     };
     const nlri: VpnPrefix[] = [];
     for (let i = u * perSet; i < Math.min(n, (u + 1) * perSet); i++) {
-      nlri.push({ labels: [16 + (i % 1_000_000)], rd, addr: PREFIX_BASE + i, len: 32 });
+      nlri.push({ family: 'inet-vpn' as const, labels: [16 + (i % 1_000_000)], rd, addr: PREFIX_BASE + i, len: 32 });
     }
     ann.push(...packUpdates(VPN, encodePathAttributes(attrs, CTX), nextHop, nlri, CTX));
     wd.push(...packWithdrawals(VPN, nlri, CTX));

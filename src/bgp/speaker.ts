@@ -13,7 +13,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { BgpConfig, PeerConfig } from '../config/index.js';
 import { parseIpv4 } from '../config/index.js';
-import type { Rib, PeerRib } from '../rib/rib.js';
+import type { BgpPeering, PeerRib } from '../rib/peering.js';
 import type { PeerInfo } from '../rib/types.js';
 import { endOfRibFamily, familyName } from './wire/index.js';
 import type { Fault, UpdateMessage } from './wire/types.js';
@@ -52,10 +52,10 @@ export class BgpSpeaker {
   private flushQueued = false;
 
   constructor(
-    private readonly rib: Rib,
+    private readonly peering: BgpPeering,
     private readonly opts: SpeakerOptions,
   ) {
-    rib.onPending = () => this.scheduleFlush();
+    peering.onPending = () => this.scheduleFlush();
     for (const pc of opts.bgp.peers) this.addPeer(pc);
   }
 
@@ -85,7 +85,7 @@ export class BgpSpeaker {
 
   private addPeer(pc: PeerConfig): void {
     const info: PeerInfo = {
-      id: this.rib.allocatePeerId(),
+      id: this.peering.rib.allocatePeerId(),
       name: pc.name,
       kind: 'bgp',
       address: parseIpv4(pc.address) ?? 0,
@@ -94,7 +94,7 @@ export class BgpSpeaker {
       rrClient: pc.routeReflectorClient,
       routerId: 0,
     };
-    const rib = this.rib.addPeer(info, pc.families);
+    const rib = this.peering.addPeer(info, pc.families);
     const log = this.opts.logger.child({ peer: pc.name });
     const entry = { config: pc, info, rib, blocked: false } as PeerEntry;
     const session = new BgpSession(
@@ -116,7 +116,7 @@ export class BgpSpeaker {
         update: (msg, action, faults) => this.update(entry, msg, action, faults),
         routeRefresh: (afi, safi) => {
           const f = familyName({ afi, safi });
-          if (f) this.rib.resend(entry.rib, f);
+          if (f) this.peering.resend(entry.rib, f);
         },
         down: (reason, detail) => this.down(entry, reason, detail),
         drain: () => {
@@ -146,15 +146,15 @@ export class BgpSpeaker {
   private established(e: PeerEntry, n: Negotiated): void {
     this.opts.logger.info({ peer: e.config.name, families: n.families, holdTime: n.holdTime }, 'peer established');
     e.blocked = false;
-    this.rib.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId);
+    this.peering.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId);
     // Only a peer that advertised graceful restart promises End-of-RIB
     // (RFC 4724 §2); for the others, waiting would only delay: start now and
     // let their memberships, as they arrive, decide what they get.
-    if (e.rib.vpnHeld && !n.gracefulRestart) this.rib.releaseVpn(e.rib);
+    if (e.rib.vpnHeld && !n.gracefulRestart) this.peering.releaseVpn(e.rib);
     if (e.rib.vpnHeld) {
       e.rtcTimer = setTimeout(() => {
         e.rtcTimer = undefined;
-        this.rib.releaseVpn(e.rib);
+        this.peering.releaseVpn(e.rib);
       }, RTC_EOR_WAIT_MS);
       e.rtcTimer.unref();
     }
@@ -165,7 +165,7 @@ export class BgpSpeaker {
     if (eor) {
       const f = familyName(eor);
       if (f) {
-        this.rib.endOfRib(e.rib, f);
+        this.peering.endOfRib(e.rib, f);
         if (f === 'route-target' && e.rtcTimer) {
           clearTimeout(e.rtcTimer);
           e.rtcTimer = undefined;
@@ -176,14 +176,14 @@ export class BgpSpeaker {
     if (action === 'withdraw') {
       this.opts.logger.warn({ peer: e.config.name, faults: faults.map((f) => f.reason) }, 'update treated as withdraw');
     }
-    this.rib.update(e.rib, msg, action === 'withdraw');
+    this.peering.update(e.rib, msg, action === 'withdraw');
   }
 
   private down(e: PeerEntry, reason: DownReason, detail: string): void {
     if (e.rib.up) this.opts.logger.info({ peer: e.config.name, reason, detail }, 'peer down');
     if (e.rtcTimer) clearTimeout(e.rtcTimer);
     e.rtcTimer = undefined;
-    this.rib.peerDown(e.rib);
+    this.peering.peerDown(e.rib);
   }
 
   private scheduleFlush(): void {
@@ -202,10 +202,10 @@ export class BgpSpeaker {
    * holding up the others (its send-hold timer bounds how long).
    */
   private flush(): void {
-    for (let batch = 0; this.rib.hasWork(); batch++) {
+    for (let batch = 0; this.peering.hasWork(); batch++) {
       if (!this.anyWritable()) return; // resumed by a drain event
       if (batch >= FLUSH_BATCHES) return this.scheduleFlush(); // let input in between
-      for (const d of this.rib.drain(DRAIN_BATCH)) {
+      for (const d of this.peering.drain(DRAIN_BATCH)) {
         for (const st of d.to) {
           const e = this.byId.get(st.info.id);
           if (e && e.rib.up && !e.session.writeMany(d.msgs)) e.blocked = true;

@@ -12,7 +12,7 @@
  *         port: 179                    # default 179
  *         passive: false               # true: never connect out, only accept
  *         route-reflector-client: true # default false; iBGP peers only
- *         families: [inet, inet-vpn]   # default [inet, inet-vpn]; also route-target
+ *         families: [inet, inet-vpn]   # default [inet, inet-vpn]; also inet6, inet6-vpn, route-target
  *         hold-time: 30                # optional, overrides bgp.hold-time
  *         local-address: 10.0.0.1      # optional source address
  */

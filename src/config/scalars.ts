@@ -9,6 +9,8 @@
  */
 
 import { z } from 'zod';
+import { FAMILIES, isFamilyName } from '../bgp/wire/families/registry.js';
+import type { FamilyName } from '../bgp/wire/types.js';
 import { describeValue } from './errors.js';
 
 /** An error-map function for a value that should be `what`. */
@@ -150,13 +152,13 @@ export const id32 = z
 
 // ---------------------------------------------------------------- families
 
-/** The address families this speaker knows, by their config token. */
-export const FAMILY_NAMES = ['inet', 'inet-vpn', 'route-target'] as const;
-export type FamilyName = (typeof FAMILY_NAMES)[number];
+/** The address families this speaker knows, by their config token: the family registry's names. */
+export { FAMILY_NAMES } from '../bgp/wire/families/registry.js';
+export type { FamilyName } from '../bgp/wire/types.js';
 
 const family = z.custom<FamilyName>(
-  (v) => typeof v === 'string' && (FAMILY_NAMES as readonly string[]).includes(v),
-  { error: expected(`one of ${FAMILY_NAMES.join(', ')}`) },
+  (v) => typeof v === 'string' && isFamilyName(v),
+  { error: expected(`one of ${Object.keys(FAMILIES).join(', ')}`) },
 );
 
 /** A non-empty list of distinct families. */

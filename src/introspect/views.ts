@@ -6,22 +6,17 @@
  * Read-only: nothing here changes state, and nothing imports this module.
  */
 
-import { extCommunityToString, ipv4ToString, prefixToString, rdToString, rtMembershipToString } from '../bgp/wire/index.js';
-import type { RtMembership } from '../bgp/wire/types.js';
+import { extCommunityToString, ipv4ToString, ipv6ToString, nlriToString, rdToString } from '../bgp/wire/index.js';
 import { explain } from '../rib/best-path.js';
 import type { Table } from '../rib/table.js';
-import type { Dest, Nlri, Path } from '../rib/types.js';
+import type { Dest, Path } from '../rib/types.js';
 import type { ServerHandle } from '../server.js';
 import { communityToString } from '../xmpp/agent-routes.js';
 
-/** Every table by its Contrail name. */
+/** Every table of every instance by its Contrail name, the master's first. */
 export function tables(s: ServerHandle): Map<string, Table> {
-  const out = new Map<string, Table>([
-    ['inet.0', s.rib.tables.inet],
-    ['bgp.l3vpn.0', s.rib.tables['inet-vpn']],
-    ['bgp.rtarget.0', s.rib.tables['route-target']],
-  ]);
-  for (const inst of s.instances.instances.values()) if (!inst.master) out.set(inst.table.name, inst.table as Table);
+  const out = new Map<string, Table>();
+  for (const inst of s.instances.instances.values()) for (const [, t] of inst.allTables()) out.set(t.name, t);
   return out;
 }
 
@@ -32,7 +27,7 @@ export function summary(s: ServerHandle): object {
     bgpPeersUp: [...s.bgp.peers.values()].filter((e) => e.rib.up).length,
     xmppAgents: s.xmpp?.byName.size ?? 0,
     attributeSets: s.rib.store.size,
-    updateGroups: s.rib.groups.size,
+    updateGroups: s.peering.groups.size,
   };
 }
 
@@ -69,7 +64,8 @@ export function instances(s: ServerHandle): object[] {
     name: i.name, id: i.id, virtualNetwork: i.virtualNetwork, vnIndex: i.vnIndex,
     importTargets: [...i.importTargets].map(extCommunityToString),
     exportTargets: [...i.exportTargets].map(extCommunityToString),
-    table: i.table.name, prefixes: i.table.size, subscribers: i.subscribers,
+    tables: [...i.allTables()].map(([, t]) => ({ name: t.name, prefixes: t.size })),
+    table: i.table('inet')?.name, prefixes: i.table('inet')?.size ?? 0, subscribers: i.subscribers,
   }));
 }
 
@@ -86,17 +82,11 @@ export function routes(s: ServerHandle, q: RouteQuery): object | undefined {
   const out: object[] = [];
   for (const [, dest] of table.entries()) {
     if (out.length >= q.limit) break;
-    const text = nlriText(dest.nlri);
+    const text = nlriToString(dest.nlri);
     if (q.prefix && !text.includes(q.prefix)) continue;
     out.push({ prefix: text, paths: dest.paths.map((p, i) => pathView(dest, p, i)) });
   }
   return { table: q.table, prefixes: table.size, paths: table.paths, routes: out, more: out.length >= q.limit };
-}
-
-function nlriText(n: Nlri): string {
-  if ('rd' in n) return `${rdToString(n.rd)}:${prefixToString(n)}`;
-  if ('target' in n) return rtMembershipToString(n as RtMembership);
-  return prefixToString(n);
 }
 
 function pathView(dest: Dest, p: Path, i: number): object {
@@ -106,7 +96,8 @@ function pathView(dest: Dest, p: Path, i: number): object {
     protocol: p.peer.kind === 'xmpp' ? 'XMPP' : p.peer.kind === 'local' ? 'Local' : 'BGP',
     source: p.peer.name, best: i === 0 && dest.ecmpCount > 0, ecmp: i < dest.ecmpCount,
     lostAt: i === 0 ? undefined : explain(best, p), infeasible: p.infeasible,
-    nextHop: a.nextHop === undefined ? undefined : ipv4ToString(a.nextHop), labels: p.labels,
+    nextHop: a.nextHop !== undefined ? ipv4ToString(a.nextHop) : a.nextHop6 !== undefined ? ipv6ToString(a.nextHop6) : undefined,
+    labels: p.labels,
     rd: p.rd === undefined ? undefined : rdToString(p.rd), localPref: a.localPref, med: a.med, origin: a.origin,
     asPath: (a.asPath ?? []).map((seg) => (seg.type === 1 ? `{${seg.asns.join(' ')}}` : seg.asns.join(' '))).join(' '),
     communities: [...(a.communities ?? []).map(communityToString), ...(a.extCommunities ?? []).map(extCommunityToString)],

@@ -23,7 +23,7 @@ export interface AttrSet {
 
 /** Canonical key of an attribute set. Field order is fixed; absent = empty. */
 export function attrKey(a: PathAttributes): string {
-  let k = `${a.origin ?? ''}|${a.nextHop ?? ''}|${a.med ?? ''}|${a.localPref ?? ''}|${a.atomicAggregate ? 1 : ''}|`;
+  let k = `${a.origin ?? ''}|${a.nextHop ?? (a.nextHop6 !== undefined ? `v6:${a.nextHop6}` : '')}|${a.med ?? ''}|${a.localPref ?? ''}|${a.atomicAggregate ? 1 : ''}|`;
   if (a.asPath) for (const s of a.asPath) k += `${s.type}:${s.asns.join(',')};`;
   k += '|';
   if (a.aggregator) k += `${a.aggregator.asn}@${a.aggregator.address}`;

@@ -1,19 +1,7 @@
 /**
- * Compact route keys per family: no per-route strings on the hot path.
- * inet: a number (addr·64 + len); inet-vpn and route-target: a bigint built
- * from the NLRI's fields. Labels are path data, not part of the key.
+ * Compact route keys: no per-route strings on the hot path. The key of each
+ * family is part of its description in the family registry
+ * (src/bgp/wire/families/registry.ts); tables take it from there.
  */
 
-import type { Ipv4Prefix, RtMembership, VpnPrefix } from '../bgp/wire/types.js';
-import type { Nlri } from './types.js';
-
-export type RouteKey = number | bigint;
-
-export const inetKey = (p: Ipv4Prefix): number => p.addr * 64 + p.len;
-
-export const vpnKey = (p: VpnPrefix): bigint => (p.rd << 38n) | BigInt(p.addr * 64 + p.len);
-
-export const rtcKey = (p: RtMembership): bigint =>
-  (BigInt(p.originAs) << 71n) | (p.target << 7n) | BigInt(p.len);
-
-export type KeyFn<N extends Nlri> = (n: N) => RouteKey;
+export type { RouteKey } from '../bgp/wire/families/registry.js';

@@ -7,23 +7,30 @@
  * which compare against what they already sent.
  */
 
+import type { FamilyName, NlriOf } from '../bgp/wire/types.js';
+import type { Family } from '../bgp/wire/families/registry.js';
 import { DEFAULT_SELECTION, rankPaths, type SelectionOptions } from './best-path.js';
-import type { KeyFn, RouteKey } from './nlri-key.js';
+import type { RouteKey } from './nlri-key.js';
 import type { Dest, Nlri, Path, PeerInfo } from './types.js';
 
 export type TableListener<N extends Nlri> = (key: RouteKey, dest: Dest<N>) => void;
 
-export class Table<N extends Nlri = Nlri> {
+/** A table of one family (`inet.0`, `bgp.l3vpn.0`, `<ri>.inet6.0`, ...), owned by a routing instance. */
+export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]> {
   private readonly dests = new Map<RouteKey, Dest<N>>();
   private readonly listeners: TableListener<N>[] = [];
   private pathCount = 0;
   private routeCount = 0;
 
+  readonly keyOf: (n: N) => RouteKey;
+
   constructor(
     readonly name: string,
-    readonly keyOf: KeyFn<N>,
+    readonly family: Family<F>,
     private readonly selection: SelectionOptions = DEFAULT_SELECTION,
-  ) {}
+  ) {
+    this.keyOf = family.key as unknown as (n: N) => RouteKey;
+  }
 
   /** Called with every destination whose paths changed (empty paths = gone). */
   subscribe(listener: TableListener<N>): () => void {

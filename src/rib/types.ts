@@ -4,16 +4,13 @@
  * session drivers above, which talk to the RIB through src/rib/rib.ts.
  */
 
-import type { Ipv4Prefix, RtMembership, VpnPrefix } from '../bgp/wire/types.js';
+import type { Nlri } from '../bgp/wire/types.js';
 import type { AttrSet } from './attr-store.js';
 import type { RouteKey } from './nlri-key.js';
 
-/** The tables of the master instance that BGP peers exchange (Contrail names). */
-export type MasterTableName = 'inet.0' | 'bgp.l3vpn.0' | 'bgp.rtarget.0';
+export type { Nlri } from '../bgp/wire/types.js';
 
-export type Nlri = Ipv4Prefix | VpnPrefix | RtMembership;
-
-/** Where a path came from. Agents (XMPP) arrive with the next issue. */
+/** Where a path came from: a BGP peer, a vRouter agent (XMPP), or this node. */
 export type SourceKind = 'bgp' | 'xmpp' | 'local';
 
 /** A source of paths, as the RIB sees it. Created once per configured peer. */
@@ -39,7 +36,14 @@ export interface PeerInfo {
  */
 export interface Path {
   readonly peer: PeerInfo;
+  /** The effective attributes (after import policy). */
   readonly attrs: AttrSet;
+  /**
+   * The attributes as received from the source, kept so import policy can
+   * be run again when it changes; the same set as `attrs` when policy left
+   * them alone. Copies made by replication carry their primary's.
+   */
+  readonly received: AttrSet;
   /** MPLS labels from the NLRI (VPN families); empty otherwise. */
   readonly labels: readonly number[];
   /**

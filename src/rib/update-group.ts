@@ -14,7 +14,7 @@
  */
 
 import { encodeEndOfRib, encodePathAttributes, packUpdates, packWithdrawals } from '../bgp/wire/index.js';
-import type { AfiSafi, CodecContext, FamilyName, VpnPrefix } from '../bgp/wire/types.js';
+import type { AfiSafi, CodecContext, FamilyName } from '../bgp/wire/types.js';
 import type { AttrSet, AttrStore } from './attr-store.js';
 import type { RtInterest } from './rtc.js';
 import type { Table } from './table.js';
@@ -184,7 +184,7 @@ export class UpdateGroup<M extends Member = Member> {
 
   private pack(set: AttrSet, nlri: Nlri[]): Uint8Array[] {
     try {
-      return packUpdates(this.afiSafi, this.attrBytes(set), set.attrs.nextHop ?? 0, nlri, this.ctx);
+      return packUpdates(this.afiSafi, this.attrBytes(set), set.attrs.nextHop ?? set.attrs.nextHop6 ?? 0, nlri, this.ctx);
     } catch {
       // Attributes too large for one 4096-byte UPDATE: these routes can't be sent.
       this.unencodable += nlri.length;
@@ -226,6 +226,6 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 /** The NLRI with the given labels (VPN); reuses the object when they are already its labels. */
 function withLabels(n: Nlri, labels: readonly number[]): Nlri {
-  if (!('rd' in n) || n.labels === labels) return n;
-  return { labels, rd: n.rd, addr: n.addr, len: n.len } satisfies VpnPrefix;
+  if ((n.family !== 'inet-vpn' && n.family !== 'inet6-vpn') || n.labels === labels) return n;
+  return { ...n, labels };
 }

@@ -1,15 +1,18 @@
 /**
- * A routing instance (VRF): its name, ids, route targets and its
- * `<name>.inet.0` table. Contrail: routing_instance.cc; names and targets
- * per shared/docs/contrail-control.md §4.
+ * A routing instance: its name, ids, route targets and the tables it owns,
+ * one per family (Contrail routing_instance.cc; names and targets per
+ * shared/docs/contrail-control.md §4). The master instance owns inet.0,
+ * inet6.0, bgp.l3vpn.0, bgp.l3vpn-inet6.0 and bgp.rtarget.0; any other
+ * instance `<ri>.inet.0` and `<ri>.inet6.0`.
  */
 
+import { FAMILIES, FAMILY_NAMES, VRF_FAMILIES } from '../bgp/wire/families/registry.js';
 import { parseRouteTarget } from '../bgp/wire/index.js';
-import type { Ipv4Prefix } from '../bgp/wire/types.js';
+import type { FamilyName } from '../bgp/wire/types.js';
 import type { SelectionOptions } from '../rib/best-path.js';
-import { inetKey } from '../rib/nlri-key.js';
+import type { TableSet } from '../rib/peering.js';
 import { Table } from '../rib/table.js';
-import { inetTableName, MASTER_INSTANCE, virtualNetworkOf, type RoutingInstanceName } from './name.js';
+import { MASTER_INSTANCE, tableName, virtualNetworkOf, type RoutingInstanceName } from './name.js';
 
 export interface InstanceSpec {
   readonly name: RoutingInstanceName;
@@ -34,7 +37,8 @@ export function autoTarget(asn: number, id: number): bigint {
 }
 
 export class RoutingInstance {
-  readonly table: Table<Ipv4Prefix>;
+  /** The instance's tables, one per family it has. */
+  readonly tables: TableSet;
   readonly virtualNetwork: string;
   /** Configured plus automatic targets. */
   readonly importTargets: ReadonlySet<bigint>;
@@ -48,10 +52,13 @@ export class RoutingInstance {
     readonly vnIndex: number,
     importTargets: Iterable<bigint>,
     exportTargets: Iterable<bigint>,
-    table?: Table<Ipv4Prefix>,
     selection?: SelectionOptions,
   ) {
-    this.table = table ?? new Table<Ipv4Prefix>(inetTableName(name), inetKey, selection);
+    const tables: Record<string, Table> = {};
+    for (const f of name === MASTER_INSTANCE ? FAMILY_NAMES : VRF_FAMILIES) {
+      tables[f] = new Table(tableName(name, f)!, FAMILIES[f], selection) as Table;
+    }
+    this.tables = tables as TableSet;
     this.virtualNetwork = virtualNetworkOf(name);
     this.importTargets = new Set(importTargets);
     this.exportTargets = new Set(exportTargets);
@@ -59,6 +66,19 @@ export class RoutingInstance {
 
   get master(): boolean {
     return this.name === MASTER_INSTANCE;
+  }
+
+  /** The instance's table of a family, if it has one. */
+  table(f: FamilyName): Table | undefined {
+    return this.tables[f] as Table | undefined;
+  }
+
+  /** The instance's tables with their families. */
+  *allTables(): IterableIterator<[FamilyName, Table]> {
+    for (const f of FAMILY_NAMES) {
+      const t = this.table(f);
+      if (t) yield [f, t];
+    }
   }
 
   static fromSpec(spec: InstanceSpec, asn: number, selection?: SelectionOptions): RoutingInstance {
@@ -69,7 +89,6 @@ export class RoutingInstance {
       spec.vnIndex,
       [...spec.importTargets, auto],
       [...spec.exportTargets, auto],
-      undefined,
       selection,
     );
   }

@@ -1,38 +1,47 @@
 /**
  * Routing instances and route-target replication between their tables and
- * the master's bgp.l3vpn.0 (Contrail RoutePathReplicator; RFC 4364 §4.3.1;
- * shared/docs/contrail-control.md §3.3, §3.5, §4.4).
+ * the master's VPN tables (Contrail RoutePathReplicator; RFC 4364 §4.3.1,
+ * RFC 4659; shared/docs/contrail-control.md §3.3, §3.5, §4.4). One piece of
+ * code per (VRF family, VPN family) pair from the family registry:
+ * inet ↔ inet-vpn (bgp.l3vpn.0) and inet6 ↔ inet6-vpn (bgp.l3vpn-inet6.0).
  *
  * - VRF → VPN: every path of a VRF destination that is ECMP-equal to the
- *   best and not itself a copy is copied into bgp.l3vpn.0 under its source
- *   RD, with the instance's export targets and an origin-VN community added.
+ *   best and not itself a copy is copied into the VPN table under its
+ *   source RD, with the instance's export targets and an origin-VN
+ *   community added.
  * - VPN → VRF: every path of a VPN destination that is ECMP-equal to the
  *   best is copied into each instance importing one of its targets, except
- *   the instance it came from. This is also how routes leak between VRFs.
+ *   the table it came from. This is also how routes leak between VRFs.
  * - While an instance has subscribed agents we originate route-target
- *   membership for each of its import targets.
+ *   membership (bgp.rtarget.0, through the RIB's one way in) for each of
+ *   its import targets.
  *
  * Copies keep a link to their primary path; they are re-derived from
  * scratch on every change of the source destination, so a withdraw or a
  * session end removes them exactly.
  */
 
+import { FAMILIES, fromVpnNlri, toVpnNlri, type RouteKey } from '../bgp/wire/families/registry.js';
 import { originVnCommunity } from '../bgp/wire/index.js';
-import type { Ipv4Prefix, VpnPrefix } from '../bgp/wire/types.js';
+import type { FamilyName, Ipv4Prefix, Ipv6Prefix, PathAttributes, RtMembership, Vpn6Prefix, VpnPrefix } from '../bgp/wire/types.js';
 import type { AttrSet } from '../rib/attr-store.js';
-import { inetKey, type RouteKey } from '../rib/nlri-key.js';
 import type { Rib } from '../rib/rib.js';
 import { isRouteTargetCommunity } from '../rib/rtc.js';
+import type { Table } from '../rib/table.js';
 import type { Dest, Path, PeerInfo } from '../rib/types.js';
 import { RoutingInstance, type InstanceSpec } from './instance.js';
 import { MASTER_INSTANCE, type RoutingInstanceName } from './name.js';
 
 /** A copy this manager made: where it lives and who owns it. */
 interface CopyRef {
+  readonly table: Table;
   readonly key: RouteKey;
   readonly peer: PeerInfo;
   readonly rd: bigint | undefined;
 }
+
+type VrfDest = Dest<Ipv4Prefix | Ipv6Prefix>;
+type VpnDest = Dest<VpnPrefix | Vpn6Prefix>;
 
 const ORIGIN_VN_MASK = 0xffff_0000_0000_0000n;
 const ORIGIN_VN_TYPES = new Set([0x8071n, 0x8271n]);
@@ -43,21 +52,28 @@ export class InstanceManager {
   /** Import target → instances importing it. */
   private readonly importers = new Map<bigint, Set<RoutingInstance>>();
   private readonly byTable = new Map<string, RoutingInstance>();
-  /** Per instance, per VRF route key: the VPN copies made from it. */
-  private readonly exported = new Map<RoutingInstance, Map<RouteKey, CopyRef[]>>();
-  /** Per VPN route key: the VRF copies made from it. */
-  private readonly imported = new Map<RouteKey, { inst: RoutingInstance; ref: CopyRef }[]>();
-  private stamp = 0;
+  /** Per VRF table, per route key: the VPN copies made from it. */
+  private readonly exported = new Map<Table, Map<RouteKey, CopyRef[]>>();
+  /** Per VPN table, per route key: the VRF copies made from it. */
+  private readonly imported = new Map<Table, Map<RouteKey, CopyRef[]>>();
+  /** Route targets we originate membership for, with how many instances want each. */
+  private readonly memberships = new Map<bigint, number>();
 
   constructor(
     private readonly rib: Rib,
     private readonly asn: number,
     specs: readonly InstanceSpec[],
   ) {
-    this.master = new RoutingInstance(MASTER_INSTANCE, 0, 0, [], [], rib.tables.inet as never);
+    this.master = new RoutingInstance(MASTER_INSTANCE, 0, 0, [], []);
     this.instances.set(MASTER_INSTANCE, this.master);
+    for (const [, t] of this.master.allTables()) this.byTable.set(t.name, this.master);
     for (const spec of specs) this.add(RoutingInstance.fromSpec(spec, asn));
-    rib.tables['inet-vpn'].subscribe((key, dest) => this.importFromVpn(key, dest as Dest<VpnPrefix>));
+    for (const [f, vpn] of this.master.allTables()) {
+      if (FAMILIES[f].vrf === undefined) continue;
+      const done = new Map<RouteKey, CopyRef[]>();
+      this.imported.set(vpn, done);
+      vpn.subscribe((key, dest) => this.importFromVpn(vpn, done, key, dest as VpnDest));
+    }
   }
 
   get(name: string): RoutingInstance | undefined {
@@ -73,53 +89,78 @@ export class InstanceManager {
 
   /** An agent subscribed: originate membership for the instance's import targets on the first. */
   subscribe(inst: RoutingInstance): void {
-    if (inst.subscribers++ === 0 && !inst.master) for (const rt of inst.importTargets) this.rib.addLocalMembership(rt);
+    if (inst.subscribers++ === 0 && !inst.master) for (const rt of inst.importTargets) this.addMembership(rt);
   }
 
   unsubscribe(inst: RoutingInstance): void {
     if (inst.subscribers === 0) return;
-    if (--inst.subscribers === 0 && !inst.master) for (const rt of inst.importTargets) this.rib.removeLocalMembership(rt);
+    if (--inst.subscribers === 0 && !inst.master) for (const rt of inst.importTargets) this.removeMembership(rt);
+  }
+
+  /** The instance owning a table name, if any. */
+  byTableName(name: string): RoutingInstance | undefined {
+    return this.byTable.get(name);
   }
 
   private add(inst: RoutingInstance): void {
     this.instances.set(inst.name, inst);
-    this.byTable.set(inst.table.name, inst);
-    this.exported.set(inst, new Map());
     for (const rt of inst.importTargets) {
       let set = this.importers.get(rt);
       if (!set) this.importers.set(rt, (set = new Set()));
       set.add(inst);
     }
-    inst.table.subscribe((key, dest) => this.exportToVpn(inst, key, dest as Dest<Ipv4Prefix>));
+    for (const [f, table] of inst.allTables()) {
+      this.byTable.set(table.name, inst);
+      const vpn = this.master.table(FAMILIES[f].vpn!)!;
+      const done = new Map<RouteKey, CopyRef[]>();
+      this.exported.set(table, done);
+      table.subscribe((key, dest) => this.exportToVpn(inst, table, vpn, done, key, dest as VrfDest));
+    }
+  }
+
+  // ------------------------------------------------------------ memberships (RFC 4684 §4)
+
+  private addMembership(rt: bigint): void {
+    const n = (this.memberships.get(rt) ?? 0) + 1;
+    this.memberships.set(rt, n);
+    if (n === 1) this.rib.addPaths(this.master.table('route-target')!, this.rib.localPeer, this.localAttrs(), [this.membership(rt)]);
+  }
+
+  private removeMembership(rt: bigint): void {
+    const n = (this.memberships.get(rt) ?? 0) - 1;
+    if (n > 0) {
+      this.memberships.set(rt, n);
+      return;
+    }
+    this.memberships.delete(rt);
+    this.rib.withdrawPath(this.master.table('route-target')!, this.membership(rt), this.rib.localPeer);
+  }
+
+  private membership(rt: bigint): RtMembership {
+    return { family: 'route-target', len: 96, originAs: this.asn, target: rt };
+  }
+
+  private localAttrs(): PathAttributes {
+    return { origin: 0, asPath: [], nextHop: this.rib.local.routerId };
   }
 
   // ------------------------------------------------------------ VRF → VPN
 
-  private exportToVpn(inst: RoutingInstance, key: RouteKey, dest: Dest<Ipv4Prefix>): void {
-    const vpn = this.rib.tables['inet-vpn'];
-    const done = this.exported.get(inst)!;
+  private exportToVpn(
+    inst: RoutingInstance, table: Table, vpn: Table, done: Map<RouteKey, CopyRef[]>, key: RouteKey, dest: VrfDest,
+  ): void {
     const old = done.get(key) ?? [];
     const refs: CopyRef[] = [];
     for (let i = 0; i < dest.ecmpCount; i++) {
       const p = dest.paths[i]!;
       if (p.replicated || p.rd === undefined) continue;
-      const nlri: VpnPrefix = { labels: p.labels, rd: p.rd, addr: dest.nlri.addr, len: dest.nlri.len };
-      const vkey = vpn.keyOf(nlri);
-      refs.push({ key: vkey, peer: p.peer, rd: undefined });
-      const attrs = this.vpnAttrs(p.attrs, inst);
-      const existing = vpn.get(vkey)?.paths.find((q) => q.peer === p.peer && q.rd === undefined);
-      if (existing && existing.attrs === attrs && existing.replicated?.primary === p) continue;
-      const copy: Path = {
-        peer: p.peer, attrs: this.rib.store.retain(attrs), labels: p.labels, stamp: ++this.stamp,
-        replicated: { fromTable: inst.table.name, primary: p },
-      };
-      const replaced = vpn.upsert(nlri, copy);
-      if (replaced) this.rib.store.release(replaced.attrs);
+      const nlri = toVpnNlri(dest.nlri, p.rd, p.labels);
+      refs.push({ table: vpn, key: vpn.keyOf(nlri), peer: p.peer, rd: undefined });
+      this.rib.placeCopy(vpn, nlri, p, this.vpnAttrs(p.attrs, inst), table.name);
     }
     for (const o of old) {
       if (refs.some((r) => r.key === o.key && r.peer === o.peer)) continue;
-      const gone = vpn.removeByKey(o.key, o.peer);
-      if (gone) this.rib.store.release(gone.attrs);
+      this.rib.withdrawByKey(vpn, o.key, o.peer);
     }
     if (refs.length > 0) done.set(key, refs);
     else done.delete(key);
@@ -128,7 +169,7 @@ export class InstanceManager {
   /**
    * The VPN copy's attributes: the instance's export targets added, and the
    * origin VN set to the instance's vn-index (replacing any), cached per
-   * (source set, instance) on the source set.
+   * (source set, instance) on the source set. Not retained: placeCopy does.
    */
   private vpnAttrs(src: AttrSet, inst: RoutingInstance): AttrSet {
     const cacheKey = -inst.id - 1;
@@ -149,33 +190,26 @@ export class InstanceManager {
 
   // ------------------------------------------------------------ VPN → VRF
 
-  private importFromVpn(key: RouteKey, dest: Dest<VpnPrefix>): void {
-    const old = this.imported.get(key) ?? [];
-    const now: { inst: RoutingInstance; ref: CopyRef }[] = [];
-    const prefix: Ipv4Prefix = { addr: dest.nlri.addr, len: dest.nlri.len };
-    const vrfKey = inetKey(prefix);
+  private importFromVpn(vpn: Table, done: Map<RouteKey, CopyRef[]>, key: RouteKey, dest: VpnDest): void {
+    const old = done.get(key) ?? [];
+    const now: CopyRef[] = [];
+    const prefix = fromVpnNlri(dest.nlri);
+    const vrfFamily = FAMILIES[vpn.family.name].vrf as FamilyName;
     for (let i = 0; i < dest.ecmpCount; i++) {
       const p = dest.paths[i]!;
       for (const inst of this.importersOf(p)) {
-        if (p.replicated?.fromTable === inst.table.name) continue;
-        now.push({ inst, ref: { key: vrfKey, peer: p.peer, rd: dest.nlri.rd } });
-        const existing = inst.table.get(vrfKey)?.paths.find((q) => q.peer === p.peer && q.rd === dest.nlri.rd);
-        if (existing && existing.attrs === p.attrs && existing.replicated?.primary === p) continue;
-        const copy: Path = {
-          peer: p.peer, attrs: this.rib.store.retain(p.attrs), labels: p.labels, stamp: ++this.stamp,
-          rd: dest.nlri.rd, replicated: { fromTable: 'bgp.l3vpn.0', primary: p },
-        };
-        const replaced = inst.table.upsert(prefix, copy);
-        if (replaced) this.rib.store.release(replaced.attrs);
+        const table = inst.table(vrfFamily)!;
+        if (p.replicated?.fromTable === table.name) continue;
+        now.push({ table, key: table.keyOf(prefix), peer: p.peer, rd: dest.nlri.rd });
+        this.rib.placeCopy(table, prefix, p, p.attrs, vpn.name, dest.nlri.rd);
       }
     }
     for (const o of old) {
-      if (now.some((n) => n.inst === o.inst && n.ref.peer === o.ref.peer && n.ref.rd === o.ref.rd)) continue;
-      const gone = o.inst.table.removeByKey(o.ref.key, o.ref.peer, o.ref.rd);
-      if (gone) this.rib.store.release(gone.attrs);
+      if (now.some((n) => n.table === o.table && n.peer === o.peer && n.rd === o.rd)) continue;
+      this.rib.withdrawByKey(o.table, o.key, o.peer, o.rd);
     }
-    if (now.length > 0) this.imported.set(key, now);
-    else this.imported.delete(key);
+    if (now.length > 0) done.set(key, now);
+    else done.delete(key);
   }
 
   private importersOf(p: Path): Set<RoutingInstance> {
@@ -186,10 +220,5 @@ export class InstanceManager {
       if (set) for (const inst of set) out.add(inst);
     }
     return out;
-  }
-
-  /** The instance owning a table name, if any. */
-  byTableName(name: string): RoutingInstance | undefined {
-    return this.byTable.get(name);
   }
 }

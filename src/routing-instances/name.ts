@@ -4,6 +4,9 @@
  * Table names are formatted by exactly one function.
  */
 
+import { FAMILIES } from '../bgp/wire/families/registry.js';
+import type { FamilyName } from '../bgp/wire/types.js';
+
 declare const brand: unique symbol;
 
 /** A validated `domain:project:vn:ri` name. */
@@ -35,7 +38,14 @@ export function virtualNetworkOf(name: RoutingInstanceName): string {
   return name.slice(0, name.lastIndexOf(':'));
 }
 
-/** Contrail table names: `inet.0` in the master, `<ri>.inet.0` elsewhere. */
-export function inetTableName(name: RoutingInstanceName): string {
-  return name === MASTER_INSTANCE ? 'inet.0' : `${name}.inet.0`;
+/**
+ * The one function that names a table from (instance, family), Contrail's
+ * way: the master's are `inet.0`, `inet6.0`, `bgp.l3vpn.0`,
+ * `bgp.l3vpn-inet6.0`, `bgp.rtarget.0`; an instance's `<ri>.inet.0` and
+ * `<ri>.inet6.0`. Undefined for a family an instance has no table of.
+ */
+export function tableName(name: RoutingInstanceName, family: FamilyName): string | undefined {
+  const f = FAMILIES[family];
+  if (name === MASTER_INSTANCE) return f.masterTable;
+  return f.vrfTable === undefined ? undefined : `${name}.${f.vrfTable}`;
 }

@@ -9,9 +9,11 @@
 
 import {
   encapsulationCommunity,
+  FAMILIES,
   ipv4ToString,
+  ipv6ToString,
   makeRd,
-  prefixToString,
+  nlriToString,
   securityGroupCommunity,
   TUNNEL_TYPES,
 } from '../bgp/wire/index.js';
@@ -169,14 +171,17 @@ export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetIt
   const seen = new Set<string>();
   for (let i = 0; i < dest.ecmpCount; i++) {
     const p = dest.paths[i]!;
+    const a = p.attrs.attrs;
+    const v6 = a.nextHop === undefined && a.nextHop6 !== undefined;
     const nh: OutNextHop = {
-      address: ipv4ToString(p.attrs.attrs.nextHop ?? 0),
+      af: v6 ? 2 : 1,
+      address: v6 ? ipv6ToString(a.nextHop6!) : ipv4ToString(a.nextHop ?? 0),
       label: p.labels[0] ?? 0,
       encapsulations: encapsulationsOf(p),
       virtualNetwork: vn.networkOf(p),
       tags: [],
     };
-    const key = `${nh.address}|${nh.label}|${nh.encapsulations.join(',')}|${nh.virtualNetwork}`;
+    const key = `${nh.af}|${nh.address}|${nh.label}|${nh.encapsulations.join(',')}|${nh.virtualNetwork}`;
     if (seen.has(key)) continue;
     seen.add(key);
     nextHops.push(nh);
@@ -184,7 +189,8 @@ export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetIt
   const a = best.attrs.attrs;
   const mobility = mobilityOf(best);
   return {
-    prefix: prefixToString(dest.nlri as { addr: number; len: number }),
+    afi: FAMILIES[dest.nlri.family].afi,
+    prefix: nlriToString(dest.nlri),
     nextHops,
     virtualNetwork: nextHops[0]!.virtualNetwork,
     localPref: a.localPref ?? 100,

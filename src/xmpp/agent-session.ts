@@ -7,19 +7,21 @@
  * close the session), §2.3 (publish + collection), §2.7 (what is pushed:
  * one item per prefix carrying the whole ECMP set, retract when it goes).
  *
- * Outbound state is a set of dirty route keys per subscription: whatever
- * happens to a prefix between two flushes becomes one item (or retract)
- * built from the table's current state, so a slow agent costs memory
- * bounded by its table size and never holds up anyone else.
+ * A subscription covers every table of the instance an agent can use
+ * (`<ri>.inet.0` for `1/1` items, `<ri>.inet6.0` for `2/1`); its state is
+ * kept per table. Outbound state is a set of dirty route keys per table:
+ * whatever happens to a prefix between two flushes becomes one item (or
+ * retract) built from the table's current state, so a slow agent costs
+ * memory bounded by its table size and never holds up anyone else.
  */
 
 import type { Logger } from 'pino';
-import { prefixToString } from '../bgp/wire/index.js';
-import type { Ipv4Prefix } from '../bgp/wire/types.js';
+import { FAMILIES, nlriToString, VRF_FAMILIES } from '../bgp/wire/index.js';
+import type { FamilyName } from '../bgp/wire/types.js';
 import type { RouteKey } from '../rib/nlri-key.js';
-import { inetKey } from '../rib/nlri-key.js';
 import type { Rib } from '../rib/rib.js';
-import type { Path, PeerInfo } from '../rib/types.js';
+import type { Table } from '../rib/table.js';
+import type { PeerInfo } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
 import { agentPath } from './agent-routes.js';
@@ -43,8 +45,8 @@ export interface AgentSessionDeps {
   readonly logger: Logger;
   /** The shared item renderer of an instance, taken while subscribed. */
   readonly items: {
-    acquire(inst: RoutingInstance): ItemCache;
-    release(inst: RoutingInstance): void;
+    acquire(inst: RoutingInstance, table: Table): ItemCache;
+    release(table: Table): void;
   };
 }
 
@@ -60,12 +62,13 @@ export interface AgentTransport {
   wake(): void;
 }
 
-interface Subscription {
-  readonly name: string;
-  readonly instanceId: number | undefined;
-  readonly noRibOut: boolean;
-  inst: RoutingInstance | undefined;
-  /** This agent's paths in the instance: route key → source RD. */
+/** A subscription's state for one table of its instance (one family). */
+interface TableState {
+  readonly family: FamilyName;
+  /** XMPP AFI of the family's items (1 inet, 2 inet6). */
+  readonly afi: number;
+  table: Table | undefined;
+  /** This agent's paths in the table: route key → source RD. */
   readonly routes: Map<RouteKey, bigint | undefined>;
   /** Routes published while the instance does not exist yet. */
   readonly queued: Map<RouteKey, AgentInetRoute | null>;
@@ -74,6 +77,19 @@ interface Subscription {
   cache?: ItemCache;
   detach?: () => void;
 }
+
+interface Subscription {
+  readonly name: string;
+  readonly instanceId: number | undefined;
+  readonly noRibOut: boolean;
+  inst: RoutingInstance | undefined;
+  /** Per family the agent can publish and receive (inet, inet6). */
+  readonly tables: Map<FamilyName, TableState>;
+}
+
+const newTableState = (family: FamilyName): TableState => ({
+  family, afi: FAMILIES[family].afi, table: undefined, routes: new Map(), queued: new Map(), sent: new Set(), dirty: new Set(),
+});
 
 export interface AgentStats {
   subscribes: number;
@@ -94,7 +110,6 @@ export class AgentSession {
     subscribes: 0, published: 0, withdrawn: 0, dropped: new Map(), itemsSent: 0, retractsSent: 0, messagesSent: 0,
   };
   private parked: PublishRequest | undefined;
-  private stamp = 0;
   private eorSent = false;
   private closed = false;
 
@@ -133,7 +148,7 @@ export class AgentSession {
   private subscribe(name: string, instanceId: number | undefined, noRibOut: boolean): void {
     if (this.subs.has(name)) return this.out.fail(`duplicate subscribe to ${name}`);
     const sub: Subscription = {
-      name, instanceId, noRibOut, inst: undefined, routes: new Map(), queued: new Map(), sent: new Set(), dirty: new Set(),
+      name, instanceId, noRibOut, inst: undefined, tables: new Map(VRF_FAMILIES.map((f) => [f, newTableState(f)])),
     };
     this.subs.set(name, sub);
     this.stats.subscribes++;
@@ -146,17 +161,21 @@ export class AgentSession {
   private attach(sub: Subscription, inst: RoutingInstance): void {
     sub.inst = inst;
     this.deps.manager.subscribe(inst);
-    if (!sub.noRibOut) {
-      sub.cache = this.deps.items.acquire(inst);
-      sub.detach = inst.table.subscribe((key) => {
-        sub.dirty.add(key);
+    for (const ts of sub.tables.values()) {
+      const table = inst.table(ts.family)!;
+      ts.table = table;
+      if (!sub.noRibOut) {
+        ts.cache = this.deps.items.acquire(inst, table);
+        ts.detach = table.subscribe((key) => {
+          ts.dirty.add(key);
+          this.out.wake();
+        });
+        for (const [key] of table.entries()) ts.dirty.add(key);
         this.out.wake();
-      });
-      for (const [key] of inst.table.entries()) sub.dirty.add(key);
-      this.out.wake();
+      }
+      for (const [key, r] of ts.queued) this.apply(sub, ts, key, r);
+      ts.queued.clear();
     }
-    for (const [key, r] of sub.queued) this.apply(sub, key, r);
-    sub.queued.clear();
   }
 
   private unsubscribe(name: string): void {
@@ -168,15 +187,16 @@ export class AgentSession {
 
   /** Remove the agent's paths and stop watching; no retracts go to this agent (§2.2). */
   private release(sub: Subscription): void {
-    sub.detach?.();
-    sub.detach = undefined;
-    const inst = sub.inst;
-    if (!inst) return;
-    if (sub.cache) this.deps.items.release(inst);
-    sub.cache = undefined;
-    for (const [key, rd] of sub.routes) this.removePath(inst, key, rd);
-    sub.routes.clear();
-    this.deps.manager.unsubscribe(inst);
+    for (const ts of sub.tables.values()) {
+      ts.detach?.();
+      ts.detach = undefined;
+      if (!ts.table) continue;
+      if (ts.cache) this.deps.items.release(ts.table);
+      ts.cache = undefined;
+      for (const [key, rd] of ts.routes) this.deps.rib.withdrawByKey(ts.table, key, this.info, rd);
+      ts.routes.clear();
+    }
+    if (sub.inst) this.deps.manager.unsubscribe(sub.inst);
   }
 
   private update(u: Extract<ReturnType<typeof pairCollection>, { kind: 'update' }>): void {
@@ -193,39 +213,33 @@ export class AgentSession {
         this.drop(r.reason, r.detail);
         continue;
       }
-      const key = inetKey(r.route.prefix);
+      const ts = sub.tables.get(r.route.prefix.family)!;
+      const key = FAMILIES[ts.family].key(r.route.prefix as never);
       if (u.withdraw) this.stats.withdrawn++;
       else this.stats.published++;
-      if (sub.inst) this.apply(sub, key, u.withdraw ? null : r.route);
-      else sub.queued.set(key, u.withdraw ? null : r.route);
+      if (sub.inst) this.apply(sub, ts, key, u.withdraw ? null : r.route);
+      else ts.queued.set(key, u.withdraw ? null : r.route);
     }
   }
 
-  /** Add, replace (route) or delete (null) this agent's path for one prefix. */
-  private apply(sub: Subscription, key: RouteKey, r: AgentInetRoute | null): void {
+  /** Add, replace (route) or delete (null) this agent's path for one prefix, through the RIB's one way in. */
+  private apply(sub: Subscription, ts: TableState, key: RouteKey, r: AgentInetRoute | null): void {
     const inst = sub.inst!;
-    const had = sub.routes.has(key);
-    const oldRd = sub.routes.get(key);
+    const table = ts.table!;
+    const had = ts.routes.has(key);
+    const oldRd = ts.routes.get(key);
     if (r === null) {
-      if (had) this.removePath(inst, key, oldRd);
-      sub.routes.delete(key);
+      if (had) this.deps.rib.withdrawByKey(table, key, this.info, oldRd);
+      ts.routes.delete(key);
       return;
     }
     const ap = agentPath(r, { asn: this.deps.asn, master: inst.master, instanceId: sub.instanceId ?? 0 });
     // A new next hop means a new RD: the old path is a different path, remove it.
-    if (had && oldRd !== ap.rd) this.removePath(inst, key, oldRd);
-    const path: Path = {
-      peer: this.info, attrs: this.deps.rib.store.intern(ap.attrs), labels: ap.labels, rd: ap.rd,
-      stamp: ++this.stamp, infeasible: ap.noTunnelEncap ? 'no-tunnel-encap' : undefined,
-    };
-    const replaced = inst.table.upsert(r.prefix as Ipv4Prefix, path);
-    if (replaced) this.deps.rib.store.release(replaced.attrs);
-    sub.routes.set(key, ap.rd);
-  }
-
-  private removePath(inst: RoutingInstance, key: RouteKey, rd: bigint | undefined): void {
-    const gone = inst.table.removeByKey(key, this.info, rd);
-    if (gone) this.deps.rib.store.release(gone.attrs);
+    if (had && oldRd !== ap.rd) this.deps.rib.withdrawByKey(table, key, this.info, oldRd);
+    this.deps.rib.addPaths(table, this.info, ap.attrs, [r.prefix], {
+      labels: ap.labels, rd: ap.rd, infeasible: ap.noTunnelEncap ? 'no-tunnel-encap' : undefined,
+    });
+    ts.routes.set(key, ap.rd);
   }
 
   private drop(reason: string, detail: string): void {
@@ -237,24 +251,27 @@ export class AgentSession {
   flush(): boolean {
     let budget = FLUSH_BUDGET;
     for (const sub of this.subs.values()) {
-      if (sub.dirty.size === 0 || !sub.cache) continue;
-      const items: Buffer[] = [];
-      const retracts: string[] = [];
-      for (const key of sub.dirty) {
-        if (budget-- <= 0) break;
-        sub.dirty.delete(key);
-        const item = sub.cache.render(key);
-        if (item) {
-          items.push(item);
-          sub.sent.add(key);
-        } else if (sub.sent.delete(key)) {
-          retracts.push(prefixToString({ addr: Math.floor(Number(key) / 64), len: Number(key) % 64 }));
+      for (const ts of sub.tables.values()) {
+        if (ts.dirty.size === 0 || !ts.cache) continue;
+        const items: Buffer[] = [];
+        const retracts: string[] = [];
+        const fromKey = FAMILIES[ts.family].fromKey!;
+        for (const key of ts.dirty) {
+          if (budget-- <= 0) break;
+          ts.dirty.delete(key);
+          const item = ts.cache.render(key);
+          if (item) {
+            items.push(item);
+            ts.sent.add(key);
+          } else if (ts.sent.delete(key)) {
+            retracts.push(nlriToString(fromKey(key)));
+          }
         }
+        if (!this.send(sub.name, ts.afi, items, retracts)) return true;
+        if (budget <= 0) return true;
       }
-      if (!this.send(sub.name, items, retracts)) return true;
-      if (budget <= 0) return true;
     }
-    if (!this.eorSent && this.subs.size > 0 && [...this.subs.values()].every((s) => s.dirty.size === 0)) {
+    if (!this.eorSent && this.subs.size > 0 && [...this.subs.values()].every((s) => [...s.tables.values()].every((t) => t.dirty.size === 0))) {
       this.eorSent = true;
       this.out.write(endOfRibMessage({ agent: this.name }));
     }
@@ -262,15 +279,15 @@ export class AgentSession {
   }
 
   /** One write: retract messages, then item messages (≤ 32 items each) assembled from pre-encoded items. */
-  private send(instance: string, items: Buffer[], retracts: string[]): boolean {
+  private send(instance: string, afi: number, items: Buffer[], retracts: string[]): boolean {
     const parts: Buffer[] = [];
     let messages = 0;
-    for (const m of retractMessage({ agent: this.name, instance, prefixes: retracts })) {
+    for (const m of retractMessage({ agent: this.name, instance, prefixes: retracts, afi })) {
       parts.push(Buffer.from(m, 'utf8'));
       messages++;
     }
     if (items.length > 0) {
-      const env = routeEnvelope({ agent: this.name, instance });
+      const env = routeEnvelope({ agent: this.name, instance, afi });
       const head = Buffer.from(env.head, 'utf8');
       const tail = Buffer.from(env.tail, 'utf8');
       for (let i = 0; i < items.length; i += MAX_ITEMS_PER_MESSAGE) {
@@ -297,7 +314,7 @@ export class AgentSession {
 
   get routeCount(): number {
     let n = 0;
-    for (const s of this.subs.values()) n += s.routes.size;
+    for (const s of this.subs.values()) for (const t of s.tables.values()) n += t.routes.size;
     return n;
   }
 }

@@ -1,11 +1,13 @@
 /**
- * Rendered agent items per routing instance: the XML of a prefix's item
- * (shared/docs/contrail-control.md §2.7) does not depend on which agent gets
- * it, so it is built once and reused by every subscribed agent until the
- * destination changes. Only the message envelope (`to`) is per agent.
+ * Rendered agent items per instance table (`<ri>.inet.0`, `<ri>.inet6.0`):
+ * the XML of a prefix's item (shared/docs/contrail-control.md §2.7) does
+ * not depend on which agent gets it, so it is built once and reused by
+ * every subscribed agent until the destination changes. Only the message
+ * envelope (`to`) is per agent.
  */
 
 import type { RouteKey } from '../rib/nlri-key.js';
+import type { Table } from '../rib/table.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import { outItem, vnResolver, type InstanceView, type VnResolver } from './agent-routes.js';
 import { inetItemXml } from './wire/index.js';
@@ -19,12 +21,13 @@ export class ItemCache {
   misses = 0;
 
   constructor(
-    private readonly inst: RoutingInstance,
+    inst: RoutingInstance,
+    private readonly table: Table,
     instances: Iterable<InstanceView>,
     private readonly asn: number,
   ) {
     this.resolver = vnResolver(inst, instances);
-    this.unsubscribe = inst.table.subscribe((key) => this.xml.delete(key));
+    this.unsubscribe = table.subscribe((key) => this.xml.delete(key));
   }
 
   /** The item XML (UTF-8) for a route key, or undefined when the prefix has no usable path. */
@@ -32,7 +35,7 @@ export class ItemCache {
     let x = this.xml.get(key);
     if (x === undefined) {
       this.misses++;
-      const dest = this.inst.table.get(key);
+      const dest = this.table.get(key);
       const item = dest && outItem(dest, this.resolver, this.asn);
       // Encoded once here: every agent's message is then a memcpy of these bytes.
       x = item ? Buffer.from(inetItemXml(item), 'utf8') : null;
@@ -49,4 +52,3 @@ export class ItemCache {
     this.xml.clear();
   }
 }
-

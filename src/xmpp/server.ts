@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Rib } from '../rib/rib.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
-import type { RoutingInstance } from '../routing-instances/instance.js';
+import type { Table } from '../rib/table.js';
 import { AgentChannel } from './channel.js';
 import { ItemCache } from './item-cache.js';
 import type { XmppStreamLimits } from './wire/index.js';
@@ -29,8 +29,8 @@ export class XmppServer {
   readonly byName = new Map<string, AgentChannel>();
   /** Sessions ended, by reason (introspect, metrics). */
   readonly closeReasons = new Map<string, number>();
-  /** Rendered items per instance, shared by its subscribers (refcounted). */
-  readonly itemCaches = new Map<RoutingInstance, { cache: ItemCache; users: number }>();
+  /** Rendered items per instance table, shared by its subscribers (refcounted). */
+  readonly itemCaches = new Map<Table, { cache: ItemCache; users: number }>();
   private server?: net.Server;
 
   constructor(private readonly opts: XmppServerOptions) {}
@@ -57,17 +57,20 @@ export class XmppServer {
       serverName: o.serverName, holdTimeSec: o.holdTimeSec, limits: o.limits,
       peerId: () => o.rib.allocatePeerId(),
       items: {
-        acquire: (inst) => {
-          let e = this.itemCaches.get(inst);
-          if (!e) this.itemCaches.set(inst, (e = { cache: new ItemCache(inst, o.manager.instances.values(), o.asn), users: 0 }));
+        acquire: (inst, table) => {
+          let e = this.itemCaches.get(table);
+          if (!e) {
+            e = { cache: new ItemCache(inst, table, o.manager.instances.values(), o.asn), users: 0 };
+            this.itemCaches.set(table, e);
+          }
           e.users++;
           return e.cache;
         },
-        release: (inst) => {
-          const e = this.itemCaches.get(inst);
+        release: (table) => {
+          const e = this.itemCaches.get(table);
           if (!e || --e.users > 0) return;
           e.cache.dispose();
-          this.itemCaches.delete(inst);
+          this.itemCaches.delete(table);
         },
       },
       register: (c, name) => {

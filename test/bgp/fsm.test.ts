@@ -61,7 +61,7 @@ const S: Record<StateName, FsmState> = {
   Established: { name: 'Established', negotiated: N },
 };
 
-const UPDATE: UpdateMessage = { type: 'update', withdrawn: [], attrs: {}, nlri: [{ addr: 0x0a000000, len: 8 }] };
+const UPDATE: UpdateMessage = { type: 'update', withdrawn: [], attrs: {}, nlri: [{ family: 'inet' as const, addr: 0x0a000000, len: 8 }] };
 const msg = {
   open: { kind: 'message-received', message: peerOpen() },
   keepalive: { kind: 'message-received', message: { type: 'keepalive' } },

@@ -20,7 +20,7 @@ const UPDATE: UpdateMessage = {
   type: 'update',
   withdrawn: [],
   attrs: { origin: 0, asPath: [{ type: 2, asns: [64512] }], nextHop: 0xc0000201 },
-  nlri: [{ addr: 0x0a000000, len: 8 }],
+  nlri: [{ family: 'inet' as const, addr: 0x0a000000, len: 8 }],
 };
 
 const MESSAGES: Uint8Array[] = [

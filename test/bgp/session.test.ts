@@ -190,7 +190,7 @@ const UPDATE: UpdateMessage = {
   type: 'update',
   withdrawn: [],
   attrs: { origin: 0, asPath: [{ type: 2, asns: [64512] }], nextHop: 0xc0000201 },
-  nlri: [{ addr: 0x0a010000, len: 16 }],
+  nlri: [{ family: 'inet' as const, addr: 0x0a010000, len: 16 }],
 };
 
 const notificationOf = (m: BgpMessage) => (m.type === 'notification' ? { code: m.code, subcode: m.subcode } : undefined);

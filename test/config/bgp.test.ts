@@ -193,9 +193,14 @@ describe('each peer key', () => {
     );
   });
 
+  it('accepts the IPv6 families inet6 and inet6-vpn', () => {
+    const peer = load(docWithPeer({ families: ['inet6', 'inet6-vpn', 'route-target'] })).bgp.peers[0];
+    expect(peer?.families).toEqual(['inet6', 'inet6-vpn', 'route-target']);
+  });
+
   it('rejects a family it does not know, naming the list item', () => {
-    expect(errorOf(docWithPeer({ families: ['inet', 'inet6'] })).message).toBe(
-      'config.yaml: bgp.peers[0].families[1]: expected one of inet, inet-vpn, route-target, got "inet6"',
+    expect(errorOf(docWithPeer({ families: ['inet', 'evpn'] })).message).toBe(
+      'config.yaml: bgp.peers[0].families[1]: expected one of inet, inet6, inet-vpn, inet6-vpn, route-target, got "evpn"',
     );
   });
 

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeMessage, endOfRibFamily, parseRouteTarget, rdToString } from '../../src/bgp/wire/index.js';
 import type { CodecContext, PathAttributes, UpdateMessage, VpnPrefix } from '../../src/bgp/wire/types.js';
-import { Rib, type PeerRib } from '../../src/rib/rib.js';
+import type { BgpPeering, PeerRib } from '../../src/rib/peering.js';
 import type { FamilyName } from '../../src/bgp/wire/types.js';
-import { ip, peer } from './support.js';
+import { ip, masterPeering, peer } from './support.js';
 
 const VPN = { afi: 1, safi: 128 } as const;
 const RTC = { afi: 1, safi: 132 } as const;
@@ -22,7 +22,7 @@ interface Seen {
 let views = new Map<PeerRib, Seen>();
 
 /** Drain everything the RIB queued, deliver it to each addressee's view, and return `st`'s view. */
-function receive(rib: Rib, st: PeerRib, _seen?: Seen): Seen {
+function receive(rib: BgpPeering, st: PeerRib, _seen?: Seen): Seen {
   for (let guard = 0; guard < 100 && rib.hasWork(); guard++) {
     for (const d of rib.drain()) {
       for (const to of d.to) {
@@ -47,10 +47,12 @@ function apply(bytes: Uint8Array, seen: Seen): void {
     seen.eor.push(`${eor.afi}/${eor.safi}`);
     return;
   }
-  if (m.mpUnreach?.safi === 128) for (const n of m.mpUnreach.nlri) seen.vpn.delete(vkey(n));
-  if (m.mpUnreach?.safi === 132) for (const n of m.mpUnreach.nlri) seen.rtc.delete(`${n.len}:${n.target}`);
-  if (m.mpReach?.safi === 128) for (const n of m.mpReach.nlri) seen.vpn.set(vkey(n), { labels: n.labels, attrs: m.attrs, nextHop: m.mpReach.nextHop });
-  if (m.mpReach?.safi === 132) for (const n of m.mpReach.nlri) seen.rtc.add(`${n.len}:${n.target}`);
+  const un = m.mpUnreach;
+  const re = m.mpReach;
+  if (un?.family === 'inet-vpn') for (const n of un.nlri) seen.vpn.delete(vkey(n));
+  if (un?.family === 'route-target') for (const n of un.nlri) seen.rtc.delete(`${n.len}:${n.target}`);
+  if (re?.family === 'inet-vpn') for (const n of re.nlri) seen.vpn.set(vkey(n), { labels: n.labels, attrs: m.attrs, nextHop: re.nextHop as number });
+  if (re?.family === 'route-target') for (const n of re.nlri) seen.rtc.add(`${n.len}:${n.target}`);
 }
 const vkey = (n: VpnPrefix): string => `${rdToString(n.rd)}:${n.addr}/${n.len}`;
 const fresh = (): Seen => ({ vpn: new Map(), rtc: new Set(), eor: [] });
@@ -62,16 +64,16 @@ function vpnUpdate(rd: string, prefix: string, label: number, rts: bigint[], nex
   return {
     type: 'update', withdrawn: [], nlri: [],
     attrs: { origin: 0, asPath: [], localPref: 100, extCommunities: rts, ...extra },
-    mpReach: { afi: 1, safi: 128, nextHop: ip(nextHop), nlri: [{ labels: [label], rd: rdv, addr: ip(a!), len: Number(l) }] },
+    mpReach: { afi: 1, safi: 128, family: 'inet-vpn' as const, nextHop: ip(nextHop), nlri: [{ family: 'inet-vpn' as const, labels: [label], rd: rdv, addr: ip(a!), len: Number(l) }] },
   };
 }
 const vpnWithdraw = (u: UpdateMessage): UpdateMessage => ({
   type: 'update', withdrawn: [], nlri: [], attrs: {},
-  mpUnreach: { afi: 1, safi: 128, nlri: (u.mpReach!.nlri as VpnPrefix[]).map((n) => ({ ...n, labels: [] })) },
+  mpUnreach: { afi: 1, safi: 128, family: 'inet-vpn' as const, nlri: (u.mpReach!.nlri as VpnPrefix[]).map((n) => ({ ...n, labels: [] })) },
 });
 
 describe('the master RIB as a route reflector', () => {
-  let rib: Rib;
+  let rib: BgpPeering;
   const up = (name: string, families: FamilyName[], opts: { rrClient?: boolean; ibgp?: boolean } = {}): PeerRib => {
     const info = peer({ name, rrClient: opts.rrClient ?? true, ibgp: opts.ibgp ?? true, asn: opts.ibgp === false ? 65001 : 64512 });
     const st = rib.addPeer(info, families);
@@ -79,7 +81,7 @@ describe('the master RIB as a route reflector', () => {
     rib.peerUp(st, fams, true, info.routerId);
     return st;
   };
-  beforeEach(() => { rib = new Rib(LOCAL); views = new Map(); });
+  beforeEach(() => { rib = masterPeering(LOCAL); views = new Map(); });
 
   it('reflects a client VPN route to the other clients with ORIGINATOR_ID and CLUSTER_LIST, next hop and label unchanged', () => {
     const a = up('a', ['inet-vpn']);
@@ -125,7 +127,7 @@ describe('the master RIB as a route reflector', () => {
     expect(seen.vpn.size).toBe(2);
     rib.peerDown(a);
     expect(receive(rib, b, seen).vpn.size).toBe(0);
-    expect(rib.tables['inet-vpn'].size).toBe(0);
+    expect(rib.tables['inet-vpn']!.size).toBe(0);
   });
 
   it('treats an UPDATE flagged treat-as-withdraw as a withdrawal of its NLRI', () => {
@@ -151,7 +153,7 @@ describe('the master RIB as a route reflector', () => {
     const a = up('a', ['inet-vpn']);
     const b = up('b', ['inet-vpn']);
     rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12', { originatorId: LOCAL.routerId }));
-    expect(rib.tables['inet-vpn'].size).toBe(1);
+    expect(rib.tables['inet-vpn']!.size).toBe(1);
     expect(receive(rib, b, fresh()).vpn.size).toBe(0);
   });
 
@@ -243,11 +245,11 @@ describe('the master RIB as a route reflector', () => {
       rib.update(a, u);
       receive(rib, a);
       rib.update(a, vpnWithdraw(u));
-      expect(rib.tables['inet-vpn'].size).toBe(0);
-      expect([...rib.tables['inet-vpn'].allDests()]).toHaveLength(1); // still owed a withdrawal
+      expect(rib.tables['inet-vpn']!.size).toBe(0);
+      expect([...rib.tables['inet-vpn']!.allDests()]).toHaveLength(1); // still owed a withdrawal
       receive(rib, a);
       expect(views.get(b)!.vpn.size).toBe(0);
-      expect([...rib.tables['inet-vpn'].allDests()]).toHaveLength(0);
+      expect([...rib.tables['inet-vpn']!.allDests()]).toHaveLength(0);
     });
 
     it('puts peers of different classes in different groups', () => {
@@ -261,7 +263,7 @@ describe('the master RIB as a route reflector', () => {
   describe('route-target constraint (RFC 4684)', () => {
     const membership = (rt: bigint, len = 96): UpdateMessage => ({
       type: 'update', withdrawn: [], nlri: [], attrs: { origin: 0, asPath: [], localPref: 100 },
-      mpReach: { afi: 1, safi: 132, nextHop: ip('192.0.2.11'), nlri: [{ len, originAs: 64512, target: len === 0 ? 0n : rt }] },
+      mpReach: { afi: 1, safi: 132, family: 'route-target' as const, nextHop: ip('192.0.2.11'), nlri: [{ family: 'route-target' as const, len, originAs: 64512, target: len === 0 ? 0n : rt }] },
     });
 
     it('sends a route-target peer only the VPN routes whose targets it asked for', () => {
@@ -286,7 +288,7 @@ describe('the master RIB as a route reflector', () => {
       const m2 = membership(RT2);
       rib.update(gw, m2);
       expect(receive(rib, gw, seen).vpn.size).toBe(1);
-      rib.update(gw, { type: 'update', withdrawn: [], nlri: [], attrs: {}, mpUnreach: { afi: 1, safi: 132, nlri: m2.mpReach!.nlri as never } });
+      rib.update(gw, { type: 'update', withdrawn: [], nlri: [], attrs: {}, mpUnreach: { afi: 1, safi: 132, family: 'route-target' as const, nlri: m2.mpReach!.nlri as never } });
       expect(receive(rib, gw, seen).vpn.size).toBe(0);
     });
 

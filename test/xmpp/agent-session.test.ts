@@ -9,6 +9,7 @@ import { InstanceManager } from '../../src/routing-instances/manager.js';
 import { parseInstanceName, type RoutingInstanceName } from '../../src/routing-instances/name.js';
 import { AgentSession } from '../../src/xmpp/agent-session.js';
 import type { PeerInfo } from '../../src/rib/types.js';
+import type { Table } from '../../src/rib/table.js';
 import { ItemCache } from '../../src/xmpp/item-cache.js';
 
 const BLUE = parseInstanceName('default-domain:demo:blue:blue') as RoutingInstanceName;
@@ -21,7 +22,10 @@ function setup(): { rib: Rib; manager: InstanceManager } {
 
 function session(rib: Rib, manager: InstanceManager, name: string, write: (t: string) => boolean): AgentSession {
   const info: PeerInfo = { id: rib.allocatePeerId(), name, kind: 'xmpp', address: 1, asn: 64512, ibgp: true, rrClient: false, routerId: 1 };
-  const items = { acquire: (inst: Parameters<typeof manager.subscribe>[0]) => new ItemCache(inst, manager.instances.values(), 64512), release: () => {} };
+  const items = {
+    acquire: (inst: Parameters<typeof manager.subscribe>[0], table: Table) => new ItemCache(inst, table, manager.instances.values(), 64512),
+    release: () => {},
+  };
   return new AgentSession(info, { rib, manager, asn: 64512, logger: pino({ level: 'silent' }), items }, {
     write, writev: (parts) => write(Buffer.concat(parts).toString('utf8')), fail: (r) => { throw new Error(r); }, wake: () => {},
   });
@@ -37,9 +41,9 @@ describe('agent session flow control', () => {
     const inst = manager.get(BLUE)!;
     const store = rib.store;
     for (let i = 0; i < 3000; i++) {
-      inst.table.upsert({ addr: (10 << 24) + i * 256, len: 24 }, {
-        peer: rib.localPeer, attrs: store.intern({ origin: 2, asPath: [], nextHop: 0xc0000215, localPref: 100 }),
-        labels: [25], stamp: i, rd: undefined, replicated: undefined,
+      const attrs = store.intern({ origin: 2, asPath: [], nextHop: 0xc0000215, localPref: 100 });
+      inst.table('inet')!.upsert({ family: 'inet' as const, addr: (10 << 24) + i * 256, len: 24 }, {
+        peer: rib.localPeer, attrs, received: attrs, labels: [25], stamp: i, rd: undefined, replicated: undefined,
       });
     }
     expect(slow.flush()).toBe(true); // pushed back: work left

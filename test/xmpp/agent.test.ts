@@ -113,7 +113,7 @@ describe('TestAgent', () => {
     expect(add).toMatchObject({ kind: 'update', instance: BLUE, withdraw: false });
     const addItem = add.kind === 'update' ? add.items[0] : undefined;
     expect(parseInetItem(addItem!, { master: false, withdraw: false })).toMatchObject({
-      ok: true, route: { prefix: { addr: 0x0a010103, len: 32 }, nextHop: { address: 0xc0a8010a, label: 38 }, securityGroups: [8000002] },
+      ok: true, route: { prefix: { family: 'inet' as const, addr: 0x0a010103, len: 32 }, nextHop: { address: 0xc0a8010a, label: 38 }, securityGroups: [8000002] },
     });
     expect(pairCollection(cn.requests[3] as PublishRequest, cn.requests[4] as never)).toMatchObject({ withdraw: true });
     expect(Buffer.concat(cn.raw).toString()).toContain('<?xml version="1.0"?>\n<iq type="set"');

@@ -43,7 +43,7 @@ const nextHopsOf = (a: TestAgent, instance: string, prefix = '10.1.1.3/32'): str
 
 function vpnRoutes(): { rd: string; prefix: string; labels: readonly number[]; communities: string[] }[] {
   const out = [];
-  for (const [, dest] of server.rib.tables['inet-vpn'].entries()) {
+  for (const [, dest] of server.peering.tables['inet-vpn']!.entries()) {
     const n = dest.nlri as VpnPrefix;
     const best = dest.paths[0];
     if (!best) continue;
@@ -79,7 +79,7 @@ describe('vRouter agents over XMPP', () => {
     expect(nextHopsOf(b, BLUE)).toEqual(both);
     const item = a.routes(BLUE).get('10.1.1.3/32')!;
     // Rendered once per change, reused for the other agent.
-    const cache = server.xmpp!.itemCaches.get(server.instances.get(BLUE)!)!.cache;
+    const cache = server.xmpp!.itemCaches.get(server.instances.get(BLUE)!.table('inet')!)!.cache;
     expect(cache.hits).toBeGreaterThan(0);
     expect(item.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
     expect(item.nextHops[0]!.encapsulations).toEqual(['gre', 'udp']);
@@ -167,7 +167,7 @@ describe('vRouter agents over XMPP', () => {
   });
 
   it('originates route-target membership for the import targets of subscribed instances only', async () => {
-    const rtc = () => [...server.rib.tables['route-target'].entries()].length;
+    const rtc = () => [...server.peering.tables['route-target']!.entries()].length;
     expect(rtc()).toBe(0);
     const a = await agent('compute-1');
     a.subscribe(BLUE, 1);
@@ -182,24 +182,24 @@ describe('routes from a gateway and slow agents', () => {
   it('gives agents one item with every ECMP path a gateway advertises for a prefix under different RDs', async () => {
     const a = await agent('compute-1');
     a.subscribe(BLUE, 1);
-    const gw = server.rib.addPeer(
+    const gw = server.peering.addPeer(
       { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: false, routerId: 0xc000020b },
       ['inet-vpn'],
     );
-    server.rib.peerUp(gw, [{ afi: 1, safi: 128 }], true, 0xc000020b);
+    server.peering.peerUp(gw, [{ afi: 1, safi: 128 }], true, 0xc000020b);
     const update = (rd: string, label: number, nextHop: number): UpdateMessage => ({
       type: 'update', withdrawn: [], nlri: [],
       attrs: { origin: 0, asPath: [], localPref: 100, extCommunities: [parseRouteTarget('target:64512:100')!] },
-      mpReach: { afi: 1, safi: 128, nextHop, nlri: [{ labels: [label], rd: parseRd(rd)!, addr: 0, len: 0 }] },
+      mpReach: { afi: 1, safi: 128, family: 'inet-vpn' as const, nextHop, nlri: [{ family: 'inet-vpn' as const, labels: [label], rd: parseRd(rd)!, addr: 0, len: 0 }] },
     });
-    server.rib.update(gw, update('192.0.2.11:1', 300, 0xc000020b));
-    server.rib.update(gw, update('192.0.2.12:1', 301, 0xc000020c));
+    server.peering.update(gw, update('192.0.2.11:1', 300, 0xc000020b));
+    server.peering.update(gw, update('192.0.2.12:1', 301, 0xc000020c));
     await a.waitFor(() => nextHopsOf(a, BLUE, '0.0.0.0/0').length === 2, 3000, 'two gateway next hops');
     expect(nextHopsOf(a, BLUE, '0.0.0.0/0')).toEqual(['192.0.2.11/300', '192.0.2.12/301']);
     const item = a.routes(BLUE).get('0.0.0.0/0')!;
     expect(item.nextHops[0]!.encapsulations).toEqual(['gre']);
     expect(item.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
-    server.rib.peerDown(gw);
+    server.peering.peerDown(gw);
     await a.waitFor(() => !a.routes(BLUE).has('0.0.0.0/0'), 3000, 'retract after the gateway session ends');
   });
 

@@ -40,7 +40,7 @@ function maskOf(len: number): number {
   return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
 }
 
-export function prefixToString(p: Ipv4Prefix): string {
+export function prefixToString(p: { readonly addr: number; readonly len: number }): string {
   return `${ipv4ToString(p.addr)}/${p.len}`;
 }
 
@@ -53,7 +53,7 @@ export function parsePrefix(s: string): Ipv4Prefix | undefined {
   if (addr === undefined || !/^\d{1,2}$/.test(lenText)) return undefined;
   const len = Number(lenText);
   if (len > 32) return undefined;
-  return { addr: (addr & maskOf(len)) >>> 0, len };
+  return { family: 'inet', addr: (addr & maskOf(len)) >>> 0, len };
 }
 
 // ---------------------------------------------------------------- numbers
@@ -283,7 +283,7 @@ export function rtMembershipToString(m: RtMembership): string {
 
 /** Inverse of rtMembershipToString ("0:target:0:0" is also accepted for the default). */
 export function parseRtMembership(s: string): RtMembership | undefined {
-  if (s === 'default' || s === '0:target:0:0') return { len: 0, originAs: 0, target: 0n };
+  if (s === 'default' || s === '0:target:0:0') return { family: 'route-target', len: 0, originAs: 0, target: 0n };
   const c = s.indexOf(':');
   if (c < 0) return undefined;
   const originAs = parseUint(s.slice(0, c), U32);
@@ -295,8 +295,8 @@ export function parseRtMembership(s: string): RtMembership | undefined {
     if (len < 32 || len > 96) return undefined;
     const bits = len - 32;
     const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(64 - bits);
-    return { len, originAs, target: BigInt(`0x${partial[1] as string}`) & mask };
+    return { family: 'route-target', len, originAs, target: BigInt(`0x${partial[1] as string}`) & mask };
   }
   const target = parseRouteTarget(rest);
-  return target === undefined ? undefined : { len: 96, originAs, target };
+  return target === undefined ? undefined : { family: 'route-target', len: 96, originAs, target };
 }

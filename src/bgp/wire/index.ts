@@ -18,11 +18,10 @@ import type {
   CodecContext,
   Decoded,
   Fault,
-  Ipv4Prefix,
+  NextHop,
+  Nlri,
   PathAttributes,
-  RtMembership,
   UpdateMessage,
-  VpnPrefix,
 } from './types.js';
 import { HEADER_LENGTH, MSG_KEEPALIVE, MSG_NOTIFICATION, MSG_OPEN, MSG_ROUTE_REFRESH } from './types.js';
 import { Reader } from './reader.js';
@@ -36,11 +35,13 @@ import { KEEPALIVE, encodeKeepaliveMessage } from './messages/keepalive.js';
 import { decodeRouteRefresh, encodeRouteRefresh } from './messages/route-refresh.js';
 import { encodeAttributeList } from './attributes.js';
 import * as pack from './pack.js';
-import { familyKey as keyOf, familyName as nameOf, familyOf as familyByName } from './families/registry.js';
-import type { FamilyName } from './types.js';
-
 export * from './types.js';
 export * from './format.js';
+export * from './ipv6.js';
+export {
+  FAMILIES, FAMILY_NAMES, VRF_FAMILIES, anyFamily, familyByNumber, familyKey, familyName, familyOf, isFamilyName,
+  nlriKey, nlriToString, type Family, type RouteKey,
+} from './families/registry.js';
 
 /**
  * Cut complete messages off the front of a receive buffer, starting at
@@ -144,8 +145,8 @@ export function encodePathAttributes(attrs: PathAttributes, ctx: CodecContext): 
 export function packUpdates(
   family: AfiSafi,
   attrBytes: Uint8Array,
-  nextHop: number,
-  nlri: readonly (Ipv4Prefix | VpnPrefix | RtMembership)[],
+  nextHop: NextHop,
+  nlri: readonly Nlri[],
   ctx: CodecContext,
 ): Uint8Array[] {
   void ctx;
@@ -155,7 +156,7 @@ export function packUpdates(
 /** Pack withdrawals (classic withdrawn field for 1/1, MP_UNREACH otherwise) into UPDATEs of at most 4096 bytes. */
 export function packWithdrawals(
   family: AfiSafi,
-  nlri: readonly (Ipv4Prefix | VpnPrefix | RtMembership)[],
+  nlri: readonly Nlri[],
   ctx: CodecContext,
 ): Uint8Array[] {
   void ctx;
@@ -170,17 +171,4 @@ export function encodeEndOfRib(family: AfiSafi): Uint8Array {
 /** True if the UPDATE is an End-of-RIB marker; returns the family. */
 export function endOfRibFamily(msg: UpdateMessage): AfiSafi | undefined {
   return pack.endOfRibFamily(msg);
-}
-
-/** `${afi}/${safi}`, the key of CodecContext.families. */
-export function familyKey(f: AfiSafi): string {
-  return keyOf(f);
-}
-
-export function familyOf(name: FamilyName): AfiSafi {
-  return familyByName(name);
-}
-
-export function familyName(f: AfiSafi): FamilyName | undefined {
-  return nameOf(f);
 }

@@ -8,8 +8,7 @@
  * message. Packing is greedy and keeps the NLRI order.
  */
 
-import { withdrawalForm } from './families/inet-vpn.js';
-import type { AfiSafi, Ipv4Prefix, PathAttributes, RtMembership, UpdateMessage, VpnPrefix } from './types.js';
+import type { AfiSafi, NextHop, Nlri, PathAttributes, UpdateMessage } from './types.js';
 import {
   AFI_IPV4,
   ATTR_MP_REACH,
@@ -21,7 +20,7 @@ import {
   SAFI_UNICAST,
 } from './types.js';
 import { Writer } from './writer.js';
-import type { FamilyCodec, Nlri } from './families/codec.js';
+import type { AnyFamilyCodec as FamilyCodec } from './families/codec.js';
 import { requireFamily } from './attrs/mp-common.js';
 import { writeAttribute } from './attributes.js';
 import { beginMessage, finishMessage } from './messages/header.js';
@@ -61,12 +60,12 @@ function writeRun(codec: FamilyCodec, nlri: readonly Nlri[], run: [number, numbe
 export function packUpdates(
   family: AfiSafi,
   attrBytes: Uint8Array,
-  nextHop: number,
-  nlri: readonly (Ipv4Prefix | VpnPrefix | RtMembership)[],
+  nextHop: NextHop,
+  nlri: readonly Nlri[],
 ): Uint8Array[] {
   const codec = requireFamily(family.afi, family.safi);
   const inet = isInet(family);
-  const mpFixed = inet ? 0 : ATTR_HEADER_MAX + 5 + codec.nextHopLength;
+  const mpFixed = inet ? 0 : ATTR_HEADER_MAX + 5 + (codec.nextHopLengths[0] as number);
   const room = MAX_MESSAGE_LENGTH - UPDATE_OVERHEAD - attrBytes.length - mpFixed;
   const out: Uint8Array[] = [];
   for (const run of chunk(codec, nlri, room)) {
@@ -79,7 +78,7 @@ export function packUpdates(
       writeAttribute(w, FLAG_OPTIONAL, ATTR_MP_REACH, run, (r, wr) => {
         wr.u16(codec.afi);
         wr.u8(codec.safi);
-        wr.u8(codec.nextHopLength);
+        wr.u8(codec.nextHopLengths[0] as number);
         codec.encodeNextHop(nextHop, wr);
         wr.u8(0);
         writeRun(codec, nlri, r, wr);
@@ -94,9 +93,9 @@ export function packUpdates(
   return out;
 }
 
-export function packWithdrawals(family: AfiSafi, given: readonly (Ipv4Prefix | VpnPrefix | RtMembership)[]): Uint8Array[] {
+export function packWithdrawals(family: AfiSafi, given: readonly Nlri[]): Uint8Array[] {
   const codec = requireFamily(family.afi, family.safi);
-  const nlri = given.map(withdrawalForm);
+  const nlri = given.map((n) => codec.withdrawalForm(n));
   const inet = isInet(family);
   const room = MAX_MESSAGE_LENGTH - UPDATE_OVERHEAD - (inet ? 0 : ATTR_HEADER_MAX + 3);
   const out: Uint8Array[] = [];

@@ -20,8 +20,8 @@ export const SAFI_UNICAST = 1;
 export const SAFI_MPLS_VPN = 128;
 export const SAFI_RTC = 132;
 
-/** The families this speaker knows, by their config token. */
-export type FamilyName = 'inet' | 'inet-vpn' | 'route-target';
+/** The families this speaker knows, by their config token (families/registry.ts describes each). */
+export type FamilyName = 'inet' | 'inet6' | 'inet-vpn' | 'inet6-vpn' | 'route-target';
 
 export interface AfiSafi {
   readonly afi: number;
@@ -39,18 +39,39 @@ export const MAX_MESSAGE_LENGTH = 4096;
 
 // ---------------------------------------------------------------- NLRI
 
+// Every NLRI value carries its family name, so code never tells families
+// apart by an object's shape.
+
 /** An IPv4 prefix: addr holds only the first `len` bits (host bits zero). */
 export interface Ipv4Prefix {
+  readonly family: 'inet';
   readonly addr: number;
+  readonly len: number;
+}
+
+/** An IPv6 prefix (RFC 4760 AFI 2): addr is the 128-bit address with host bits zero. */
+export interface Ipv6Prefix {
+  readonly family: 'inet6';
+  readonly addr: bigint;
   readonly len: number;
 }
 
 /** RFC 4364 / RFC 8277 labeled VPN-IPv4 NLRI. */
 export interface VpnPrefix {
+  readonly family: 'inet-vpn';
   /** 20-bit MPLS label values, outermost first; bottom-of-stack is implied on the last. */
   readonly labels: readonly number[];
   readonly rd: bigint;
   readonly addr: number;
+  readonly len: number;
+}
+
+/** RFC 4659 labeled VPN-IPv6 NLRI (same layout as VPN-IPv4 with a 128-bit address). */
+export interface Vpn6Prefix {
+  readonly family: 'inet6-vpn';
+  readonly labels: readonly number[];
+  readonly rd: bigint;
+  readonly addr: bigint;
   readonly len: number;
 }
 
@@ -59,10 +80,30 @@ export interface VpnPrefix {
  * originAs and target are 0) or 32..96; bits of `target` past len-32 are zero.
  */
 export interface RtMembership {
+  readonly family: 'route-target';
   readonly len: number;
   readonly originAs: number;
   readonly target: bigint;
 }
+
+/** Any NLRI this speaker decodes. */
+export type Nlri = Ipv4Prefix | Ipv6Prefix | VpnPrefix | Vpn6Prefix | RtMembership;
+
+/** The NLRI type of a family, by name. */
+export interface NlriOf {
+  inet: Ipv4Prefix;
+  inet6: Ipv6Prefix;
+  'inet-vpn': VpnPrefix;
+  'inet6-vpn': Vpn6Prefix;
+  'route-target': RtMembership;
+}
+
+/**
+ * A next hop as carried: an IPv4 address as a number (also for an
+ * IPv4-mapped IPv6 next hop, ::ffff:a.b.c.d, in the IPv6 families), or a
+ * 128-bit IPv6 address as a bigint.
+ */
+export type NextHop = number | bigint;
 
 // ---------------------------------------------------------------- attributes
 
@@ -129,7 +170,10 @@ export interface RawAttribute {
 export interface PathAttributes {
   origin?: number;
   asPath?: readonly AsPathSegment[];
+  /** IPv4 next hop (NEXT_HOP, or an IPv4 / IPv4-mapped MP_REACH next hop). */
   nextHop?: number;
+  /** A global IPv6 next hop from MP_REACH that is not IPv4-mapped (nextHop is then unset). */
+  nextHop6?: bigint;
   med?: number;
   localPref?: number;
   atomicAggregate?: boolean;
@@ -143,15 +187,15 @@ export interface PathAttributes {
   unknown?: readonly RawAttribute[];
 }
 
-export type MpReach =
-  | { readonly afi: 1; readonly safi: 1; readonly nextHop: number; readonly nlri: readonly Ipv4Prefix[] }
-  | { readonly afi: 1; readonly safi: 128; readonly nextHop: number; readonly nlri: readonly VpnPrefix[] }
-  | { readonly afi: 1; readonly safi: 132; readonly nextHop: number; readonly nlri: readonly RtMembership[] };
+/** MP_REACH_NLRI: one family's next hop and NLRI (RFC 4760 §3). */
+export type MpReach = {
+  [F in FamilyName]: { readonly afi: number; readonly safi: number; readonly family: F; readonly nextHop: NextHop; readonly nlri: readonly NlriOf[F][] };
+}[FamilyName];
 
-export type MpUnreach =
-  | { readonly afi: 1; readonly safi: 1; readonly nlri: readonly Ipv4Prefix[] }
-  | { readonly afi: 1; readonly safi: 128; readonly nlri: readonly VpnPrefix[] }
-  | { readonly afi: 1; readonly safi: 132; readonly nlri: readonly RtMembership[] };
+/** MP_UNREACH_NLRI: one family's withdrawn NLRI (RFC 4760 §4). */
+export type MpUnreach = {
+  [F in FamilyName]: { readonly afi: number; readonly safi: number; readonly family: F; readonly nlri: readonly NlriOf[F][] };
+}[FamilyName];
 
 // ---------------------------------------------------------------- messages
 

@@ -11,7 +11,7 @@
  * as real agents (pugixml `format_default`) print it.
  */
 import {
-  BGP_PEER_RESOURCE, CONTROL_NODE_JID, PUBSUB_NS, STREAM_NS, XMPP_AFI_IPV4, XMPP_SAFI_UNICAST,
+  BGP_PEER_RESOURCE, CONTROL_NODE_JID, PUBSUB_NS, STREAM_NS, XMPP_AFI_IPV4, XMPP_AFI_IPV6, XMPP_SAFI_UNICAST,
 } from './constants.js';
 import { escapeAttr as a, escapeText as t } from './escape.js';
 
@@ -70,13 +70,18 @@ export interface AgentRouteSpec {
   loadBalance?: { fields: string[]; decision: string };
 }
 
-/** `1/1/<ri>/<prefix>` */
+/** The XMPP AFI of a prefix as an agent writes it: 2 for IPv6 text, else 1. */
+function afiOf(prefix: string): number {
+  return prefix.includes(':') ? XMPP_AFI_IPV6 : XMPP_AFI_IPV4;
+}
+
+/** `1/1/<ri>/<prefix>`, or `2/1/<ri>/<prefix>` for an IPv6 prefix. */
 export function inetPublishNode(instance: string, prefix: string): string {
-  return `${XMPP_AFI_IPV4}/${XMPP_SAFI_UNICAST}/${instance}/${prefix}`;
+  return `${afiOf(prefix)}/${XMPP_SAFI_UNICAST}/${instance}/${prefix}`;
 }
 
 function nlri(prefix: string): string {
-  return `<nlri><af>${XMPP_AFI_IPV4}</af><safi>${XMPP_SAFI_UNICAST}</safi><address>${t(prefix)}</address></nlri>`;
+  return `<nlri><af>${afiOf(prefix)}</af><safi>${XMPP_SAFI_UNICAST}</safi><address>${t(prefix)}</address></nlri>`;
 }
 
 function wrapList(outer: string, inner: string, values: readonly (string | number)[]): string {

@@ -136,5 +136,5 @@ export function parseUpdateItems(u: Extract<PairedCollection, { kind: 'update' }
   const node = parsePublishNode(u.node);
   if (node === undefined || !publishFamilySupported(node)) return { kind: 'unsupported-family', node };
   const opts = { master: isMasterInstance(u.instance), withdraw: u.withdraw };
-  return { kind: 'inet', node, results: u.items.map((item) => parseInetItem(item, opts)) };
+  return { kind: 'inet', node, results: u.items.map((item) => parseInetItem(item, { ...opts, afi: node.afi })) };
 }

@@ -24,6 +24,8 @@ import { escapeAttr as a, escapeText as t } from './escape.js';
 export { KEEPALIVE } from './constants.js';
 
 export interface OutNextHop {
+  /** XMPP address family of the next hop: 1 (IPv4, the default) or 2 (IPv6). */
+  af?: number;
   address: string;
   label: number;
   encapsulations: string[];
@@ -32,7 +34,9 @@ export interface OutNextHop {
 }
 
 export interface OutInetItem {
-  /** Canonical prefix, e.g. `10.1.1.3/32`; also the item id. */
+  /** XMPP AFI of the table: 1 (inet, the default) or 2 (inet6). */
+  afi?: number;
+  /** Canonical prefix, e.g. `10.1.1.3/32` or `2001:db8::3/128`; also the item id. */
   prefix: string;
   /** ECMP members, best first (at least one). */
   nextHops: OutNextHop[];
@@ -71,8 +75,9 @@ function envelopeHead(agent: string, node: string): string {
 
 const ENVELOPE_TAIL = '\n\t\t</items>\n\t</event>\n</message>';
 
-function inetNode(instance: string): string {
-  return `${XMPP_AFI_IPV4}/${XMPP_SAFI_UNICAST}/${instance}`;
+/** `<afi>/1/<ri>`: `1/1/<ri>` for inet, `2/1/<ri>` for inet6 (§2.7). */
+function inetNode(instance: string, afi = XMPP_AFI_IPV4): string {
+  return `${afi}/${XMPP_SAFI_UNICAST}/${instance}`;
 }
 
 function list(outer: string, inner: string, values: readonly (string | number)[]): string {
@@ -88,7 +93,7 @@ function leaf(name: string, value: string | number): string {
 function nextHopXml(nh: OutNextHop): string {
   const encaps = nh.encapsulations.length === 0 && nh.label !== 0 ? ['gre'] : nh.encapsulations;
   return (
-    `<next-hop><af>${XMPP_AFI_IPV4}</af>${leaf('address', nh.address)}<mac/><label>${nh.label}</label><vni>0</vni>` +
+    `<next-hop><af>${nh.af ?? XMPP_AFI_IPV4}</af>${leaf('address', nh.address)}<mac/><label>${nh.label}</label><vni>0</vni>` +
     list('tunnel-encapsulation-list', 'tunnel-encapsulation', encaps) +
     leaf('virtual-network', nh.virtualNetwork) +
     list('tag-list', 'tag', nh.tags) +
@@ -108,7 +113,7 @@ function loadBalanceXml(lb: OutInetItem['loadBalance']): string {
 export function inetItemXml(it: OutInetItem): string {
   return (
     `\n\t\t\t<item id="${a(it.prefix)}"><entry>` +
-    `<nlri><af>${XMPP_AFI_IPV4}</af><safi>${XMPP_SAFI_UNICAST}</safi>${leaf('address', it.prefix)}</nlri>` +
+    `<nlri><af>${it.afi ?? XMPP_AFI_IPV4}</af><safi>${XMPP_SAFI_UNICAST}</safi>${leaf('address', it.prefix)}</nlri>` +
     `<next-hops>${it.nextHops.map(nextHopXml).join('')}</next-hops>` +
     `<version>1</version>${leaf('virtual-network', it.virtualNetwork)}` +
     `<mobility sticky="${it.mobility.sticky ? 'true' : 'false'}" seqno="${it.mobility.seqno}"/>` +
@@ -128,9 +133,9 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Reach items for one VRF inet table; ≤ 32 items per message. */
-export function routeMessage(o: { agent: string; instance: string; items: readonly OutInetItem[] }): string[] {
-  const head = envelopeHead(o.agent, inetNode(o.instance));
+/** Reach items for one VRF inet or inet6 table; ≤ 32 items per message. */
+export function routeMessage(o: { agent: string; instance: string; items: readonly OutInetItem[]; afi?: number }): string[] {
+  const head = envelopeHead(o.agent, inetNode(o.instance, o.afi));
   return chunks(o.items, MAX_ITEMS_PER_MESSAGE).map((batch) => head + batch.map(inetItemXml).join('') + ENVELOPE_TAIL);
 }
 
@@ -138,13 +143,13 @@ export function routeMessage(o: { agent: string; instance: string; items: readon
  * The envelope of reach items for one agent and instance, for items already
  * rendered (and encoded) once for every agent: head + ≤ 32 items + tail.
  */
-export function routeEnvelope(o: { agent: string; instance: string }): { head: string; tail: string } {
-  return { head: envelopeHead(o.agent, inetNode(o.instance)), tail: ENVELOPE_TAIL };
+export function routeEnvelope(o: { agent: string; instance: string; afi?: number }): { head: string; tail: string } {
+  return { head: envelopeHead(o.agent, inetNode(o.instance, o.afi)), tail: ENVELOPE_TAIL };
 }
 
 /** Withdrawals (`<retract id="<prefix>" />`); ≤ 256 per message. */
-export function retractMessage(o: { agent: string; instance: string; prefixes: readonly string[] }): string[] {
-  const head = envelopeHead(o.agent, inetNode(o.instance));
+export function retractMessage(o: { agent: string; instance: string; prefixes: readonly string[]; afi?: number }): string[] {
+  const head = envelopeHead(o.agent, inetNode(o.instance, o.afi));
   return chunks(o.prefixes, MAX_RETRACTS_PER_MESSAGE).map(
     (batch) => head + batch.map((p) => `\n\t\t\t<retract id="${a(p)}" />`).join('') + ENVELOPE_TAIL,
   );

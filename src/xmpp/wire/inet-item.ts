@@ -9,10 +9,13 @@
  * failure is a typed drop reason (the item is dropped, the session stays up);
  * rule 5 (RI membership ⇒ close) belongs to the channel, not to this module.
  *
- * Scope: IPv4 unicast (AFI 1 / SAFI 1). A well-formed labeled-unicast item
- * (SAFI 4) is reported as 'unsupported-family'; so is any publish node of
- * another family (see `publishFamilySupported`).
+ * Scope: IPv4 unicast (AFI 1 / SAFI 1) and IPv6 unicast (AFI 2 / SAFI 1).
+ * A well-formed labeled-unicast item (SAFI 4) is reported as
+ * 'unsupported-family'; so is any publish node of another family (see
+ * `publishFamilySupported`).
  */
+import { parsePrefix6 } from '../../bgp/wire/ipv6.js';
+import type { Ipv4Prefix, Ipv6Prefix } from '../../bgp/wire/types.js';
 import {
   MAX_AGENT_LABEL, XMPP_AFI_IPV4, XMPP_AFI_IPV6, XMPP_AFI_L2VPN, XMPP_SAFI_LABELED, XMPP_SAFI_UNICAST,
 } from './constants.js';
@@ -21,8 +24,8 @@ import { child, text } from './xml.js';
 import type { XmlElement } from './xml.js';
 
 export interface AgentInetRoute {
-  /** uint32 network address, host bits masked. */
-  prefix: { addr: number; len: number };
+  /** The prefix, host bits masked: IPv4 (from a 1/1 node) or IPv6 (2/1). */
+  prefix: Ipv4Prefix | Ipv6Prefix;
   nextHop: {
     address: number;
     label: number;
@@ -51,6 +54,7 @@ export type InetDropReason =
   | 'multiple-next-hops' // rule 6
   | 'bad-next-hop' // rule 7
   | 'bad-label' // rule 8
+  | 'zero-label' // inet6 rule 8: a zero label in a VRF is skipped silently
   | 'bad-mac'; // rule 9
 
 export type InetItemResult =
@@ -189,7 +193,7 @@ function drop(reason: InetDropReason, detail: string): InetItemResult {
 type NextHopCheck = { ok: true; nextHop: AgentInetRoute['nextHop'] } | { ok: false; result: InetItemResult };
 
 /** Rules 7–9 on the single next-hop of an add. */
-function checkNextHop(nh: RawNextHop, master: boolean): NextHopCheck {
+function checkNextHop(nh: RawNextHop, master: boolean, afi: number): NextHopCheck {
   const fail = (reason: InetDropReason, detail: string): NextHopCheck => ({ ok: false, result: drop(reason, detail) });
   if (nh.af !== XMPP_AFI_IPV4 && nh.af !== XMPP_AFI_IPV6 && nh.af !== XMPP_AFI_L2VPN) {
     return fail('bad-next-hop', `next-hop af ${nh.af}`);
@@ -199,7 +203,7 @@ function checkNextHop(nh: RawNextHop, master: boolean): NextHopCheck {
   if (address === 0) return fail('bad-next-hop', 'next-hop address is 0.0.0.0');
   if (nh.label > MAX_AGENT_LABEL) return fail('bad-label', `label ${nh.label} > ${MAX_AGENT_LABEL}`);
   if (master && nh.label !== 0) return fail('bad-label', `label ${nh.label} in the master instance must be 0`);
-  if (!master && nh.label === 0) return fail('bad-label', 'label 0 in a VRF');
+  if (!master && nh.label === 0) return fail(afi === XMPP_AFI_IPV6 ? 'zero-label' : 'bad-label', 'label 0 in a VRF');
   let mac: string | undefined;
   if (nh.mac !== '') {
     mac = parseMac(nh.mac);
@@ -216,27 +220,43 @@ const NO_NEXT_HOP: Readonly<AgentInetRoute['nextHop']> = Object.freeze({
   address: 0, label: 0, encapsulations: [], virtualNetwork: '', tags: [],
 });
 
+/** Rules 2–3: the family and the prefix of the entry's nlri, per the publish node's AFI. */
+function checkNlri(e: RawEntry, afi: number): { ok: true; prefix: Ipv4Prefix | Ipv6Prefix } | { ok: false; result: InetItemResult } {
+  const fail = (reason: InetDropReason, detail: string) => ({ ok: false as const, result: drop(reason, detail) });
+  if (e.af !== afi) return fail('bad-family', `nlri af ${e.af}`);
+  if (afi === XMPP_AFI_IPV6) {
+    if (e.safi !== XMPP_SAFI_UNICAST) return fail('bad-family', `nlri safi ${e.safi}`);
+    const p6 = parsePrefix6(e.address);
+    return p6 === undefined ? fail('bad-prefix', `nlri address ${JSON.stringify(e.address)}`) : { ok: true, prefix: p6 };
+  }
+  if (e.safi !== XMPP_SAFI_UNICAST && e.safi !== XMPP_SAFI_LABELED) return fail('bad-family', `nlri safi ${e.safi}`);
+  if (e.safi !== XMPP_SAFI_UNICAST) return fail('unsupported-family', `nlri safi ${e.safi} (labeled unicast)`);
+  const p4 = parseIpv4Prefix(e.address);
+  if (p4 === undefined) return fail('bad-prefix', `nlri address ${JSON.stringify(e.address)}`);
+  return { ok: true, prefix: { family: 'inet', addr: p4.addr, len: p4.len } };
+}
+
 /**
- * Validate one `<item>` of an IPv4 unicast publish. `master`: the collection
- * names the fabric instance; `withdraw`: it came with `<dissociate>` (then
- * only rules 1–3 apply and `nextHop` is an all-zero placeholder).
+ * Validate one `<item>` of an IPv4 or IPv6 unicast publish (`afi` from the
+ * publish node, 1 by default). `master`: the collection names the fabric
+ * instance; `withdraw`: it came with `<dissociate>` (then only rules 1–3
+ * apply and `nextHop` is an all-zero placeholder).
  */
-export function parseInetItem(item: XmlElement, opts: { master: boolean; withdraw: boolean }): InetItemResult {
+export function parseInetItem(item: XmlElement, opts: { master: boolean; withdraw: boolean; afi?: number }): InetItemResult {
+  const afi = opts.afi ?? XMPP_AFI_IPV4;
   const entry = child(item, 'entry');
   if (entry === undefined) return drop('malformed-item', 'no <entry>');
   const e = decodeEntry(entry);
   if (typeof e === 'string') return drop('malformed-item', e);
-  if (e.af !== XMPP_AFI_IPV4) return drop('bad-family', `nlri af ${e.af}`);
-  if (e.safi !== XMPP_SAFI_UNICAST && e.safi !== XMPP_SAFI_LABELED) return drop('bad-family', `nlri safi ${e.safi}`);
-  if (e.safi !== XMPP_SAFI_UNICAST) return drop('unsupported-family', `nlri safi ${e.safi} (labeled unicast)`);
-  const prefix = parseIpv4Prefix(e.address);
-  if (prefix === undefined) return drop('bad-prefix', `nlri address ${JSON.stringify(e.address)}`);
+  const n = checkNlri(e, afi);
+  if (!n.ok) return n.result;
+  const prefix = n.prefix;
   let nextHop: AgentInetRoute['nextHop'] = { ...NO_NEXT_HOP, encapsulations: [], tags: [] };
   if (!opts.withdraw) {
     const first = e.nextHops[0];
     if (first === undefined) return drop('missing-next-hop', 'add without <next-hop>');
     if (e.nextHops.length > 1) return drop('multiple-next-hops', `${e.nextHops.length} next-hops`);
-    const nh = checkNextHop(first, opts.master);
+    const nh = checkNextHop(first, opts.master, afi);
     if (!nh.ok) return nh.result;
     nextHop = nh.nextHop;
   }
@@ -287,7 +307,7 @@ export function parsePublishNode(node: string): PublishNode | undefined {
   return out;
 }
 
-/** True for the one family this implementation carries: IPv4 unicast (1/1). */
+/** True for the families this implementation carries: IPv4 unicast (1/1) and IPv6 unicast (2/1). */
 export function publishFamilySupported(node: PublishNode): boolean {
-  return node.afi === XMPP_AFI_IPV4 && node.safi === XMPP_SAFI_UNICAST;
+  return (node.afi === XMPP_AFI_IPV4 || node.afi === XMPP_AFI_IPV6) && node.safi === XMPP_SAFI_UNICAST;
 }

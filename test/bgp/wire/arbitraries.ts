@@ -10,6 +10,7 @@ import type {
   Capability,
   CodecContext,
   Ipv4Prefix,
+  Ipv6Prefix,
   MpReach,
   MpUnreach,
   NotificationMessage,
@@ -19,6 +20,7 @@ import type {
   RouteRefreshMessage,
   RtMembership,
   UpdateMessage,
+  Vpn6Prefix,
   VpnPrefix,
 } from '../../../src/bgp/wire/index.js';
 
@@ -33,7 +35,16 @@ function mask(len: number): number {
 
 export const ipv4Prefix: fc.Arbitrary<Ipv4Prefix> = fc
   .record({ addr: u32, len: fc.integer({ min: 0, max: 32 }) })
-  .map(({ addr, len }) => ({ addr: (addr & mask(len)) >>> 0, len }));
+  .map(({ addr, len }) => ({ family: 'inet' as const, addr: (addr & mask(len)) >>> 0, len }));
+
+const u128 = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
+function mask6(len: number): bigint {
+  return len === 0 ? 0n : (((1n << 128n) - 1n) << BigInt(128 - len)) & ((1n << 128n) - 1n);
+}
+
+export const ipv6Prefix: fc.Arbitrary<Ipv6Prefix> = fc
+  .record({ addr: u128, len: fc.integer({ min: 0, max: 128 }) })
+  .map(({ addr, len }) => ({ family: 'inet6' as const, addr: addr & mask6(len), len }));
 
 /** A unicast next hop (not 0/8-zero, loopback or multicast). */
 export const nextHop = fc.integer({ min: 0x01000000, max: 0xdfffffff }).filter((a) => a >>> 24 !== 127);
@@ -48,14 +59,19 @@ const labelStack = fc
 
 export const vpnPrefix: fc.Arbitrary<VpnPrefix> = fc
   .record({ labels: labelStack, rd: u64, p: ipv4Prefix })
-  .map(({ labels, rd, p }) => ({ labels, rd, addr: p.addr, len: p.len }));
+  .map(({ labels, rd, p }) => ({ family: 'inet-vpn' as const, labels, rd, addr: p.addr, len: p.len }));
+
+/** VPN-IPv6: at most two labels, so 24·labels + 64 + 128 fits the one-byte length (RFC 4659 §3.2). */
+export const vpn6Prefix: fc.Arbitrary<Vpn6Prefix> = fc
+  .record({ labels: labelStack.filter((ls) => ls.length <= 2), rd: u64, p: ipv6Prefix })
+  .map(({ labels, rd, p }) => ({ family: 'inet6-vpn' as const, labels, rd, addr: p.addr, len: p.len }));
 
 export const rtMembership: fc.Arbitrary<RtMembership> = fc.oneof(
-  fc.constant<RtMembership>({ len: 0, originAs: 0, target: 0n }),
+  fc.constant<RtMembership>({ family: 'route-target' as const, len: 0, originAs: 0, target: 0n }),
   fc.record({ len: fc.integer({ min: 32, max: 96 }), originAs: u32, target: u64 }).map(({ len, originAs, target }) => {
     const bits = len - 32;
     const m = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(64 - bits);
-    return { len, originAs, target: target & m };
+    return { family: 'route-target' as const, len, originAs, target: target & m };
   }),
 );
 
@@ -120,14 +136,16 @@ function fitTwoOctet(a: PathAttributes): PathAttributes {
 export function mpReach(safi: 1 | 128 | 132): fc.Arbitrary<MpReach> {
   const nlri: fc.Arbitrary<Array<Ipv4Prefix | VpnPrefix | RtMembership>> =
     safi === 1 ? fc.array(ipv4Prefix, { minLength: 1, maxLength: 20 }) : safi === 128 ? fc.array(vpnPrefix, { minLength: 1, maxLength: 20 }) : fc.array(rtMembership, { minLength: 1, maxLength: 20 });
-  return fc.record({ nextHop: u32, nlri }).map(({ nextHop: nh, nlri: list }) => ({ afi: 1, safi, nextHop: nh, nlri: list }) as MpReach);
+  const family = safi === 1 ? 'inet' : safi === 128 ? 'inet-vpn' : 'route-target';
+  return fc.record({ nextHop: u32, nlri }).map(({ nextHop: nh, nlri: list }) => ({ afi: 1, safi, family, nextHop: nh, nlri: list }) as MpReach);
 }
 
 export function mpUnreach(safi: 1 | 128 | 132): fc.Arbitrary<MpUnreach> {
   const nlri: fc.Arbitrary<Array<Ipv4Prefix | VpnPrefix | RtMembership>> =
     safi === 1 ? fc.array(ipv4Prefix, { maxLength: 20 }) : safi === 128 ? fc.array(vpnPrefix, { maxLength: 20 }) : fc.array(rtMembership, { maxLength: 20 });
   // Withdrawals carry no label stack (RFC 8277 §2.4).
-  return nlri.map((list) => ({ afi: 1, safi, nlri: list.map((n) => ('labels' in n ? { ...n, labels: [] } : n)) }) as MpUnreach);
+  const family = safi === 1 ? 'inet' : safi === 128 ? 'inet-vpn' : 'route-target';
+  return nlri.map((list) => ({ afi: 1, safi, family, nlri: list.map((n) => (n.family === 'inet-vpn' ? { ...n, labels: [] } : n)) }) as MpUnreach);
 }
 
 /** A valid UPDATE of one family: classic fields for inet, MP attributes otherwise. */

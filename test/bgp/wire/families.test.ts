@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Ipv4Prefix, RtMembership, VpnPrefix } from '../../../src/bgp/wire/index.js';
 import { familyKey, familyName, familyOf } from '../../../src/bgp/wire/index.js';
-import type { FamilyCodec, Nlri } from '../../../src/bgp/wire/families/codec.js';
+import type { FamilyCodec } from '../../../src/bgp/wire/families/codec.js';
+import type { FamilyName, NlriOf } from '../../../src/bgp/wire/types.js';
 import { inetCodec } from '../../../src/bgp/wire/families/inet.js';
 import { inetVpnCodec } from '../../../src/bgp/wire/families/inet-vpn.js';
 import { rtargetCodec } from '../../../src/bgp/wire/families/rtarget.js';
@@ -9,11 +10,11 @@ import { Reader } from '../../../src/bgp/wire/reader.js';
 import { Writer } from '../../../src/bgp/wire/writer.js';
 import { h, toHex } from './support.js';
 
-function decodeAll<T extends Nlri>(codec: FamilyCodec<T>, bytes: Uint8Array): T[] | string {
+function decodeAll<F extends FamilyName>(codec: FamilyCodec<F>, bytes: Uint8Array): NlriOf[F][] | string {
   return codec.decodeNlri(new Reader(bytes));
 }
 
-function encodeAll<T extends Nlri>(codec: FamilyCodec<T>, list: readonly T[]): string {
+function encodeAll<F extends FamilyName>(codec: FamilyCodec<F>, list: readonly NlriOf[F][]): string {
   const w = new Writer();
   for (const p of list) codec.encodeNlri(p, w);
   const out = w.finish();
@@ -23,22 +24,26 @@ function encodeAll<T extends Nlri>(codec: FamilyCodec<T>, list: readonly T[]): s
 
 describe('family registry', () => {
   it('maps names, numbers and keys', () => {
-    expect(familyOf('inet')).toEqual({ afi: 1, safi: 1 });
-    expect(familyOf('inet-vpn')).toEqual({ afi: 1, safi: 128 });
-    expect(familyOf('route-target')).toEqual({ afi: 1, safi: 132 });
+    expect(familyOf('inet')).toMatchObject({ afi: 1, safi: 1 });
+    expect(familyOf('inet6')).toMatchObject({ afi: 2, safi: 1 });
+    expect(familyOf('inet-vpn')).toMatchObject({ afi: 1, safi: 128 });
+    expect(familyOf('inet6-vpn')).toMatchObject({ afi: 2, safi: 128 });
+    expect(familyOf('route-target')).toMatchObject({ afi: 1, safi: 132 });
     expect(familyName({ afi: 1, safi: 128 })).toBe('inet-vpn');
-    expect(familyName({ afi: 2, safi: 1 })).toBeUndefined();
+    expect(familyName({ afi: 2, safi: 1 })).toBe('inet6');
+    expect(familyName({ afi: 2, safi: 128 })).toBe('inet6-vpn');
+    expect(familyName({ afi: 25, safi: 70 })).toBeUndefined();
     expect(familyKey({ afi: 1, safi: 132 })).toBe('1/132');
   });
 });
 
 describe('inet NLRI (1/1)', () => {
   const cases: Array<[string, string, Ipv4Prefix[]]> = [
-    ['a /24 takes three address bytes', '18 c6120a', [{ addr: 0xc6120a00, len: 24 }]],
-    ['the default route takes none', '00', [{ addr: 0, len: 0 }]],
-    ['a /32 takes four', '20 c0000201', [{ addr: 0xc0000201, len: 32 }]],
-    ['a /17 takes three', '11 0a0080', [{ addr: 0x0a008000, len: 17 }]],
-    ['several in a row', '08 0a 10 ac10', [{ addr: 0x0a000000, len: 8 }, { addr: 0xac100000, len: 16 }]],
+    ['a /24 takes three address bytes', '18 c6120a', [{ family: 'inet' as const, addr: 0xc6120a00, len: 24 }]],
+    ['the default route takes none', '00', [{ family: 'inet' as const, addr: 0, len: 0 }]],
+    ['a /32 takes four', '20 c0000201', [{ family: 'inet' as const, addr: 0xc0000201, len: 32 }]],
+    ['a /17 takes three', '11 0a0080', [{ family: 'inet' as const, addr: 0x0a008000, len: 17 }]],
+    ['several in a row', '08 0a 10 ac10', [{ family: 'inet' as const, addr: 0x0a000000, len: 8 }, { family: 'inet' as const, addr: 0xac100000, len: 16 }]],
   ];
   it.each(cases)('%s', (_name, hex, value) => {
     expect(decodeAll(inetCodec, h(hex))).toEqual(value);
@@ -46,7 +51,7 @@ describe('inet NLRI (1/1)', () => {
   });
 
   it('clears host bits past the prefix length on decode', () => {
-    expect(decodeAll(inetCodec, h('14 0a0fff'))).toEqual([{ addr: 0x0a0ff000, len: 20 }]);
+    expect(decodeAll(inetCodec, h('14 0a0fff'))).toEqual([{ family: 'inet' as const, addr: 0x0a0ff000, len: 20 }]);
   });
 
   it.each([
@@ -58,7 +63,7 @@ describe('inet NLRI (1/1)', () => {
 });
 
 describe('inet-vpn NLRI (1/128)', () => {
-  const frr: VpnPrefix = { labels: [1001], rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
+  const frr: VpnPrefix = { family: 'inet-vpn' as const, labels: [1001], rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
   const cases: Array<[string, string, VpnPrefix[]]> = [
     [
       'FRR 192.0.2.12:1:198.18.10.0/24 label 1001',
@@ -75,7 +80,7 @@ describe('inet-vpn NLRI (1/128)', () => {
         '000c81' + // label 200, S=1
         '0000 fc00 00000064' + // RD type 0 64512:100
         '0a0101', // 10.1.1.0/24
-      [{ labels: [100, 200], rd: 0x0000_fc00_0000_0064n, addr: 0x0a010100, len: 24 }],
+      [{ family: 'inet-vpn' as const, labels: [100, 200], rd: 0x0000_fc00_0000_0064n, addr: 0x0a010100, len: 24 }],
     ],
     [
       'a withdrawal with the RFC 8277 compatibility label has no labels',
@@ -83,14 +88,14 @@ describe('inet-vpn NLRI (1/128)', () => {
         '800000' + // compatibility label
         '0002 fa56ea00 0007' + // RD type 2 4200000000:7
         'c0000201', // 192.0.2.1/32
-      [{ labels: [], rd: 0x0002_fa56_ea00_0007n, addr: 0xc0000201, len: 32 }],
+      [{ family: 'inet-vpn' as const, labels: [], rd: 0x0002_fa56_ea00_0007n, addr: 0xc0000201, len: 32 }],
     ],
     [
       'an unknown RD type is kept raw and the default route has no address bytes',
       '58' + // 88 = 24 + 64 + 0
         '000031' + // label 3, S
         '0007 010203040506', // RD type 7
-      [{ labels: [3], rd: 0x0007_0102_0304_0506n, addr: 0, len: 0 }],
+      [{ family: 'inet-vpn' as const, labels: [3], rd: 0x0007_0102_0304_0506n, addr: 0, len: 0 }],
     ],
   ];
   it.each(cases)('%s', (_name, hex, value) => {
@@ -117,15 +122,15 @@ describe('route-target NLRI (1/132)', () => {
       '60' + // 96 bits
         '0000fc00' + // origin AS 64512
         '0002 fc00 00000001', // target:64512:1
-      [{ len: 96, originAs: 64512, target: 0x0002_fc00_0000_0001n }],
+      [{ family: 'route-target' as const, len: 96, originAs: 64512, target: 0x0002_fc00_0000_0001n }],
     ],
-    ['the default membership', '00', [{ len: 0, originAs: 0, target: 0n }]],
+    ['the default membership', '00', [{ family: 'route-target' as const, len: 0, originAs: 0, target: 0n }]],
     [
       'a partial target of 16 bits (type and subtype)',
       '30' + // 48 bits
         '0000fc00' + // origin AS
         '0002', // first two target bytes
-      [{ len: 48, originAs: 64512, target: 0x0002_0000_0000_0000n }],
+      [{ family: 'route-target' as const, len: 48, originAs: 64512, target: 0x0002_0000_0000_0000n }],
     ],
   ];
   it.each(cases)('%s', (_name, hex, value) => {
@@ -134,7 +139,7 @@ describe('route-target NLRI (1/132)', () => {
   });
 
   it('masks target bits past the prefix length', () => {
-    expect(decodeAll(rtargetCodec, h('2c 0000fc00 00ff'))).toEqual([{ len: 44, originAs: 64512, target: 0x00f0_0000_0000_0000n }]);
+    expect(decodeAll(rtargetCodec, h('2c 0000fc00 00ff'))).toEqual([{ family: 'route-target' as const, len: 44, originAs: 64512, target: 0x00f0_0000_0000_0000n }]);
   });
 
   it.each([

@@ -32,9 +32,9 @@ describe('IPv4 text forms', () => {
   });
 
   it('parses prefixes and clears host bits', () => {
-    expect(parsePrefix('198.18.10.0/24')).toEqual({ addr: 0xc6120a00, len: 24 });
-    expect(parsePrefix('10.1.2.3/8')).toEqual({ addr: 0x0a000000, len: 8 });
-    expect(parsePrefix('0.0.0.0/0')).toEqual({ addr: 0, len: 0 });
+    expect(parsePrefix('198.18.10.0/24')).toEqual({ family: 'inet' as const, addr: 0xc6120a00, len: 24 });
+    expect(parsePrefix('10.1.2.3/8')).toEqual({ family: 'inet' as const, addr: 0x0a000000, len: 8 });
+    expect(parsePrefix('0.0.0.0/0')).toEqual({ family: 'inet' as const, addr: 0, len: 0 });
     expect(parsePrefix('10.0.0.0/33')).toBeUndefined();
     expect(parsePrefix('10.0.0.0')).toBeUndefined();
     expect(prefixToString({ addr: 0xc6120a00, len: 24 })).toBe('198.18.10.0/24');
@@ -123,18 +123,18 @@ describe('Contrail extended communities', () => {
 
 describe('NLRI text forms', () => {
   it('formats a VPN prefix as RD:prefix', () => {
-    const p = { labels: [1001], rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
+    const p = { family: 'inet-vpn' as const, labels: [1001], rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
     expect(vpnPrefixToString(p)).toBe('192.0.2.12:1:198.18.10.0/24');
   });
 
   it('formats and parses route-target memberships', () => {
-    const full = { len: 96, originAs: 64512, target: 0x0002_fc00_0000_0001n };
+    const full = { family: 'route-target' as const, len: 96, originAs: 64512, target: 0x0002_fc00_0000_0001n };
     expect(rtMembershipToString(full)).toBe('64512:target:64512:1');
     expect(parseRtMembership('64512:target:64512:1')).toEqual(full);
-    expect(rtMembershipToString({ len: 0, originAs: 0, target: 0n })).toBe('default');
-    expect(parseRtMembership('default')).toEqual({ len: 0, originAs: 0, target: 0n });
-    expect(parseRtMembership('0:target:0:0')).toEqual({ len: 0, originAs: 0, target: 0n });
-    const partial = { len: 48, originAs: 64512, target: 0x0002_0000_0000_0000n };
+    expect(rtMembershipToString({ family: 'route-target' as const, len: 0, originAs: 0, target: 0n })).toBe('default');
+    expect(parseRtMembership('default')).toEqual({ family: 'route-target' as const, len: 0, originAs: 0, target: 0n });
+    expect(parseRtMembership('0:target:0:0')).toEqual({ family: 'route-target' as const, len: 0, originAs: 0, target: 0n });
+    const partial = { family: 'route-target' as const, len: 48, originAs: 64512, target: 0x0002_0000_0000_0000n };
     expect(rtMembershipToString(partial)).toBe('64512:0x0002000000000000/48');
     expect(parseRtMembership('64512:0x0002000000000000/48')).toEqual(partial);
     expect(parseRtMembership('64512:0x0002000000000000/20')).toBeUndefined();

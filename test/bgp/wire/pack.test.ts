@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AfiSafi, Ipv4Prefix, PathAttributes, RtMembership, UpdateMessage, VpnPrefix } from '../../../src/bgp/wire/index.js';
+import type { AfiSafi, Nlri, PathAttributes, UpdateMessage, VpnPrefix } from '../../../src/bgp/wire/index.js';
 import { decodeMessage, encodePathAttributes, familyOf, packUpdates, packWithdrawals } from '../../../src/bgp/wire/index.js';
 import type { FamilyCodec } from '../../../src/bgp/wire/families/codec.js';
 import { familyCodec } from '../../../src/bgp/wire/families/registry.js';
-import { ipv4Prefix, nextHop, pathAttributes, rtMembership, vpnPrefix } from './arbitraries.js';
+import { ipv4Prefix, ipv6Prefix, nextHop, pathAttributes, rtMembership, vpn6Prefix, vpnPrefix } from './arbitraries.js';
 import { IBGP4, attr, h } from './support.js';
-
-type Nlri = Ipv4Prefix | VpnPrefix | RtMembership;
 
 const FAMILIES: Array<[string, AfiSafi, fc.Arbitrary<Nlri>]> = [
   ['inet', familyOf('inet'), ipv4Prefix],
+  ['inet6', familyOf('inet6'), ipv6Prefix],
   ['inet-vpn', familyOf('inet-vpn'), vpnPrefix],
+  ['inet6-vpn', familyOf('inet6-vpn'), vpn6Prefix],
   ['route-target', familyOf('route-target'), rtMembership],
 ];
 
@@ -84,14 +84,14 @@ describe('packUpdates', () => {
   it('fills a message up to exactly 4096 bytes', () => {
     const attrs = encodePathAttributes({ origin: 0, asPath: [], nextHop: 0xc000020c }, IBGP4);
     // 23 bytes of header and lengths + 14 of attributes leave 4059 bytes: one /16 (3 bytes) and 1014 /24s (4 bytes each).
-    const slash24 = Array.from({ length: 2000 }, (_, i) => ({ addr: ((10 << 24) | (i << 8)) >>> 0, len: 24 }));
-    const messages = packUpdates(familyOf('inet'), attrs, 0, [{ addr: 0xac100000, len: 16 }, ...slash24], IBGP4);
+    const slash24 = Array.from({ length: 2000 }, (_, i) => ({ family: 'inet' as const, addr: ((10 << 24) | (i << 8)) >>> 0, len: 24 }));
+    const messages = packUpdates(familyOf('inet'), attrs, 0, [{ family: 'inet' as const, addr: 0xac100000, len: 16 }, ...slash24], IBGP4);
     expect(messages.map((m) => m.length)).toEqual([4096, 23 + 14 + 4 * (2000 - 1014)]);
   });
 
   it('puts MP_REACH_NLRI first, before the shared attributes', () => {
     const attrs = encodePathAttributes({ origin: 0, asPath: [] }, IBGP4);
-    const [m] = packUpdates(familyOf('route-target'), attrs, 0xc0000201, [{ len: 0, originAs: 0, target: 0n }], IBGP4);
+    const [m] = packUpdates(familyOf('route-target'), attrs, 0xc0000201, [{ family: 'route-target' as const, len: 0, originAs: 0, target: 0n }], IBGP4);
     expect(m?.[23]).toBe(0x80);
     expect(m?.[24]).toBe(14);
   });
@@ -99,24 +99,24 @@ describe('packUpdates', () => {
   it('refuses attributes that leave no room for an NLRI', () => {
     const huge: PathAttributes = { origin: 0, asPath: [], unknown: [{ flags: 0xf0, code: 0xf1, value: new Uint8Array(4060) }] };
     const bytes = encodePathAttributes(huge, IBGP4);
-    const vpn: VpnPrefix = { labels: [16], rd: 0n, addr: 0, len: 0 };
+    const vpn: VpnPrefix = { family: 'inet-vpn' as const, labels: [16], rd: 0n, addr: 0, len: 0 };
     expect(() => packUpdates(familyOf('inet-vpn'), bytes, 1, [vpn], IBGP4)).toThrow(RangeError);
   });
 
   it('rejects families without a codec', () => {
-    expect(() => packWithdrawals({ afi: 2, safi: 1 }, [], IBGP4)).toThrow(RangeError);
+    expect(() => packWithdrawals({ afi: 25, safi: 70 }, [], IBGP4)).toThrow(RangeError);
   });
 
   it('writes an empty VPN label stack as the compatibility label in withdrawals', () => {
-    const [m] = packWithdrawals(familyOf('inet-vpn'), [{ labels: [], rd: 0n, addr: 0x0a000000, len: 8 }], IBGP4);
+    const [m] = packWithdrawals(familyOf('inet-vpn'), [{ family: 'inet-vpn' as const, labels: [], rd: 0n, addr: 0x0a000000, len: 8 }], IBGP4);
     const u = decodeMessage(m as Uint8Array, IBGP4).value as UpdateMessage;
-    expect(u.mpUnreach?.nlri).toEqual([{ labels: [], rd: 0n, addr: 0x0a000000, len: 8 }]);
+    expect(u.mpUnreach?.nlri).toEqual([{ family: 'inet-vpn' as const, labels: [], rd: 0n, addr: 0x0a000000, len: 8 }]);
     expect(Buffer.from(m as Uint8Array).includes(Buffer.from(h('800000')))).toBe(true);
   });
 
   it('keeps unknown attributes byte for byte in every packed message', () => {
     const bytes = h(attr(0x40, 1, '00'), attr(0x40, 2, ''), attr(0xe0, 35, '0000fc00'));
-    const list = Array.from({ length: 600 }, (_, i) => ({ len: 96, originAs: 64512, target: BigInt(i) }));
+    const list = Array.from({ length: 600 }, (_, i) => ({ family: 'route-target' as const, len: 96, originAs: 64512, target: BigInt(i) }));
     for (const m of packUpdates(familyOf('route-target'), bytes, 1, list, IBGP4)) {
       expect(Buffer.from(m).includes(Buffer.from(h('e0230400' + '00fc00')))).toBe(true);
     }

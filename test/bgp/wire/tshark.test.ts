@@ -89,7 +89,7 @@ function complaints(pcap: string): string {
 function plausible(p: Ipv4Prefix): Ipv4Prefix {
   const len = Math.max(8, p.len);
   const m = (0xffffffff << (32 - len)) >>> 0;
-  return { addr: ((0x0a000000 | (p.addr & 0x00ffffff)) & m) >>> 0, len };
+  return { family: 'inet' as const, addr: ((0x0a000000 | (p.addr & 0x00ffffff)) & m) >>> 0, len };
 }
 
 /**
@@ -103,8 +103,8 @@ function forTshark(u: UpdateMessage): UpdateMessage {
   const unknown = u.attrs.unknown?.map((a, i) => ({ ...a, code: 200 + i }));
   const attrs = unknown === undefined ? u.attrs : { ...u.attrs, unknown };
   let out: UpdateMessage = { ...u, attrs, withdrawn: u.withdrawn.map(plausible), nlri: u.nlri.map(plausible) };
-  if (u.mpReach?.safi === 1) out = { ...out, mpReach: { ...u.mpReach, nlri: u.mpReach.nlri.map(plausible) } };
-  if (u.mpUnreach?.safi === 1) out = { ...out, mpUnreach: { ...u.mpUnreach, nlri: u.mpUnreach.nlri.map(plausible) } };
+  if (u.mpReach?.family === 'inet') out = { ...out, mpReach: { ...u.mpReach, nlri: u.mpReach.nlri.map(plausible) } };
+  if (u.mpUnreach?.family === 'inet') out = { ...out, mpUnreach: { ...u.mpUnreach, nlri: u.mpUnreach.nlri.map(plausible) } };
   return out;
 }
 
@@ -127,7 +127,7 @@ describe.skipIf(!TOOLS)('tshark reads our messages', () => {
       },
       IBGP4,
     );
-    const vpn = { labels: [1001], rd, addr: 0xc6120a00, len: 24 };
+    const vpn = { family: 'inet-vpn' as const, labels: [1001], rd, addr: 0xc6120a00, len: 24 };
     const messages = [
       encodeMessage(
         {
@@ -145,7 +145,7 @@ describe.skipIf(!TOOLS)('tshark reads our messages', () => {
         IBGP4,
       ),
       ...packUpdates(familyOf('inet-vpn'), vpnAttrs, 0xc000020c, [vpn], IBGP4),
-      ...packUpdates(familyOf('route-target'), encodePathAttributes({ origin: 0, asPath: [] }, IBGP4), 0xc000020b, [{ len: 96, originAs: 64512, target: rt }], IBGP4),
+      ...packUpdates(familyOf('route-target'), encodePathAttributes({ origin: 0, asPath: [] }, IBGP4), 0xc000020b, [{ family: 'route-target' as const, len: 96, originAs: 64512, target: rt }], IBGP4),
       ...packWithdrawals(familyOf('inet-vpn'), [{ ...vpn, labels: [] }], IBGP4),
       encodeEndOfRib(familyOf('inet-vpn')),
       encodeNotification(6, 2, Uint8Array.of(3, 0x62, 0x79, 0x65)),

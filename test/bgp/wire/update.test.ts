@@ -12,7 +12,7 @@ interface GoldenUpdate {
   readonly value: UpdateMessage;
 }
 
-const FRR_VPN_PREFIX = { labels: [1001], rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
+const FRR_VPN_PREFIX = { family: 'inet-vpn' as const, labels: [1001], rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
 
 const GOLDEN: GoldenUpdate[] = [
   {
@@ -38,7 +38,7 @@ const GOLDEN: GoldenUpdate[] = [
       type: 'update',
       withdrawn: [],
       attrs: { origin: 2, asPath: [], med: 0, localPref: 100, extCommunities: [0x0002_fc00_0000_0001n] },
-      mpReach: { afi: 1, safi: 128, nextHop: 0xc000020c, nlri: [FRR_VPN_PREFIX] },
+      mpReach: { afi: 1, safi: 128, family: 'inet-vpn' as const, nextHop: 0xc000020c, nlri: [FRR_VPN_PREFIX] },
       nlri: [],
     },
   },
@@ -63,7 +63,7 @@ const GOLDEN: GoldenUpdate[] = [
       type: 'update',
       withdrawn: [],
       attrs: { origin: 0, asPath: [], localPref: 100 },
-      mpReach: { afi: 1, safi: 132, nextHop: 0xc000020b, nlri: [{ len: 96, originAs: 64512, target: 0x0002_fc00_0000_0001n }] },
+      mpReach: { afi: 1, safi: 132, family: 'route-target' as const, nextHop: 0xc000020b, nlri: [{ family: 'route-target' as const, len: 96, originAs: 64512, target: 0x0002_fc00_0000_0001n }] },
       nlri: [],
     },
   },
@@ -83,11 +83,11 @@ const GOLDEN: GoldenUpdate[] = [
       '18c63364 18cb0071', // NLRI 198.51.100.0/24, 203.0.113.0/24
     value: {
       type: 'update',
-      withdrawn: [{ addr: 0x0a000000, len: 8 }],
+      withdrawn: [{ family: 'inet' as const, addr: 0x0a000000, len: 8 }],
       attrs: { origin: 0, asPath: [{ type: AS_SEQUENCE, asns: [65001] }], nextHop: 0xc0000214, med: 0 },
       nlri: [
-        { addr: 0xc6336400, len: 24 },
-        { addr: 0xcb007100, len: 24 },
+        { family: 'inet' as const, addr: 0xc6336400, len: 24 },
+        { family: 'inet' as const, addr: 0xcb007100, len: 24 },
       ],
     },
   },
@@ -107,7 +107,7 @@ const GOLDEN: GoldenUpdate[] = [
       type: 'update',
       withdrawn: [],
       attrs: {},
-      mpUnreach: { afi: 1, safi: 128, nlri: [{ ...FRR_VPN_PREFIX, labels: [] }] },
+      mpUnreach: { afi: 1, safi: 128, family: 'inet-vpn' as const, nlri: [{ ...FRR_VPN_PREFIX, labels: [] }] },
       nlri: [],
     },
   },
@@ -134,10 +134,11 @@ const GOLDEN: GoldenUpdate[] = [
       mpReach: {
         afi: 1,
         safi: 1,
+        family: 'inet',
         nextHop: 0xc000020c,
         nlri: [
-          { addr: 0xc6120a00, len: 24 },
-          { addr: 0x0a010000, len: 16 },
+          { family: 'inet' as const, addr: 0xc6120a00, len: 24 },
+          { family: 'inet' as const, addr: 0x0a010000, len: 16 },
         ],
       },
       nlri: [],
@@ -242,8 +243,8 @@ const ATTR_CASES: AttrCase[] = [
   { name: 'U29 AIGP (26) with a bad TLV length', bad: attr(0x80, 26, '01 ffff 00'), expectedAction: 'none' },
   { name: 'OTC (35) with a wrong length', bad: attr(0xc0, 35, '0000fc'), expectedAction: 'none' },
   {
-    name: 'U31 MP_REACH for AFI 2 / SAFI 1, never negotiated',
-    bad: attr(0x80, 14, '0002 01 10 20010db8000000000000000000000001 00 20 20010db8'),
+    name: 'U31 MP_REACH for EVPN (AFI 25 / SAFI 70), a family not implemented',
+    bad: attr(0x80, 14, '0019 46 04 c000020c 00 02 0c 0000000000000000 00000000'),
     replaces: [14],
     expectedAction: 'discard',
     code: 3,
@@ -352,7 +353,7 @@ describe('RFC 7606 attribute errors, with the bad attribute first, in the middle
     if (c.expectedAction === 'reset') return;
     // Every NLRI is still found, so treat-as-withdraw withdraws all of them.
     const u = out.value as UpdateMessage;
-    expect(u.nlri).toEqual([{ addr: 0xc6336400, len: 24 }]);
+    expect(u.nlri).toEqual([{ family: 'inet' as const, addr: 0xc6336400, len: 24 }]);
     if (c.noMp !== true) expect(u.mpReach?.nlri).toEqual([FRR_VPN_PREFIX]);
     if (c.expectedAction === 'afi-safi-disable') expect(f?.family).toEqual({ afi: 1, safi: c.safi ?? 128 });
   });
@@ -504,7 +505,7 @@ describe('VPN withdrawals as real speakers send them (RFC 8277 §2.4)', () => {
       const { value, faults } = decode(withdrawal(field), IBGP4);
       expect(faults).toEqual([]);
       const m = value as UpdateMessage;
-      expect(m.mpUnreach?.nlri).toEqual([{ labels: [], rd: 0x0001c000020c0001n, addr: 0xc6120a00, len: 24 }]);
+      expect(m.mpUnreach?.nlri).toEqual([{ family: 'inet-vpn' as const, labels: [], rd: 0x0001c000020c0001n, addr: 0xc6120a00, len: 24 }]);
     });
   }
 });

@@ -127,7 +127,7 @@ describe('parseUpdateItems', () => {
     expect(r.kind).toBe('inet');
     if (r.kind !== 'inet') return;
     expect(r.results).toHaveLength(1);
-    expect(r.results[0]).toMatchObject({ ok: true, route: { prefix: { addr: 0x0a010103, len: 32 } } });
+    expect(r.results[0]).toMatchObject({ ok: true, route: { prefix: { family: 'inet' as const, addr: 0x0a010103, len: 32 } } });
   });
 
   test('the master instance applies the master label rule', () => {
@@ -136,7 +136,8 @@ describe('parseUpdateItems', () => {
   });
 
   test('other families are reported as unsupported', () => {
-    expect(parseUpdateItems(update(`2/1/${BLUE}/2001:db8::1/128`)).kind).toBe('unsupported-family');
+    expect(parseUpdateItems(update(`1/241/${BLUE}/224.1.1.1,0.0.0.0`)).kind).toBe('unsupported-family');
+    expect(parseUpdateItems(update(`1/4/${BLUE}/10.1.1.3/32`)).kind).toBe('unsupported-family');
     expect(parseUpdateItems(update('25/242/00:00:5e:00:01:03,10.1.1.3/32')).kind).toBe('unsupported-family');
     expect(parseUpdateItems(update('junk')).kind).toBe('unsupported-family');
   });

@@ -32,7 +32,7 @@ describe('parseInetItem accepts', () => {
     expect(r).toEqual({
       ok: true,
       route: {
-        prefix: { addr: 0x0a010103, len: 32 },
+        prefix: { family: 'inet' as const, addr: 0x0a010103, len: 32 },
         nextHop: {
           address: 0xc0a8010a, label: 38, encapsulations: ['gre', 'udp'],
           virtualNetwork: 'default-domain:demo:blue', tags: [],
@@ -45,17 +45,17 @@ describe('parseInetItem accepts', () => {
 
   test('host bits are masked: 10.1.1.5/24 becomes 10.1.1.0/24', () => {
     const r = parseInetItem(poisoned('10.1.1.3/32', '10.1.1.5/24'), VRF);
-    expect(r.ok && r.route.prefix).toEqual({ addr: 0x0a010100, len: 24 });
+    expect(r.ok && r.route.prefix).toEqual({ family: 'inet' as const, addr: 0x0a010100, len: 24 });
   });
 
   test('an address with fewer than three dots is padded: 10.1/16 is 10.1.0.0/16', () => {
     const r = parseInetItem(poisoned('10.1.1.3/32', '10.1/16'), VRF);
-    expect(r.ok && r.route.prefix).toEqual({ addr: 0x0a010000, len: 16 });
+    expect(r.ok && r.route.prefix).toEqual({ family: 'inet' as const, addr: 0x0a010000, len: 16 });
   });
 
   test('the prefix length is read with atoi: 10.0.0.0/8abc is /8', () => {
     const r = parseInetItem(poisoned('10.1.1.3/32', '10.0.0.0/8abc'), VRF);
-    expect(r.ok && r.route.prefix).toEqual({ addr: 0x0a000000, len: 8 });
+    expect(r.ok && r.route.prefix).toEqual({ family: 'inet' as const, addr: 0x0a000000, len: 8 });
   });
 
   test('element order is free, unknown elements are ignored, integers may carry whitespace', () => {
@@ -82,7 +82,7 @@ describe('parseInetItem accepts', () => {
   test('a withdraw needs only the nlri', () => {
     const item = itemOf('<entry><nlri><af>1</af><safi>1</safi><address>10.1.1.3/32</address></nlri></entry>');
     const r = parseInetItem(item, { master: false, withdraw: true });
-    expect(r).toMatchObject({ ok: true, route: { prefix: { addr: 0x0a010103, len: 32 }, nextHop: { address: 0, label: 0 } } });
+    expect(r).toMatchObject({ ok: true, route: { prefix: { family: 'inet' as const, addr: 0x0a010103, len: 32 }, nextHop: { address: 0, label: 0 } } });
   });
 });
 

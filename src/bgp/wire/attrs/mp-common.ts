@@ -14,7 +14,7 @@
 
 import type { AfiSafi, Fault } from '../types.js';
 import type { Reader } from '../reader.js';
-import type { FamilyCodec } from '../families/codec.js';
+import type { AnyFamilyCodec as FamilyCodec } from '../families/codec.js';
 import { familyCodec } from '../families/registry.js';
 import { ERR_UPDATE, UPD_OPTIONAL_ATTR, fault } from '../faults.js';
 

@@ -21,21 +21,22 @@ export const mpReachCodec: AttrCodec<'mpReach'> = {
     if (isFault(fam)) return fam;
     const nhLen = r.u8();
     if (r.overrun) return mpDisable(ATTR_MP_REACH, fam, 'MP_REACH_NLRI truncated before the next hop');
-    if (nhLen !== fam.nextHopLength) {
-      return mpDisable(ATTR_MP_REACH, fam, `MP_REACH_NLRI next-hop length ${nhLen} is not ${fam.nextHopLength} for ${fam.name}`);
+    if (!fam.nextHopLengths.includes(nhLen)) {
+      const want = fam.nextHopLengths.join(' or ');
+      return mpDisable(ATTR_MP_REACH, fam, `MP_REACH_NLRI next-hop length ${nhLen} is not ${want} for ${fam.name}`);
     }
     if (r.remaining < nhLen + 1) return mpDisable(ATTR_MP_REACH, fam, 'MP_REACH_NLRI truncated in the next hop');
     const nextHop = fam.decodeNextHop(r.sub(nhLen));
     r.skip(1);
     const nlri = fam.decodeNlri(r);
     if (typeof nlri === 'string') return mpDisable(ATTR_MP_REACH, fam, `MP_REACH_NLRI: ${nlri}`);
-    return { afi: fam.afi, safi: fam.safi, nextHop, nlri } as MpReach;
+    return { afi: fam.afi, safi: fam.safi, family: fam.name, nextHop, nlri } as MpReach;
   },
   encode(v, w) {
     const fam = requireFamily(v.afi, v.safi);
     w.u16(v.afi);
     w.u8(v.safi);
-    w.u8(fam.nextHopLength);
+    w.u8(fam.nextHopLengths[0] as number);
     fam.encodeNextHop(v.nextHop, w);
     w.u8(0);
     for (const p of v.nlri) fam.encodeNlri(p, w);

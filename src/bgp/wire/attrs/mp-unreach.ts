@@ -8,7 +8,6 @@ import type { MpUnreach } from '../types.js';
 import { ATTR_MP_UNREACH, FLAG_OPTIONAL } from '../types.js';
 import type { AttrCodec } from './codec.js';
 import { isFault } from '../faults.js';
-import { withdrawalForm } from '../families/inet-vpn.js';
 import { mpDisable, readFamily, requireFamily } from './mp-common.js';
 
 export const mpUnreachCodec: AttrCodec<'mpUnreach'> = {
@@ -21,12 +20,12 @@ export const mpUnreachCodec: AttrCodec<'mpUnreach'> = {
     if (isFault(fam)) return fam;
     const nlri = fam.decodeNlri(r, true);
     if (typeof nlri === 'string') return mpDisable(ATTR_MP_UNREACH, fam, `MP_UNREACH_NLRI: ${nlri}`);
-    return { afi: fam.afi, safi: fam.safi, nlri } as MpUnreach;
+    return { afi: fam.afi, safi: fam.safi, family: fam.name, nlri } as MpUnreach;
   },
   encode(v, w) {
     const fam = requireFamily(v.afi, v.safi);
     w.u16(v.afi);
     w.u8(v.safi);
-    for (const p of v.nlri) fam.encodeNlri(withdrawalForm(p), w);
+    for (const p of v.nlri) fam.encodeNlri(fam.withdrawalForm(p), w);
   },
 };

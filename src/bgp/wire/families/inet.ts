@@ -8,7 +8,7 @@ import type { Ipv4Prefix } from '../types.js';
 import { AFI_IPV4, SAFI_UNICAST } from '../types.js';
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
-import type { FamilyCodec } from './codec.js';
+import { ipv4NextHop, type FamilyCodec } from './codec.js';
 
 /** Netmask for a prefix length 0..32, as an unsigned number. */
 export function maskOf(len: number): number {
@@ -39,24 +39,25 @@ function decodeNlri(r: Reader): Ipv4Prefix[] | string {
     if (len > 32) return `IPv4 prefix length ${len} exceeds 32`;
     const n = (len + 7) >> 3;
     if (p + 1 + n > end) return `IPv4 prefix /${len} overruns its field`;
-    out.push({ addr: readAddress(buf, p + 1, len), len });
+    out.push({ family: 'inet', addr: readAddress(buf, p + 1, len), len });
     p += 1 + n;
   }
   r.pos = p;
   return out;
 }
 
-export const inetCodec: FamilyCodec<Ipv4Prefix> = {
+export const inetCodec: FamilyCodec<'inet'> = {
   afi: AFI_IPV4,
   safi: SAFI_UNICAST,
   name: 'inet',
-  nextHopLength: 4,
+  nextHopLengths: [4],
   decodeNextHop: (r) => r.u32(),
-  encodeNextHop: (nh, w) => w.u32(nh),
+  encodeNextHop: (nh, w) => w.u32(ipv4NextHop(nh)),
   decodeNlri,
   encodeNlri(p, w) {
     w.u8(p.len);
     writeAddress(p.addr, p.len, w);
   },
   nlriLength: (p) => 1 + ((p.len + 7) >> 3),
+  withdrawalForm: (p) => p,
 };

@@ -12,9 +12,9 @@ import type { RtMembership } from '../types.js';
 import { AFI_IPV4, SAFI_RTC } from '../types.js';
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
-import type { FamilyCodec } from './codec.js';
+import { ipv4NextHop, type FamilyCodec } from './codec.js';
 
-const DEFAULT_MEMBERSHIP: RtMembership = { len: 0, originAs: 0, target: 0n };
+const DEFAULT_MEMBERSHIP: RtMembership = { family: 'route-target', len: 0, originAs: 0, target: 0n };
 
 /** Bits of an 8-byte target kept by a membership of `bits` target bits. */
 function targetMask(bits: number): bigint {
@@ -35,7 +35,7 @@ function decodeOne(buf: Uint8Array, p: number, end: number, out: RtMembership[])
     (((buf[p] as number) << 24) | ((buf[p + 1] as number) << 16) | ((buf[p + 2] as number) << 8) | (buf[p + 3] as number)) >>> 0;
   let target = 0n;
   for (let i = 4; i < n; i++) target |= BigInt(buf[p + i] as number) << BigInt(8 * (11 - i));
-  out.push({ len, originAs, target: target & targetMask(len - 32) });
+  out.push({ family: 'route-target', len, originAs, target: target & targetMask(len - 32) });
   return p + n;
 }
 
@@ -60,15 +60,16 @@ function encodeNlri(m: RtMembership, w: Writer): void {
   for (let i = 0; i < n; i++) w.u8(Number((m.target >> BigInt(56 - 8 * i)) & 0xffn));
 }
 
-export const rtargetCodec: FamilyCodec<RtMembership> = {
+export const rtargetCodec: FamilyCodec<'route-target'> = {
   afi: AFI_IPV4,
   safi: SAFI_RTC,
   name: 'route-target',
   // RFC 4684 §4: the advertising speaker's address; IPv4 only here.
-  nextHopLength: 4,
+  nextHopLengths: [4],
   decodeNextHop: (r) => r.u32(),
-  encodeNextHop: (nh, w) => w.u32(nh),
+  encodeNextHop: (nh, w) => w.u32(ipv4NextHop(nh)),
   decodeNlri,
   encodeNlri,
   nlriLength: (m) => 1 + ((m.len + 7) >> 3),
+  withdrawalForm: (m) => m,
 };

@@ -1,0 +1,344 @@
+/**
+ * The BGP peering engine of one routing instance (the master today; a VRF
+ * for BGP-as-a-Service next): each peer's negotiated families, its
+ * Adj-RIB-Out through update groups, route reflection rules on send, and
+ * route-target constraint. Paths come in through the RIB core's one way in
+ * (src/rib/rib.ts); the tables belong to the instance this is attached to.
+ *
+ * Sessions talk to it through a small message set only (aesthetics §3.1):
+ * peerUp, peerDown, update, endOfRib, plus drain() to pull encoded UPDATEs.
+ * No sockets, no timers: the session layer owns those and calls in.
+ *
+ * RFC 4271 §9 (decision and update-send processes), RFC 4456 (route
+ * reflection), RFC 4684 (route-target constraint), RFC 4724 (End-of-RIB),
+ * RFC 7606 (treat-as-withdraw).
+ */
+
+import { FAMILIES, familyName } from '../bgp/wire/families/registry.js';
+import type { AfiSafi, CodecContext, FamilyName, Nlri, PathAttributes, RtMembership, UpdateMessage } from '../bgp/wire/types.js';
+import type { AttrSet } from './attr-store.js';
+import { exportAttrs, exportVeto } from './export.js';
+import type { RouteKey } from './nlri-key.js';
+import type { Rib } from './rib.js';
+import { UpdateGroup, type Delivery } from './update-group.js';
+import { RtInterest } from './rtc.js';
+import type { Table } from './table.js';
+import type { Dest, Path, PeerInfo } from './types.js';
+
+/** The tables a peering engine works on: its instance's, one per family it has. */
+export type TableSet = { readonly [F in FamilyName]?: Table<F> };
+
+/** The VPN families (route-target constraint applies to them, RFC 4684). */
+const isVpn = (f: FamilyName): boolean => FAMILIES[f].vrf !== undefined;
+
+const DEFAULT_RT: RtMembership = { family: 'route-target', len: 0, originAs: 0, target: 0n };
+/** Room for peer classes in an export-cache key (see exportSet). */
+const CLASS_SPACE = 1 << 20;
+
+/** The RIB's view of one peer. */
+export interface PeerRib {
+  readonly info: PeerInfo;
+  readonly configured: ReadonlySet<FamilyName>;
+  up: boolean;
+  families: Set<FamilyName>;
+  ctx: CodecContext;
+  /** Paths this peer has in our tables (its Adj-RIB-In lives in the tables themselves). */
+  paths: number;
+  /** The update group this peer is a member of, per family. */
+  readonly groups: Map<FamilyName, UpdateGroup<PeerRib>>;
+  /** Negotiated route-target: VPN routes are filtered by `interest`. */
+  rtc: boolean;
+  readonly interest: RtInterest;
+  /** VPN advertisement waits for the peer's route-target End-of-RIB (RFC 4684 §6 / Contrail). */
+  vpnHeld: boolean;
+  /** Class of peers that get identical attributes (export cache key). */
+  classId: number;
+  /** Counters for introspect. */
+  /** Routes announced to us, ever (a counter for introspect). */
+  received: number;
+  eorReceived: Set<FamilyName>;
+}
+
+export class BgpPeering {
+  readonly peers = new Map<number, PeerRib>();
+  /** Called when outbound work appears (then call drain()). */
+  onPending: () => void = () => {};
+  readonly groups = new Map<string, UpdateGroup<PeerRib>>();
+  private readonly workGroups = new Set<UpdateGroup<PeerRib>>();
+  private readonly freeSlots: number[] = [];
+  private readonly familyGroups = new Map<FamilyName, UpdateGroup<PeerRib>[]>();
+  private nextSlot = 0;
+  private readonly classes = new Map<string, number>();
+
+  constructor(
+    readonly rib: Rib,
+    readonly tables: TableSet,
+  ) {
+    for (const f of Object.keys(tables) as FamilyName[]) {
+      this.tables[f]!.subscribe((key, dest) => this.propagate(f, key, dest as Dest));
+    }
+  }
+
+  private get local() {
+    return this.rib.local;
+  }
+
+  private get store() {
+    return this.rib.store;
+  }
+
+  /** The table of a family, for code that handles every family alike. */
+  table(f: FamilyName): Table | undefined {
+    return this.tables[f] as Table | undefined;
+  }
+
+  addPeer(info: PeerInfo, families: readonly FamilyName[]): PeerRib {
+    const cls = `${info.ibgp}|${info.rrClient}|${info.asn}`;
+    let classId = this.classes.get(cls);
+    if (classId === undefined) {
+      classId = this.classes.size + 1;
+      if (classId >= CLASS_SPACE) throw new RangeError(`more than ${CLASS_SPACE - 1} peer classes`);
+      this.classes.set(cls, classId);
+    }
+    const st: PeerRib = {
+      info, configured: new Set(families), up: false, families: new Set(),
+      ctx: { fourOctetAs: false, ebgp: !info.ibgp, families: new Set() },
+      paths: 0, groups: new Map(), rtc: false, interest: new RtInterest(),
+      vpnHeld: false, classId, received: 0, eorReceived: new Set(),
+    };
+    this.peers.set(info.id, st);
+    return st;
+  }
+
+  removePeer(st: PeerRib): void {
+    this.peerDown(st);
+    this.peers.delete(st.info.id);
+  }
+
+  /** The session is Established with these negotiated families. */
+  peerUp(st: PeerRib, negotiated: readonly AfiSafi[], fourOctetAs: boolean, routerId: number): void {
+    if (st.up) this.peerDown(st);
+    st.info.routerId = routerId;
+    st.families = new Set(
+      negotiated.map((f) => familyName(f)).filter((f): f is FamilyName => !!f && st.configured.has(f) && this.table(f) !== undefined),
+    );
+    st.ctx = { fourOctetAs, ebgp: !st.info.ibgp, families: new Set(negotiated.map((f) => `${f.afi}/${f.safi}`)) };
+    st.up = true;
+    st.rtc = st.families.has('route-target');
+    st.vpnHeld = st.rtc && [...st.families].some(isVpn);
+    this.updateDefaultMembership();
+    for (const f of st.families) if (!(isVpn(f) && st.vpnHeld)) this.join(st, f);
+  }
+
+  /** The session ended: every path it gave us goes (no graceful restart yet). */
+  peerDown(st: PeerRib): void {
+    if (!st.up) return;
+    st.up = false;
+    for (const f of [...st.groups.keys()]) this.leave(st, f);
+    for (const f of st.families) this.rib.removeSource(this.table(f)!, st.info);
+    st.paths = 0;
+    st.interest.clear();
+    st.families = new Set();
+    st.eorReceived.clear();
+    this.updateDefaultMembership();
+  }
+
+  /**
+   * Apply one decoded UPDATE. `treatAsWithdraw` (RFC 7606) turns every NLRI
+   * in it, reachable or not, into a withdrawal.
+   */
+  update(st: PeerRib, msg: UpdateMessage, treatAsWithdraw = false): void {
+    if (!st.up) return;
+    for (const p of msg.withdrawn) this.withdraw(st, 'inet', p);
+    if (msg.mpUnreach) for (const n of msg.mpUnreach.nlri) this.withdraw(st, msg.mpUnreach.family, n);
+    if (treatAsWithdraw) {
+      for (const p of msg.nlri) this.withdraw(st, 'inet', p);
+      if (msg.mpReach) for (const n of msg.mpReach.nlri) this.withdraw(st, msg.mpReach.family, n);
+      return;
+    }
+    if (msg.nlri.length > 0 && msg.attrs.nextHop !== undefined) this.announce(st, 'inet', msg.attrs, msg.nlri);
+    if (msg.mpReach) {
+      const nh = msg.mpReach.nextHop;
+      const attrs = typeof nh === 'bigint' ? { ...msg.attrs, nextHop: undefined, nextHop6: nh } : { ...msg.attrs, nextHop: nh };
+      this.announce(st, msg.mpReach.family, attrs, msg.mpReach.nlri);
+    }
+  }
+
+  /** End-of-RIB from the peer for a family. */
+  endOfRib(st: PeerRib, family: FamilyName): void {
+    st.eorReceived.add(family);
+    if (family === 'route-target') this.releaseVpn(st);
+  }
+
+  /** Start VPN advertisement to a route-target peer (its End-of-RIB, or the 30 s timer). */
+  releaseVpn(st: PeerRib): void {
+    if (!st.up || !st.vpnHeld) return;
+    st.vpnHeld = false;
+    for (const f of st.families) if (isVpn(f)) this.join(st, f);
+  }
+
+  private localAttrs(): PathAttributes {
+    return { origin: 0, asPath: [], nextHop: this.local.routerId };
+  }
+
+  /** Send a family's whole table again (ROUTE-REFRESH, RFC 2918). */
+  resend(st: PeerRib, f: FamilyName): void {
+    const g = st.groups.get(f);
+    if (!g) return;
+    g.refresh(st);
+    this.markWork(g);
+  }
+
+  hasWork(): boolean {
+    return this.workGroups.size > 0;
+  }
+
+  /**
+   * Pull encoded UPDATEs, about `maxRoutes` destinations per group at most,
+   * route-target groups first so peers filter what follows.
+   */
+  drain(maxRoutes = 4096): Delivery<PeerRib>[] {
+    const groups = [...this.workGroups].sort((a, b) => FAMILIES[a.family].sendOrder - FAMILIES[b.family].sendOrder);
+    const out: Delivery<PeerRib>[] = [];
+    for (const g of groups) {
+      out.push(...g.drain(maxRoutes));
+      if (!g.hasWork) this.workGroups.delete(g);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ inbound
+
+  private announce(st: PeerRib, f: FamilyName, attrs: PathAttributes, nlri: readonly Nlri[]): void {
+    if (!st.families.has(f) || nlri.length === 0) return;
+    st.paths += this.rib.addPaths(this.table(f)!, st.info, attrs, nlri);
+    st.received += nlri.length;
+    if (f !== 'route-target') return;
+    for (const n of nlri) st.interest.add(n as RtMembership);
+    this.rescanVpn(st);
+  }
+
+  private withdraw(st: PeerRib, f: FamilyName, n: Nlri): void {
+    if (!st.families.has(f)) return;
+    if (!this.rib.withdrawPath(this.table(f)!, n, st.info)) return;
+    st.paths--;
+    if (f === 'route-target') {
+      st.interest.remove(n as RtMembership);
+      this.rescanVpn(st);
+    }
+  }
+
+  // ------------------------------------------------------------ outbound
+
+  /** A destination changed: queue it in every update group of the family. */
+  private propagate(f: FamilyName, _key: RouteKey, dest: Dest): void {
+    for (const g of this.groupsOf(f)) {
+      g.pending.add(dest);
+      this.markWork(g);
+    }
+  }
+
+  private groupsOf(f: FamilyName): UpdateGroup<PeerRib>[] {
+    let list = this.familyGroups.get(f);
+    if (!list) this.familyGroups.set(f, (list = []));
+    return list;
+  }
+
+  private markWork(g: UpdateGroup<PeerRib>): void {
+    if (this.workGroups.has(g) || !g.hasWork) return;
+    this.workGroups.add(g);
+    this.onPending();
+  }
+
+  /** Peers in one group get the same routes with the same attributes. */
+  private groupKey(st: PeerRib, f: FamilyName): string {
+    const solo = isVpn(f) && st.rtc ? `|rtc${st.info.id}` : '';
+    return `${f}|${st.classId}|${st.ctx.fourOctetAs ? 4 : 2}${solo}`;
+  }
+
+  /** Make the peer a member of its group for the family (a new group queues the whole table). */
+  private join(st: PeerRib, f: FamilyName): void {
+    const key = this.groupKey(st, f);
+    let g = this.groups.get(key);
+    if (!g) {
+      const slot = this.freeSlots.pop() ?? this.nextSlot++;
+      const interest = isVpn(f) && st.rtc ? st.interest : undefined;
+      g = new UpdateGroup<PeerRib>(
+        key, slot, f, FAMILIES[f], st.ctx, st.info, st.classId, interest, this.table(f)!, this.store,
+        { desired: (grp, dest) => this.desired(grp, dest), outSet: (grp, path) => this.exportSet(path, grp) },
+      );
+      this.groups.set(key, g);
+      this.groupsOf(f).push(g);
+      for (const [, dest] of this.table(f)!.entries()) g.pending.add(dest);
+    }
+    g.join(st);
+    st.groups.set(f, g);
+    this.markWork(g);
+  }
+
+  private leave(st: PeerRib, f: FamilyName): void {
+    const g = st.groups.get(f);
+    if (!g) return;
+    st.groups.delete(f);
+    g.leave(st);
+    if (g.members.size > 0) return;
+    g.dispose();
+    this.groups.delete(g.key);
+    const list = this.groupsOf(f);
+    list.splice(list.indexOf(g), 1);
+    this.workGroups.delete(g);
+    this.freeSlots.push(g.slot);
+  }
+
+  /** What a group advertises for a destination: the best path, if export rules let it. */
+  private desired(g: UpdateGroup<PeerRib>, dest: Dest): Path | undefined {
+    const best = dest.paths[0];
+    if (!best || dest.ecmpCount === 0) return undefined;
+    if (g.interest && !g.interest.matches(best.attrs.attrs.extCommunities)) return undefined;
+    if (exportVeto(best, g.to, this.local)) return undefined;
+    return best;
+  }
+
+  /** The interned outbound attribute set for a path toward a class of peers (cached on the source set). */
+  private exportSet(path: Path, g: UpdateGroup<PeerRib>): AttrSet {
+    const src = path.attrs;
+    // Peer classes come from configured peers (ibgp × client × AS), far below
+    // 2^20; peer ids grow with every agent connection, and stay exact in a
+    // double up to 2^33 of them.
+    const key = path.peer.id * CLASS_SPACE + g.classId;
+    src.exportCache ??= new Map();
+    const hit = src.exportCache.get(key);
+    if (hit && hit.routerId === path.peer.routerId) return hit.out;
+    if (hit) this.store.release(hit.out);
+    const out = this.store.intern(exportAttrs(path, g.to, this.local));
+    src.exportCache.set(key, { routerId: path.peer.routerId, out });
+    return out;
+  }
+
+  /** The peer's route-target interest changed: re-evaluate every VPN route for it. */
+  private rescanVpn(st: PeerRib): void {
+    for (const [f, g] of st.groups) {
+      if (!isVpn(f)) continue;
+      for (const [, dest] of this.table(f)!.entries()) g.pending.add(dest);
+      this.markWork(g);
+    }
+  }
+
+  /**
+   * RFC 4684 §3.2: while some VPN peer of ours does not do route-target, we
+   * advertise the default membership so route-target peers send us every
+   * VPN route (which that peer needs).
+   */
+  private updateDefaultMembership(): void {
+    let need = false;
+    for (const st of this.peers.values()) {
+      if (st.up && [...st.families].some(isVpn) && !st.families.has('route-target')) need = true;
+    }
+    const table = this.table('route-target');
+    if (!table) return;
+    const local = this.rib.localPeer;
+    const have = table.get(table.keyOf(DEFAULT_RT))?.paths.some((p) => p.peer === local) ?? false;
+    if (need && !have) this.rib.addPaths(table, local, this.localAttrs(), [DEFAULT_RT]);
+    else if (!need && have) this.rib.withdrawPath(table, DEFAULT_RT, local);
+  }
+}
