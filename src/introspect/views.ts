@@ -11,11 +11,11 @@ import type { RtMembership } from '../bgp/wire/types.js';
 import { explain } from '../rib/best-path.js';
 import type { Table } from '../rib/table.js';
 import type { Dest, Nlri, Path } from '../rib/types.js';
-import type { ServerHandle } from '../server.js';
+import type { IntrospectSources } from './sources.js';
 import { communityToString } from '../xmpp/agent-routes.js';
 
 /** Every table by its Contrail name. */
-export function tables(s: ServerHandle): Map<string, Table> {
+export function tables(s: IntrospectSources): Map<string, Table> {
   const out = new Map<string, Table>([
     ['inet.0', s.rib.tables.inet],
     ['bgp.l3vpn.0', s.rib.tables['inet-vpn']],
@@ -25,7 +25,7 @@ export function tables(s: ServerHandle): Map<string, Table> {
   return out;
 }
 
-export function summary(s: ServerHandle): object {
+export function summary(s: IntrospectSources): object {
   return {
     tables: [...tables(s)].map(([name, t]) => ({ name, prefixes: t.size, paths: t.paths })),
     bgpPeers: s.bgp.peers.size,
@@ -36,7 +36,7 @@ export function summary(s: ServerHandle): object {
   };
 }
 
-export function neighbors(s: ServerHandle): object[] {
+export function neighbors(s: IntrospectSources): object[] {
   const out: object[] = [];
   for (const e of s.bgp.peers.values()) {
     const st = e.session.stats;
@@ -64,7 +64,7 @@ export function neighbors(s: ServerHandle): object[] {
   return out;
 }
 
-export function instances(s: ServerHandle): object[] {
+export function instances(s: IntrospectSources): object[] {
   return [...s.instances.instances.values()].map((i) => ({
     name: i.name, id: i.id, virtualNetwork: i.virtualNetwork, vnIndex: i.vnIndex,
     importTargets: [...i.importTargets].map(extCommunityToString),
@@ -80,7 +80,7 @@ export interface RouteQuery {
   readonly limit: number;
 }
 
-export function routes(s: ServerHandle, q: RouteQuery): object | undefined {
+export function routes(s: IntrospectSources, q: RouteQuery): object | undefined {
   const table = tables(s).get(q.table);
   if (!table) return undefined;
   const out: object[] = [];
