@@ -5,9 +5,10 @@
  */
 
 import type { Ipv4Prefix, RtMembership, VpnPrefix } from '../bgp/wire/types.js';
-import type { Nlri } from './types.js';
+import type { Nlri, RouteKey } from './types.js';
 
-export type RouteKey = number | bigint;
+// Defined in types.ts (Dest holds one) so that types.ts need not import this module.
+export type { RouteKey } from './types.js';
 
 export const inetKey = (p: Ipv4Prefix): number => p.addr * 64 + p.len;
 

@@ -6,12 +6,14 @@
 
 import type { Ipv4Prefix, RtMembership, VpnPrefix } from '../bgp/wire/types.js';
 import type { AttrSet } from './attr-store.js';
-import type { RouteKey } from './nlri-key.js';
 
 /** The tables of the master instance that BGP peers exchange (Contrail names). */
 export type MasterTableName = 'inet.0' | 'bgp.l3vpn.0' | 'bgp.rtarget.0';
 
 export type Nlri = Ipv4Prefix | VpnPrefix | RtMembership;
+
+/** A destination's key in its table; built by src/rib/nlri-key.ts, which re-exports it. */
+export type RouteKey = number | bigint;
 
 /** Where a path came from. Agents (XMPP) arrive with the next issue. */
 export type SourceKind = 'bgp' | 'xmpp' | 'local';
