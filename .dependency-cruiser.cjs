@@ -10,25 +10,47 @@
 //   L5  src/server.ts, src/main.ts, src/cli.ts  composition
 //   introspect (src/introspect/**) reads everything; only src/server.ts imports it.
 //
-// Each layer rule lists what a layer MAY import (pathNot), so a new folder
-// under src/ is forbidden to the lower layers until someone places it.
+// Each layer rule lists what a layer MAY import (pathNot). Every module under
+// src/ must be in a layer (rule `in-a-layer`), so a new folder is placed on
+// purpose before it can import anything.
+//
+// Cycles: a cycle that crosses layers always has a wrong-way edge, which the
+// layer rules report (one line, naming the edge). The no-circular-* rules
+// therefore report only cycles that stay inside one layer; otherwise one
+// wrong-way import would bury its own line under every cycle it closes.
 
 const L0 = 'src/(bgp|xmpp)/wire/';
 const L1 = 'src/rib/';
 const L2 = 'src/(routing-instances|policy)/';
-const COMPOSITION = '^src/(server|main|cli)\\.ts$';
+const L3 = 'src/(bgp|xmpp)/(?!wire/)';
+const L4 = 'src/config/';
+const INTROSPECT = 'src/introspect/';
+const COMPOSITION = 'src/(server|main|cli)\\.ts$';
+const LAYERS = { L0, L1, L2, L3, L4, introspect: INTROSPECT, L5: COMPOSITION };
+
+/** One cycle rule per layer: a cycle whose every module is in that layer. */
+const noCircularWithin = Object.entries(LAYERS).map(([layer, path]) => ({
+  name: `no-circular-in-${layer}`,
+  severity: 'error',
+  comment:
+    'A cycle makes two modules one: neither can be read, tested or moved alone. ' +
+    'Move what both need into the lower one (or a third module they both import).',
+  from: { path: `^${path}` },
+  to: { circular: true, viaOnly: { path: `^${path}` } },
+}));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    ...noCircularWithin,
     {
-      name: 'no-circular',
+      name: 'in-a-layer',
       severity: 'error',
       comment:
-        'A cycle makes two modules one: neither can be read, tested or moved alone. ' +
-        'Move what both need into the lower one (or a third module they both import).',
-      from: {},
-      to: { circular: true },
+        'Every module belongs to a layer, so that the rules below apply to it. ' +
+        'A new folder under src/ goes into LAYERS (and docs/architecture.md) first.',
+      from: { path: '^src/', pathNot: `^(${Object.values(LAYERS).join('|')})` },
+      to: {},
     },
     {
       name: 'L0-wire-imports-only-wire',
@@ -79,8 +101,8 @@ module.exports = {
         'Session drivers (BGP FSM/session/speaker, XMPP server/agent sessions) take ' +
         'their own option types, defined next to them; the composition root ' +
         'translates config into those. So no config, no server/main/cli, no introspect.',
-      from: { path: '^src/(bgp|xmpp)/', pathNot: `^${L0}` },
-      to: { path: '^src/', pathNot: `^(${L0}|${L1}|${L2}|src/(bgp|xmpp)/)` },
+      from: { path: `^${L3}` },
+      to: { path: '^src/', pathNot: `^(${L0}|${L1}|${L2}|${L3})` },
     },
     {
       name: 'L4-config-imports-only-wire-and-names',
@@ -89,11 +111,8 @@ module.exports = {
         'Config is the edge that parses YAML into typed values once. It may use the ' +
         'codecs (address/prefix/route-target parsers) and the typed instance name; ' +
         'nothing else, and nothing below L4 imports it (the rules above forbid that).',
-      from: { path: '^src/config/' },
-      to: {
-        path: '^src/',
-        pathNot: `^(${L0}|src/config/|src/routing-instances/name\\.ts$)`,
-      },
+      from: { path: `^${L4}` },
+      to: { path: '^src/', pathNot: `^(${L0}|${L4}|src/routing-instances/name\\.ts$)` },
     },
     {
       name: 'L5-composition-is-a-root',
@@ -102,8 +121,8 @@ module.exports = {
         'server.ts, main.ts and cli.ts wire everything together and may import ' +
         'anything; nothing but another composition module imports them (not even ' +
         'for a type: define the interface where it is used and let server.ts satisfy it).',
-      from: { path: '^src/', pathNot: COMPOSITION },
-      to: { path: COMPOSITION },
+      from: { path: '^src/', pathNot: `^${COMPOSITION}` },
+      to: { path: `^${COMPOSITION}` },
     },
     {
       name: 'introspect-only-from-composition',
@@ -111,8 +130,8 @@ module.exports = {
       comment:
         'Introspect reads every layer for the operator; if a layer imported it, ' +
         'introspect would stop being optional. Only src/server.ts mounts it.',
-      from: { path: '^src/', pathNot: '^src/(introspect/|server\\.ts$)' },
-      to: { path: '^src/introspect/' },
+      from: { path: '^src/', pathNot: `^(${INTROSPECT}|src/server\\.ts$)` },
+      to: { path: `^${INTROSPECT}` },
     },
     {
       name: 'not-to-unresolvable',
