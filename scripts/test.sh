@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`npm test`): install what is missing,
-# build, run both vitest projects (unit and interop), then print the totals
+# check the import layers (`npm run lint:layers`, .dependency-cruiser.cjs; a
+# wrong-way import fails the run here, with the violations printed), build,
+# run both vitest projects (unit and interop), then print the totals
 # as `N passed, N failed`. Exits non-zero if vitest failed or ran no test.
 # Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-deps.sh
+npm run --silent lint:layers
 npm run --silent build
 
 results=test-results/vitest.json

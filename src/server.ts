@@ -7,8 +7,9 @@
  */
 
 import type { Logger } from 'pino';
+import type { BgpOptions } from './bgp/options.js';
 import { BgpSpeaker } from './bgp/speaker.js';
-import type { Config } from './config/index.js';
+import type { BgpConfig, Config } from './config/index.js';
 import { BgpPeering } from './rib/peering.js';
 import { Rib } from './rib/rib.js';
 import { InstanceManager } from './routing-instances/manager.js';
@@ -30,6 +31,30 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
+/**
+ * The speaker's options from the `bgp` config section. Field by field on
+ * purpose: the speaker has its own types (src/bgp/options.ts) and does not
+ * import config, so a change to the YAML's shape stops here.
+ */
+function bgpOptions(bgp: BgpConfig): BgpOptions {
+  return {
+    listen: { address: bgp.listen.address, port: bgp.listen.port },
+    holdTime: bgp.holdTime,
+    connectRetry: bgp.connectRetry,
+    peers: bgp.peers.map((p) => ({
+      name: p.name,
+      address: p.address,
+      asn: p.asn,
+      port: p.port,
+      passive: p.passive,
+      routeReflectorClient: p.routeReflectorClient,
+      families: [...p.families],
+      ...(p.holdTime !== undefined && { holdTime: p.holdTime }),
+      ...(p.localAddress !== undefined && { localAddress: p.localAddress }),
+    })),
+  };
+}
+
 export async function startServer(config: Config, deps: { logger: Logger }): Promise<ServerHandle> {
   const { node } = config;
   const reflector = config.bgp.peers.some((p) => p.routeReflectorClient) || node.clusterId !== undefined;
@@ -45,7 +70,7 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     name: node.name,
     asn: node.asn,
     routerId: node.routerId,
-    bgp: config.bgp,
+    bgp: bgpOptions(config.bgp),
     logger: deps.logger,
   });
   const xmpp = config.xmpp.enabled

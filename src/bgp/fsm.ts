@@ -25,7 +25,6 @@
  */
 
 import type {
-  AfiSafi,
   BgpMessage,
   Fault,
   NotificationMessage,
@@ -34,7 +33,7 @@ import type {
   UpdateMessage,
 } from './wire/types.js';
 import { buildOpen, validateOpen } from './session/negotiate.js';
-import type { Negotiated } from './session/negotiate.js';
+import type { Negotiated, OpenConfig } from './session/negotiate.js';
 import {
   CEASE_ADMIN_SHUTDOWN,
   CEASE_COLLISION,
@@ -90,15 +89,10 @@ export type DownReason =
   | 'fsm-error'
   | 'decode-error';
 
-export interface FsmConfig {
-  readonly localAs: number;
-  readonly peerAs: number;
-  /** Our BGP identifier as an unsigned 32-bit number. */
-  readonly routerId: number;
-  readonly holdTime: number;
+/** OpenConfig (src/bgp/session/negotiate.ts): localAs, peerAs, routerId, holdTime, families. */
+export interface FsmConfig extends OpenConfig {
   readonly connectRetry: number;
   readonly passive: boolean;
-  readonly families: readonly AfiSafi[];
   /** Delay before an automatic restart after an error; default connectRetry. */
   readonly idleHold?: number;
   /** Hold timer while waiting for the peer's OPEN; default 240 s. */

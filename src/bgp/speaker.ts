@@ -11,11 +11,10 @@
 
 import net from 'node:net';
 import type { Logger } from 'pino';
-import type { BgpConfig, PeerConfig } from '../config/index.js';
-import { parseIpv4 } from '../config/index.js';
 import type { BgpPeering, PeerRib } from '../rib/peering.js';
 import type { PeerInfo } from '../rib/types.js';
-import { endOfRibFamily, familyName } from './wire/index.js';
+import type { BgpOptions, BgpPeerOptions } from './options.js';
+import { endOfRibFamily, familyName, parseIpv4 } from './wire/index.js';
 import type { Fault, UpdateMessage } from './wire/types.js';
 import { BgpSession } from './session/index.js';
 import type { Negotiated, DownReason } from './session/index.js';
@@ -31,12 +30,12 @@ export interface SpeakerOptions {
   readonly name: string;
   readonly asn: number;
   readonly routerId: number;
-  readonly bgp: BgpConfig;
+  readonly bgp: BgpOptions;
   readonly logger: Logger;
 }
 
 export interface PeerEntry {
-  readonly config: PeerConfig;
+  readonly config: BgpPeerOptions;
   readonly info: PeerInfo;
   readonly rib: PeerRib;
   readonly session: BgpSession;
@@ -83,7 +82,7 @@ export class BgpSpeaker {
     await Promise.all([...this.peers.values()].map((e) => this.stopPeer(e)));
   }
 
-  private addPeer(pc: PeerConfig): void {
+  private addPeer(pc: BgpPeerOptions): void {
     const info: PeerInfo = {
       id: this.peering.rib.allocatePeerId(),
       name: pc.name,

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { FAMILIES, isFamilyName } from '../bgp/wire/families/registry.js';
 import type { FamilyName } from '../bgp/wire/types.js';
+import { parseIpv4 } from '../bgp/wire/format.js';
 import { describeValue } from './errors.js';
 
 /** An error-map function for a value that should be `what`. */
@@ -98,29 +99,10 @@ export const holdTime = z.custom<number>(
 
 // ---------------------------------------------------------------- IPv4
 
-const DOTTED_QUAD = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
-
-/**
- * Parses a dotted-quad IPv4 address ("192.0.2.1") into a uint32, or returns
- * undefined. Octets are decimal 0..255 without leading zeros (which some
- * tools read as octal).
- */
-export function parseIpv4(text: string): number | undefined {
-  const m = DOTTED_QUAD.exec(text);
-  if (m === null) return undefined;
-  let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
-/** Formats a uint32 as a dotted quad. */
-export function formatIpv4(value: number): string {
-  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.');
-}
+// Addresses are parsed and formatted by the wire codecs' one implementation
+// (src/bgp/wire/format.ts: decimal octets 0..255, no leading zeros, which some
+// tools read as octal); config re-exports them under its own names.
+export { parseIpv4, ipv4ToString as formatIpv4 } from '../bgp/wire/format.js';
 
 function isIpv4(v: unknown): v is string {
   return typeof v === 'string' && parseIpv4(v) !== undefined;

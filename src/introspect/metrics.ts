@@ -5,10 +5,10 @@
  */
 
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ServerHandle } from '../server.js';
+import type { IntrospectSources } from './sources.js';
 import { tables } from './views.js';
 
-export function metricsRegistry(s: ServerHandle): Registry {
+export function metricsRegistry(s: IntrospectSources): Registry {
   const reg = new Registry();
   collectDefaultMetrics({ register: reg, prefix: 'control_node_' });
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void): void => {

@@ -12,7 +12,7 @@
 
 import http from 'node:http';
 import type { Logger } from 'pino';
-import type { ServerHandle } from '../server.js';
+import type { IntrospectSources } from './sources.js';
 import { metricsRegistry } from './metrics.js';
 import { instances, neighbors, routes, summary } from './views.js';
 
@@ -24,7 +24,7 @@ export interface IntrospectServer {
 }
 
 export async function startIntrospect(
-  s: ServerHandle,
+  s: IntrospectSources,
   listen: { address: string; port: number },
   logger: Logger,
 ): Promise<IntrospectServer> {
@@ -52,7 +52,7 @@ export async function startIntrospect(
   };
 }
 
-async function handle(s: ServerHandle, registry: ReturnType<typeof metricsRegistry>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(s: IntrospectSources, registry: ReturnType<typeof metricsRegistry>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method !== 'GET') return send(res, 405, { error: 'only GET' });
   const url = new URL(req.url ?? '/', 'http://introspect');
   switch (url.pathname) {

@@ -10,17 +10,17 @@ import { extCommunityToString, ipv4ToString, ipv6ToString, nlriToString, rdToStr
 import { explain } from '../rib/best-path.js';
 import type { Table } from '../rib/table.js';
 import type { Dest, Path } from '../rib/types.js';
-import type { ServerHandle } from '../server.js';
+import type { IntrospectSources } from './sources.js';
 import { communityToString } from '../xmpp/agent-routes.js';
 
 /** Every table of every instance by its Contrail name, the master's first. */
-export function tables(s: ServerHandle): Map<string, Table> {
+export function tables(s: IntrospectSources): Map<string, Table> {
   const out = new Map<string, Table>();
   for (const inst of s.instances.instances.values()) for (const [, t] of inst.allTables()) out.set(t.name, t);
   return out;
 }
 
-export function summary(s: ServerHandle): object {
+export function summary(s: IntrospectSources): object {
   return {
     tables: [...tables(s)].map(([name, t]) => ({ name, prefixes: t.size, paths: t.paths })),
     bgpPeers: s.bgp.peers.size,
@@ -31,7 +31,7 @@ export function summary(s: ServerHandle): object {
   };
 }
 
-export function neighbors(s: ServerHandle): object[] {
+export function neighbors(s: IntrospectSources): object[] {
   const out: object[] = [];
   for (const e of s.bgp.peers.values()) {
     const st = e.session.stats;
@@ -59,7 +59,7 @@ export function neighbors(s: ServerHandle): object[] {
   return out;
 }
 
-export function instances(s: ServerHandle): object[] {
+export function instances(s: IntrospectSources): object[] {
   return [...s.instances.instances.values()].map((i) => ({
     name: i.name, id: i.id, virtualNetwork: i.virtualNetwork, vnIndex: i.vnIndex,
     importTargets: [...i.importTargets].map(extCommunityToString),
@@ -76,7 +76,7 @@ export interface RouteQuery {
   readonly limit: number;
 }
 
-export function routes(s: ServerHandle, q: RouteQuery): object | undefined {
+export function routes(s: IntrospectSources, q: RouteQuery): object | undefined {
   const table = tables(s).get(q.table);
   if (!table) return undefined;
   const out: object[] = [];

@@ -4,10 +4,12 @@
  * session drivers above, which talk to the RIB through src/rib/rib.ts.
  */
 
+import type { RouteKey } from '../bgp/wire/families/registry.js';
 import type { Nlri } from '../bgp/wire/types.js';
 import type { AttrSet } from './attr-store.js';
-import type { RouteKey } from './nlri-key.js';
 
+/** A destination's key in its table (the family registry builds it), and the NLRI types. */
+export type { RouteKey } from '../bgp/wire/families/registry.js';
 export type { Nlri } from '../bgp/wire/types.js';
 
 /** Where a path came from: a BGP peer, a vRouter agent (XMPP), or this node. */

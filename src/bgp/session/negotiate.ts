@@ -22,7 +22,20 @@ import {
   CAP_ROUTE_REFRESH,
   SAFI_UNICAST,
 } from '../wire/types.js';
-import type { FsmConfig } from '../fsm.js';
+
+/**
+ * What the OPEN exchange needs to know about our side and the expected peer.
+ * The FSM's config (FsmConfig in src/bgp/fsm.ts) extends it; it is defined
+ * here, not there, so that this module does not import the FSM that uses it.
+ */
+export interface OpenConfig {
+  readonly localAs: number;
+  readonly peerAs: number;
+  /** Our BGP identifier as an unsigned 32-bit number. */
+  readonly routerId: number;
+  readonly holdTime: number;
+  readonly families: readonly AfiSafi[];
+}
 
 export const BGP_VERSION = 4;
 /** RFC 6793 §9: the 2-octet stand-in for a 4-octet AS number. */
@@ -62,7 +75,7 @@ export interface Negotiated {
 }
 
 /** The OPEN we send (contrail-control.md §5.1, with route-refresh and 4-octet AS always). */
-export function buildOpen(cfg: FsmConfig): OpenMessage {
+export function buildOpen(cfg: OpenConfig): OpenMessage {
   const capabilities: Capability[] = cfg.families.map((f) => ({ code: CAP_MULTIPROTOCOL, afi: f.afi, safi: f.safi }));
   capabilities.push({ code: CAP_ROUTE_REFRESH });
   capabilities.push({ code: CAP_FOUR_OCTET_AS, asn: cfg.localAs });
@@ -83,7 +96,7 @@ export type OpenCheck =
   | { readonly ok: false; readonly subcode: number; readonly data?: Uint8Array; readonly detail: string };
 
 /** RFC 4271 §6.2 OPEN checks, then the negotiation of what both sides support. */
-export function validateOpen(open: OpenMessage, cfg: FsmConfig): OpenCheck {
+export function validateOpen(open: OpenMessage, cfg: OpenConfig): OpenCheck {
   if (open.version !== BGP_VERSION) {
     return reject(OPEN_UNSUPPORTED_VERSION, `unsupported version ${open.version}`, Uint8Array.of(0, BGP_VERSION));
   }
@@ -108,7 +121,7 @@ function reject(subcode: number, detail: string, data?: Uint8Array): OpenCheck {
   return data ? { ok: false, subcode, data, detail } : { ok: false, subcode, detail };
 }
 
-function negotiate(open: OpenMessage, cfg: FsmConfig, peerAs: number, fourOctetAs: boolean): Negotiated {
+function negotiate(open: OpenMessage, cfg: OpenConfig, peerAs: number, fourOctetAs: boolean): Negotiated {
   const holdTime = Math.min(cfg.holdTime, open.holdTime);
   const mp = open.capabilities.filter(isMultiprotocol);
   // RFC 4760 §8: a peer without the MP capability speaks IPv4 unicast only.

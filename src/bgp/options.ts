@@ -1,0 +1,37 @@
+/**
+ * What the BGP speaker is told to do, in its own types. The composition root
+ * (src/server.ts) builds these from the validated configuration; the speaker
+ * never sees src/config, so config can change shape without reaching into
+ * the session layer (docs/architecture.md, layer L3).
+ */
+
+import type { FamilyName } from './wire/types.js';
+
+/** One configured neighbour. */
+export interface BgpPeerOptions {
+  /** Unique name, used in logs and introspect. */
+  readonly name: string;
+  /** The peer's address as a dotted quad; inbound connections are matched on it. */
+  readonly address: string;
+  readonly asn: number;
+  /** TCP port to connect to. */
+  readonly port: number;
+  /** Never connect out, only accept. */
+  readonly passive: boolean;
+  readonly routeReflectorClient: boolean;
+  readonly families: readonly FamilyName[];
+  /** Overrides BgpOptions.holdTime for this peer. */
+  readonly holdTime?: number;
+  /** Source address for outbound connections (dotted quad). */
+  readonly localAddress?: string;
+}
+
+/** The speaker as a whole: where it listens, its default timers, its peers. */
+export interface BgpOptions {
+  readonly listen: { readonly address: string; readonly port: number };
+  /** Seconds: 0 or 3..65535 (RFC 4271 §4.2). */
+  readonly holdTime: number;
+  /** Seconds between outbound connection attempts. */
+  readonly connectRetry: number;
+  readonly peers: readonly BgpPeerOptions[];
+}
