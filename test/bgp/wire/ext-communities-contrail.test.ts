@@ -108,7 +108,7 @@ describe('automatic route targets (§4.3)', () => {
 describe('other communities the agent path uses', () => {
   it('reads encapsulations, load balance and MAC mobility from a community list', () => {
     const ecs = [encapsulationCommunity(2)!, encapsulationCommunity(13)!, loadBalanceCommunity(['l4-protocol'], true), mobilityCommunity(9, true)!];
-    expect(ecs).toEqual([hex('03 0c 00000000 0002'), hex('03 0c 00000000 000d'), hex('03 aa 20 0000 80 0000'), hex('06 00 01 00 00000009')]);
+    expect(ecs).toEqual([hex('03 0c 00000000 0002'), hex('03 0c 00000000 000d'), hex('03 aa 08 00 80 000000'), hex('06 00 01 00 00000009')]);
     expect(encapsulationsOf(ecs)).toEqual(['gre', 'udp']);
     expect(loadBalanceOf(ecs)).toEqual({ fields: ['l4-protocol'], sourceBias: true });
     expect(mobilityOf(ecs)).toEqual({ seq: 9, sticky: true });

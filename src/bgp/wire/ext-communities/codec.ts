@@ -25,8 +25,15 @@ export type AdminForm = 'as2' | 'ipv4' | 'as4';
 /** Contrail's experimental communities come as 0x80 (2-octet AS, 4-octet value) or 0x82 (4-octet AS, 2-octet value). */
 export type AsForm = 'as2' | 'as4';
 
-/** Load-balance hash fields, in bit order (most significant bit of byte 2 first). */
+/**
+ * Load-balance hash fields in bit order, most significant bit of byte 2
+ * first; source bias is the top bit of byte 4. This is tf-controller's
+ * LoadBalanceAttribute as its structs lay it out (load_balance.h); §3.2 of
+ * contrail-control.md omits the two l2 bits and puts source bias in byte 5.
+ */
 export const LOAD_BALANCE_FIELDS = [
+  'l2-source-address',
+  'l2-destination-address',
   'l3-source-address',
   'l3-destination-address',
   'l4-protocol',
@@ -193,7 +200,7 @@ function adminForm(type: number): AdminForm {
 function decodeLoadBalance(f: Fields): ExtCommunity {
   const bits = f.byte(2);
   const fields = LOAD_BALANCE_FIELDS.filter((_, i) => (bits & (0x80 >> i)) !== 0);
-  return { type: 'load-balance', fields, sourceBias: (f.byte(5) & 0x80) !== 0 };
+  return { type: 'load-balance', fields, sourceBias: (f.byte(4) & 0x80) !== 0 };
 }
 
 // ---------------------------------------------------------------- encode
@@ -244,8 +251,8 @@ function encodeLoadBalance(fields: readonly LoadBalanceField[], sourceBias: bool
   LOAD_BALANCE_FIELDS.forEach((name, i) => {
     if (fields.includes(name)) bits |= 0x80 >> i;
   });
-  // byte 2: the hash fields; byte 5, top bit: source bias.
-  return (BigInt(T_OPAQUE) << 56n) | (BigInt(S_LOAD_BALANCE) << 48n) | (BigInt(bits) << 40n) | (sourceBias ? 0x80n << 16n : 0n);
+  // byte 2: the hash fields; byte 4, top bit: source bias.
+  return (BigInt(T_OPAQUE) << 56n) | (BigInt(S_LOAD_BALANCE) << 48n) | (BigInt(bits) << 40n) | (sourceBias ? 0x80n << 24n : 0n);
 }
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
