@@ -17,7 +17,7 @@
  * session end removes them exactly.
  */
 
-import { originVnCommunity } from '../bgp/wire/index.js';
+import { isOriginVn, originVnCommunities } from '../bgp/wire/index.js';
 import type { Ipv4Prefix, VpnPrefix } from '../bgp/wire/types.js';
 import type { AttrSet } from '../rib/attr-store.js';
 import { inetKey, type RouteKey } from '../rib/nlri-key.js';
@@ -33,9 +33,6 @@ interface CopyRef {
   readonly peer: PeerInfo;
   readonly rd: bigint | undefined;
 }
-
-const ORIGIN_VN_MASK = 0xffff_0000_0000_0000n;
-const ORIGIN_VN_TYPES = new Set([0x8071n, 0x8271n]);
 
 export class InstanceManager {
   readonly instances = new Map<RoutingInstanceName, RoutingInstance>();
@@ -137,11 +134,11 @@ export class InstanceManager {
     if (hit) return hit.out;
     const ecs = new Set<bigint>();
     for (const c of src.attrs.extCommunities ?? []) {
-      if (inst.vnIndex !== 0 && ORIGIN_VN_TYPES.has((c & ORIGIN_VN_MASK) >> 48n)) continue;
+      if (inst.vnIndex !== 0 && isOriginVn(c)) continue;
       ecs.add(c);
     }
     for (const rt of inst.exportTargets) ecs.add(rt);
-    if (inst.vnIndex !== 0) ecs.add(originVnCommunity(this.asn, inst.vnIndex));
+    for (const c of inst.vnIndex !== 0 ? originVnCommunities(this.asn, inst.vnIndex) : []) ecs.add(c);
     const out = this.rib.store.intern({ ...src.attrs, extCommunities: [...ecs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) });
     src.exportCache.set(cacheKey, { routerId: 0, out });
     return out;

@@ -41,6 +41,7 @@ import type { FamilyName } from './types.js';
 
 export * from './types.js';
 export * from './format.js';
+export * from './ext-communities/index.js';
 
 /**
  * Cut complete messages off the front of a receive buffer, starting at
