@@ -112,4 +112,15 @@ describe('agents under a 4-octet local AS', () => {
     // vn-index 70000 needs the AS_TRANS pair.
     expect(vpnRoute('192.0.2.27:7')!.texts).toEqual(expect.arrayContaining([`originvn:${AS4}:23456`, 'originvn:23456:70000']));
   });
+
+  it('export with the automatic target target:<AS>:<8000+id>', async () => {
+    const a = await agent('compute-1');
+    const g = await agent('compute-7');
+    a.subscribe(BLUE, 1);
+    g.subscribe(GREEN, 7);
+    a.publish(BLUE, route('10.1.1.3/32', '192.0.2.21', []));
+    g.publish(GREEN, route('10.7.7.7/32', '192.0.2.27', []));
+    await expect.poll(() => vpnRoute('192.0.2.27:7')?.texts, { timeout: 3000 }).toContain(`target:${AS4}:8007`);
+    expect(vpnRoute('192.0.2.21:1')!.texts).toContain(`target:${AS4}:8001`);
+  });
 });
