@@ -8,6 +8,9 @@
  *   a1   192.0.2.21  vRouter agent (TestAgent in interop/lab/agent-runner.ts), public, instance-id 1
  *   a2   192.0.2.22  vRouter agent, public, instance-id 1
  *   a3   192.0.2.23  vRouter agent, svc, instance-id 2
+ * The start and floating-IP scenarios run twice: with AS 64512 and with the 4-byte AS
+ * 4200000000 (gateway in the same AS), where security groups, origin VN and the automatic
+ * target take Contrail's 4-byte-AS forms (contrail-control.md §3.2, §4.3).
  * Assertions read gobgpd's own RIBs (`gobgp -j global rib -a vpnv4`, `gobgp -j vrf public rib`,
  * `gobgp -j neighbor`) and what each agent was pushed. The tests run in order and build on
  * each other: the file keeps a model of what is published and who is connected, and
@@ -18,32 +21,67 @@ import { describe, expect, it } from 'vitest';
 import { ControlNode, GoBgp, Lab, LabAgent, findRoute, nextHopsOf, sessionStateAt, sessionUpSince, useLab, waitUntil } from './lab/index.js';
 import type { CnConfig, PublishedRoute, VpnRouteSpec } from './lab/index.js';
 
-const ASN = 64512;
 const CN = '192.0.2.15';
 const GW = '192.0.2.11';
 const PUBLIC = 'default-domain:admin:public:public';
 const SVC = 'default-domain:admin:svc:svc';
 const PUBLIC_VN = 'default-domain:admin:public';
-const RT_PUBLIC = 'target:64512:1001';
+const SG = 8000002;
 const POLL = { timeout: 10_000, interval: 200 } as const;
 const SESSION_POLL = { timeout: 45_000, interval: 500 } as const;
 
-const CN_CONFIG: CnConfig = {
-  node: { name: 'cn1', routerId: CN, asn: ASN },
-  bgp: {
-    listen: { address: CN, port: 179 },
-    holdTime: 90,
-    peers: [{ name: 'gw', address: GW, asn: ASN, families: ['inet-vpn', 'route-target'] }],
+/** What differs between the AS sizes: the AS (ours and the gateway's) and the communities it makes. */
+interface Scenario {
+  asn: number;
+  rtPublic: string;
+  /** The FIP's extended communities as the gateway holds them, in wire (numeric) order. */
+  fipCommunities: string[];
+  /**
+   * The same as gobgp 3.10.0 prints them (`gobgp global rib -a vpnv4`): 4-byte-AS targets in
+   * asdot, Contrail's 80:xx / 82:xx communities as opaque, subtype and value bytes as one number.
+   */
+  fipGoBgpText: string;
+}
+
+const SCENARIOS: Record<'as2' | 'as4', Scenario> = {
+  as2: {
+    asn: 64512,
+    rtPublic: 'target:64512:1001',
+    fipCommunities: ['target:64512:1001', 'target:64512:8000001', 'encapsulation:gre', 'encapsulation:udp',
+      `secgroup:64512:${SG}`, 'originvn:64512:4'],
+    // 04 fc00 007a1202, 71 fc00 00000004
+    fipGoBgpText: '[64512:1001], [64512:8000001], [GRE], [MPLS in UDP], [1402976845042178], [32083749298503684]',
   },
-  xmpp: { listen: { address: CN, port: 5269 } },
-  routingInstances: [
-    { name: PUBLIC, id: 1, vnIndex: 4, importTargets: [RT_PUBLIC], exportTargets: [RT_PUBLIC] },
-    { name: SVC, id: 2, vnIndex: 5, importTargets: ['target:64512:1002', RT_PUBLIC], exportTargets: ['target:64512:1002'] },
-  ],
+  as4: {
+    asn: 4200000000,
+    rtPublic: 'target:4200000000:1001',
+    // Automatic target 8000+id; the security group as the (AS4, index 0) + (index 0, id) pair.
+    fipCommunities: ['target:4200000000:1001', 'target:4200000000:8001', 'encapsulation:gre', 'encapsulation:udp',
+      `secgroup:0:${SG}`, 'secgroup:4200000000:0', 'originvn:4200000000:4'],
+    // 80: 04 0000 007a1202; 82: 04 fa56ea00 0000, 71 fa56ea00 0004
+    fipGoBgpText: '[64086.59904:1001], [64086.59904:8001], [GRE], [MPLS in UDP], [1125899914842626], [1401151106842624], [32081923568304132]',
+  },
 };
+let sc: Scenario = SCENARIOS.as2;
+
+function cnConfig(): CnConfig {
+  return {
+    node: { name: 'cn1', routerId: CN, asn: sc.asn },
+    bgp: {
+      listen: { address: CN, port: 179 },
+      holdTime: 90,
+      peers: [{ name: 'gw', address: GW, asn: sc.asn, families: ['inet-vpn', 'route-target'] }],
+    },
+    xmpp: { listen: { address: CN, port: 5269 } },
+    routingInstances: [
+      { name: PUBLIC, id: 1, vnIndex: 4, importTargets: [sc.rtPublic], exportTargets: [sc.rtPublic] },
+      { name: SVC, id: 2, vnIndex: 5, importTargets: [`target:${sc.asn}:1002`, sc.rtPublic], exportTargets: [`target:${sc.asn}:1002`] },
+    ],
+  };
+}
 
 /** The gateway's default route in VRF public, injected as the issue says. */
-const GW_DEFAULT: VpnRouteSpec = { rd: `${GW}:1`, prefix: '0.0.0.0/0', label: 300, routeTargets: [RT_PUBLIC], nextHop: GW };
+const GW_DEFAULT: Omit<VpnRouteSpec, 'routeTargets'> = { rd: `${GW}:1`, prefix: '0.0.0.0/0', label: 300, nextHop: GW };
 
 type Host = 'a1' | 'a2' | 'a3';
 const HOSTS: readonly Host[] = ['a1', 'a2', 'a3'];
@@ -73,7 +111,7 @@ const connected = new Set<Host>();
 let gwDefault = false;
 
 function wire(r: AgentRoute): PublishedRoute {
-  return { prefix: r.prefix, nextHop: addressOf(r.host), label: r.label, encapsulations: ['gre', 'udp'] };
+  return { prefix: r.prefix, nextHop: addressOf(r.host), label: r.label, encapsulations: ['gre', 'udp'], securityGroups: [SG] };
 }
 
 async function publish(r: AgentRoute): Promise<void> {
@@ -131,7 +169,7 @@ async function agentView(h: Host): Promise<string[]> {
   return items.map((i) => `${i.id} -> ${nextHopsOf(items, i.id).join(' ')}`).sort();
 }
 
-/** Both instances import target:64512:1001, so every agent sees every published route. */
+/** Both instances import target:<AS>:1001, so every agent sees every published route. */
 function expectedAgentView(): string[] {
   const byPrefix = new Map<string, string[]>();
   if (gwDefault) byPrefix.set(GW_DEFAULT.prefix, [`${GW}/${GW_DEFAULT.label}`]);
@@ -163,13 +201,17 @@ function cnLogSize(): number {
   return statSync(lab!.file(cn.logFile)).size;
 }
 
-async function startLab(): Promise<void> {
+async function startLab(scenario: Scenario): Promise<void> {
+  sc = scenario;
+  published.length = 0;
+  connected.clear();
+  gwDefault = false;
   lab = await Lab.create([{ name: 'gw', octet: 11 }, { name: 'cn', octet: 15 }, ...HOSTS.map((h) => ({ name: h, octet: OCTET[h] }))]);
-  cn = new ControlNode(lab, 'cn', CN_CONFIG);
+  cn = new ControlNode(lab, 'cn', cnConfig());
   gw = new GoBgp(lab, 'gw', {
-    asn: ASN, routerId: GW, localAddress: GW, multiplePaths: true,
-    vrfs: [{ name: 'public', rd: `${GW}:1`, importRts: [RT_PUBLIC], exportRts: [RT_PUBLIC] }],
-    neighbors: [{ address: CN, peerAs: ASN, families: ['rtc', 'l3vpn-ipv4-unicast'], connectRetry: 3 }],
+    asn: sc.asn, routerId: GW, localAddress: GW, multiplePaths: true,
+    vrfs: [{ name: 'public', rd: `${GW}:1`, importRts: [sc.rtPublic], exportRts: [sc.rtPublic] }],
+    neighbors: [{ address: CN, peerAs: sc.asn, families: ['rtc', 'l3vpn-ipv4-unicast'], connectRetry: 3 }],
   });
   await lab.startCapture(); // only with CN_LAB_CAPTURE=1
   await cn.start();
@@ -178,9 +220,8 @@ async function startLab(): Promise<void> {
   await Promise.all(HOSTS.map((h) => bringUp(h)));
 }
 
-describe('Contrail scenarios: vRouter agents over XMPP, our control node, gobgpd as the MX gateway', () => {
-  useLab({ start: startLab, lab: () => lab, label: 'contrail scenarios', stop: async () => { await Promise.all(Object.values(agents).map((a) => a.stop().catch(() => undefined))); } });
-
+/** Sessions up, then the floating-IP scenario: the part that runs under both AS sizes. */
+function startAndFloatingIp(): void {
   it('the gateway has its BGP session to the control node Established and all three agents are connected', async () => {
     await expect.poll(() => sessionStateAt(gw, CN), { ...SESSION_POLL, message: 'gw -> cn' }).toBe('established');
     for (const h of HOSTS) {
@@ -191,25 +232,35 @@ describe('Contrail scenarios: vRouter agents over XMPP, our control node, gobgpd
   });
 
   describe('floating IP', () => {
-    it('an agent\'s floating IP reaches the gateway with its next hop, label 25, RD 192.0.2.21:1, both targets, encapsulations and origin VN', async () => {
+    it('an agent\'s floating IP reaches the gateway with its next hop, label 25, RD 192.0.2.21:1, both targets, encapsulations, security group and origin VN', async () => {
       await publish(FIP);
       const rd = `${addressOf('a1')}:1`;
       await expect.poll(async () => findRoute(await gw.vpnRoutes(), rd, FIP.prefix), { ...POLL, message: 'FIP at gw' }).toEqual({
         rd, prefix: FIP.prefix, labels: [25], nextHop: '192.0.2.21', best: true,
         // gobgp JSON: {"type":3,"subtype":12,"tunnel_type":2|13} and, for origin VN 64512:4,
         // the opaque {"type":128,"subtype":113,"value":"cfwAAAAABA=="} (see gobgp.ts).
-        extCommunities: ['target:64512:1001', 'target:64512:8000001', 'encapsulation:gre', 'encapsulation:udp', 'originvn:64512:4'],
+        extCommunities: sc.fipCommunities,
         // iBGP from a non-reflecting control node: no originator id, no cluster list, empty AS path;
         // MED 200 is derived from local-pref 100 (contrail-control.md §3.1).
         clusterList: [], asPath: [], localPref: 100, med: 200,
       });
+      const text = (await gw.cli(['global', 'rib', '-a', 'vpnv4'])).split('\n').find((l) => l.includes(`${rd}:${FIP.prefix}`));
+      expect(text).toContain(`{Extcomms: ${sc.fipGoBgpText}}`);
       const vrf = (await gw.vrfRoutes('public')).filter((r) => r.prefix === FIP.prefix);
       expect(vrf).toEqual([{ rd, prefix: FIP.prefix, nextHop: '192.0.2.21', best: false, localPref: 100, med: 200 }]);
       await expectConverged('FIP');
     });
 
+    it('the floating IP reaches the other agents with its security group and virtual network, and every agent stays on its first session', async () => {
+      for (const h of ['a2', 'a3'] as const) {
+        const item = (await agents[h].routes(SUBSCRIPTION[h].instance)).find((i) => i.id === FIP.prefix);
+        expect(item, `FIP at ${h}`).toMatchObject({ securityGroups: [SG], nextHops: [expect.objectContaining({ virtualNetwork: PUBLIC_VN })] });
+      }
+      for (const h of HOSTS) expect(await agents[h].state()).toMatchObject({ connected: true, sessions: 1 });
+    });
+
     it('the gateway\'s default route in VRF public reaches the agents as an item with next hop 192.0.2.11 and label 300', async () => {
-      await gw.announce(GW_DEFAULT);
+      await gw.announce({ ...GW_DEFAULT, routeTargets: [sc.rtPublic] });
       gwDefault = true;
       for (const h of HOSTS) {
         await expect.poll(async () => (await agents[h].routes(SUBSCRIPTION[h].instance)).find((i) => i.id === '0.0.0.0/0')?.nextHops,
@@ -221,6 +272,16 @@ describe('Contrail scenarios: vRouter agents over XMPP, our control node, gobgpd
       await expectConverged('default route');
     });
   });
+}
+
+async function stopAgents(): Promise<void> {
+  await Promise.all(Object.values(agents).map((a) => a.stop().catch(() => undefined)));
+}
+
+describe('Contrail scenarios: vRouter agents over XMPP, our control node, gobgpd as the MX gateway', () => {
+  useLab({ start: () => startLab(SCENARIOS.as2), lab: () => lab, label: 'contrail scenarios', stop: stopAgents });
+
+  startAndFloatingIp();
 
   describe('service ECMP', () => {
     it('two agents publishing one service address give the gateway\'s VRF two paths and an agent in svc one item with both next hops', async () => {
@@ -401,4 +462,10 @@ describe('Contrail scenarios: vRouter agents over XMPP, our control node, gobgpd
       await othersUndisturbed('a2 closed');
     });
   });
+});
+
+describe('Contrail scenarios under the 4-byte AS 4200000000 (gateway in the same AS)', () => {
+  useLab({ start: () => startLab(SCENARIOS.as4), lab: () => lab, label: 'contrail scenarios, 4-byte AS', stop: stopAgents });
+
+  startAndFloatingIp();
 });

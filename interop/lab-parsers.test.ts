@@ -130,6 +130,14 @@ describe('interop lab parsers and generators', () => {
       'originvn:64512:4', 'secgroup:64512:8000002', 'gobgp:{"type":128,"subtype":170,"value":"qgAAAAAAAA=="}']);
   });
 
+  it('GoBGP 4-byte-AS route targets, printed in asdot, read as asplain, and Contrail\'s 82:xx pairs by their fields', () => {
+    // As gobgp 3.10.0 printed an agent route under AS 4200000000 (text form:
+    // "[64086.59904:1001], [1125899914842626], [1401151106842624], [32081923568304132]").
+    const ecs = [{ type: 2, subtype: 2, value: '64086.59904:1001' }, { type: 128, subtype: 4, value: 'BAAAAHoSAg==' },
+      { type: 130, subtype: 4, value: 'BPpW6gAAAA==' }, { type: 130, subtype: 113, value: 'cfpW6gAABA==' }];
+    expect(ecs.map(goBgpExtCommunity)).toEqual(['target:4200000000:1001', 'secgroup:0:8000002', 'secgroup:4200000000:0', 'originvn:4200000000:4']);
+  });
+
   it('GoBGP VRF JSON yields the source RD from the key, the prefix and the next hop of every path', () => {
     const text = JSON.stringify({
       '192.0.2.11:1:0.0.0.0/0': [{ nlri: { prefix: '0.0.0.0/0' }, best: false, attrs: [{ type: 1, value: 2 }, { type: 3, nexthop: '192.0.2.11' }] }],

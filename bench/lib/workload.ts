@@ -38,7 +38,7 @@ export function buildWorkload(n: number, asn: number, perSet = 100, vnsPerNode =
   if (n < 1 || n >= 1 << 24) throw new RangeError('routes must be 1 .. 16777215');
   const t0 = process.hrtime.bigint();
   const units = Math.ceil(n / perSet);
-  const encaps = [encapsulationCommunity(TUNNEL_TYPES.gre!), encapsulationCommunity(TUNNEL_TYPES.udp!)];
+  const encaps = [encapsulationCommunity(TUNNEL_TYPES.gre!)!, encapsulationCommunity(TUNNEL_TYPES.udp!)!];
   const ann: Uint8Array[] = [];
   const wd: Uint8Array[] = [];
   for (let u = 0; u < units; u++) {

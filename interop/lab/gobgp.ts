@@ -10,6 +10,23 @@ import type { Lab } from './lab.js';
 import type { ProcessHandle } from './proc.js';
 import { WaitAborted, waitUntil } from './proc.js';
 import { normaliseState, targetToCli } from './routes.js';
+
+/**
+ * 'target:4200000000:1001' -> '64086.59904:1001'. gobgp 3.10.0 reads a plain 4-byte AS
+ * in a route target as 65535 (seen as RTC membership 4200000000:65535:1001), so the AS
+ * goes in asdot; 2-byte ASes and IPv4 admins pass through unchanged.
+ */
+function goBgpTarget(rt: string): string {
+  const cli = targetToCli(rt);
+  const m = /^(\d+):(\d+)$/.exec(cli);
+  const asn = m ? Number(m[1]) : 0;
+  return asn > 0xffff ? `${Math.floor(asn / 65536)}.${asn % 65536}:${m![2]}` : cli;
+}
+
+/** gobgp prints 4-byte ASes of route targets in asdot ('64086.59904:1001'): back to asplain. */
+function asplain(value: string): string {
+  return value.replace(/^(\d+)\.(\d+):/, (_, hi: string, lo: string) => `${Number(hi) * 65536 + Number(lo)}:`);
+}
 import type { PeerSession, RtcRoute, VpnRoute, VpnRouteSpec, VpnSpeaker } from './routes.js';
 
 export type GoBgpFamily = 'l3vpn-ipv4-unicast' | 'rtc' | 'ipv4-unicast';
@@ -77,7 +94,7 @@ export function goBgpToml(cfg: GoBgpConfig): string {
   if (cfg.multiplePaths) out.push('[global.use-multiple-paths.config]', '  enabled = true');
   for (const v of cfg.vrfs ?? []) {
     out.push('[[vrfs]]', '  [vrfs.config]', `    name = ${q(v.name)}`, `    rd = ${q(v.rd)}`);
-    out.push(`    import-rt-list = ${list(v.importRts.map(targetToCli))}`, `    export-rt-list = ${list(v.exportRts.map(targetToCli))}`);
+    out.push(`    import-rt-list = ${list(v.importRts.map(goBgpTarget))}`, `    export-rt-list = ${list(v.exportRts.map(goBgpTarget))}`);
   }
   for (const n of cfg.neighbors) out.push(...neighborToml(n));
   return `${out.join('\n')}\n`;
@@ -141,8 +158,8 @@ function contrailExtCommunity(ec: { type?: number; subtype?: number; value?: unk
 export function goBgpExtCommunity(ec: { type?: number; subtype?: number; value?: unknown; tunnel_type?: number }): string {
   const transitiveBase = (ec.type ?? 0) & 0x3f;
   if (typeof ec.value === 'string' && transitiveBase <= 2) {
-    if (ec.subtype === 2) return `target:${ec.value}`;
-    if (ec.subtype === 3) return `origin:${ec.value}`;
+    if (ec.subtype === 2) return `target:${asplain(ec.value)}`;
+    if (ec.subtype === 3) return `origin:${asplain(ec.value)}`;
   }
   return contrailExtCommunity(ec) ?? `gobgp:${JSON.stringify(ec)}`;
 }
@@ -344,7 +361,7 @@ export class GoBgp implements VpnSpeaker {
   }
 
   async announce(spec: VpnRouteSpec): Promise<void> {
-    const rts = spec.routeTargets.map(targetToCli);
+    const rts = spec.routeTargets.map(goBgpTarget);
     await this.cli(['global', 'rib', 'add', '-a', 'vpnv4', spec.prefix, 'label', String(spec.label), 'rd', spec.rd,
       'rt', ...rts, 'nexthop', spec.nextHop]);
   }
@@ -355,8 +372,8 @@ export class GoBgp implements VpnSpeaker {
 
   /** `gobgp vrf add NAME rd RD rt import ... export ...` */
   async addVrf(vrf: GoBgpVrf): Promise<void> {
-    await this.cli(['vrf', 'add', vrf.name, 'rd', vrf.rd, 'rt', 'import', ...vrf.importRts.map(targetToCli),
-      'export', ...vrf.exportRts.map(targetToCli)]);
+    await this.cli(['vrf', 'add', vrf.name, 'rd', vrf.rd, 'rt', 'import', ...vrf.importRts.map(goBgpTarget),
+      'export', ...vrf.exportRts.map(goBgpTarget)]);
   }
 
   async delVrf(name: string): Promise<void> {

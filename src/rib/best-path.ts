@@ -15,6 +15,7 @@
 
 import { AS_CONFED_SEQUENCE, AS_CONFED_SET, AS_SET } from '../bgp/wire/types.js';
 import type { AsPathSegment } from '../bgp/wire/types.js';
+import { mobilityOf } from '../bgp/wire/ext-communities/index.js';
 import type { Path } from './types.js';
 
 export interface SelectionOptions {
@@ -31,7 +32,6 @@ interface Step {
 }
 
 const LLGR_STALE = 0xffff0006;
-const MAC_MOBILITY_TYPE = 0x0600n;
 
 /** AS_PATH length for selection: a set counts 1, confederation segments 0 (RFC 4271 §9.1.2.2, RFC 5065). */
 export function asPathLength(path: readonly AsPathSegment[] | undefined): number {
@@ -52,14 +52,7 @@ function neighborAs(p: Path): number {
 
 /** MAC-mobility extended community (type 0x06 subtype 0x00), if any. */
 function mobility(p: Path): { sticky: boolean; seq: number } | undefined {
-  const ecs = p.attrs.attrs.extCommunities;
-  if (!ecs) return undefined;
-  for (const c of ecs) {
-    if (c >> 48n === MAC_MOBILITY_TYPE) {
-      return { sticky: ((c >> 40n) & 1n) === 1n, seq: Number(c & 0xffffffffn) };
-    }
-  }
-  return undefined;
+  return mobilityOf(p.attrs.attrs.extCommunities);
 }
 
 const localPref = (p: Path): number => p.attrs.attrs.localPref ?? 100;

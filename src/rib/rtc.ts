@@ -8,14 +8,12 @@
  * - A peer that did not negotiate route-target gets every VPN route.
  */
 
+import { isRouteTarget } from '../bgp/wire/ext-communities/index.js';
 import type { RtMembership } from '../bgp/wire/types.js';
-
-const RT_SUBTYPE = 0x02n;
 
 /** True for the route-target extended communities (any type, subtype 0x02; RFC 4360, RFC 5668). */
 export function isRouteTargetCommunity(c: bigint): boolean {
-  const type = c >> 56n;
-  return ((c >> 48n) & 0xffn) === RT_SUBTYPE && (type === 0x00n || type === 0x01n || type === 0x02n);
+  return isRouteTarget(c);
 }
 
 export class RtInterest {

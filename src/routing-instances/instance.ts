@@ -7,7 +7,7 @@
  */
 
 import { FAMILIES, FAMILY_NAMES, VRF_FAMILIES } from '../bgp/wire/families/registry.js';
-import { parseRouteTarget } from '../bgp/wire/index.js';
+import { autoRouteTarget } from '../bgp/wire/index.js';
 import type { FamilyName } from '../bgp/wire/types.js';
 import type { SelectionOptions } from '../rib/best-path.js';
 import type { TableSet } from '../rib/peering.js';
@@ -22,16 +22,14 @@ export interface InstanceSpec {
   readonly exportTargets: readonly bigint[];
 }
 
-/** Contrail's first automatically allocated VN route-target number. */
-export const AUTO_TARGET_BASE = 8_000_000;
-
 /**
- * The instance's automatic target `target:<asn>:<8000000+id>`. With a
- * 4-octet ASN the value part has only 16 bits, so the id alone is used
- * (a deviation: Contrail's schema transformer would pick another form).
+ * The instance's automatic target: `target:<asn>:<8000000+id>` for a
+ * 2-octet AS, `target:<asn>:<8000+id>` for a 4-octet AS, whose route
+ * targets have a 16-bit value (contrail-control.md §4.3). Throws at
+ * configuration time when 8000 + id does not fit in 16 bits.
  */
 export function autoTarget(asn: number, id: number): bigint {
-  const rt = asn <= 0xffff ? parseRouteTarget(`target:${asn}:${AUTO_TARGET_BASE + id}`) : parseRouteTarget(`target:${asn}:${id}`);
+  const rt = autoRouteTarget(asn, id);
   if (rt === undefined) throw new RangeError(`no automatic route target for asn ${asn} id ${id}`);
   return rt;
 }

@@ -22,7 +22,7 @@
  */
 
 import { FAMILIES, fromVpnNlri, toVpnNlri, type RouteKey } from '../bgp/wire/families/registry.js';
-import { originVnCommunity } from '../bgp/wire/index.js';
+import { isOriginVn, originVnCommunities } from '../bgp/wire/index.js';
 import type { FamilyName, Ipv4Prefix, Ipv6Prefix, PathAttributes, RtMembership, Vpn6Prefix, VpnPrefix } from '../bgp/wire/types.js';
 import type { AttrSet } from '../rib/attr-store.js';
 import type { Rib } from '../rib/rib.js';
@@ -42,9 +42,6 @@ interface CopyRef {
 
 type VrfDest = Dest<Ipv4Prefix | Ipv6Prefix>;
 type VpnDest = Dest<VpnPrefix | Vpn6Prefix>;
-
-const ORIGIN_VN_MASK = 0xffff_0000_0000_0000n;
-const ORIGIN_VN_TYPES = new Set([0x8071n, 0x8271n]);
 
 export class InstanceManager {
   readonly instances = new Map<RoutingInstanceName, RoutingInstance>();
@@ -178,11 +175,11 @@ export class InstanceManager {
     if (hit) return hit.out;
     const ecs = new Set<bigint>();
     for (const c of src.attrs.extCommunities ?? []) {
-      if (inst.vnIndex !== 0 && ORIGIN_VN_TYPES.has((c & ORIGIN_VN_MASK) >> 48n)) continue;
+      if (inst.vnIndex !== 0 && isOriginVn(c)) continue;
       ecs.add(c);
     }
     for (const rt of inst.exportTargets) ecs.add(rt);
-    if (inst.vnIndex !== 0) ecs.add(originVnCommunity(this.asn, inst.vnIndex));
+    for (const c of inst.vnIndex !== 0 ? originVnCommunities(this.asn, inst.vnIndex) : []) ecs.add(c);
     const out = this.rib.store.intern({ ...src.attrs, extCommunities: [...ecs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) });
     src.exportCache.set(cacheKey, { routerId: 0, out });
     return out;

@@ -9,12 +9,21 @@
 
 import {
   encapsulationCommunity,
+  encapsulationsOf as encapsulationNames,
   FAMILIES,
   ipv4ToString,
   ipv6ToString,
+  isRouteTarget,
+  LOAD_BALANCE_FIELDS,
+  loadBalanceCommunity as lbCommunity,
+  loadBalanceOf as lbOf,
   makeRd,
+  mobilityCommunity,
+  mobilityOf as mobilityIn,
+  originVnOf,
   nlriToString,
-  securityGroupCommunity,
+  securityGroupCommunities,
+  securityGroupsOf as securityGroupsIn,
   TUNNEL_TYPES,
 } from '../bgp/wire/index.js';
 import type { PathAttributes } from '../bgp/wire/types.js';
@@ -34,18 +43,11 @@ export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
 };
 const COMMUNITY_NAMES = new Map(Object.entries(WELL_KNOWN_COMMUNITIES).map(([k, v]) => [v, k]));
 
-const TUNNEL_NAMES = new Map<number, string>(Object.entries(TUNNEL_TYPES).map(([k, v]) => [v, k]));
-const ENCAP_PREFIX = 0x030cn;
-const SG_PREFIX = 0x8004n;
-const MOBILITY_PREFIX = 0x0600n;
-const ORIGIN_VN_PREFIX = 0x8071n;
-const LOAD_BALANCE_PREFIX = 0x03aan;
-
-/** Load-balance hash fields, most significant bit of byte 2 first (§3.2). */
-const LB_FIELDS = ['l3-source-address', 'l3-destination-address', 'l4-protocol', 'l4-source-port', 'l4-destination-port'];
+/** Contrail's default hash fields (all but the l2 ones). */
+const LB_FIELDS: readonly string[] = LOAD_BALANCE_FIELDS.filter((f) => !f.startsWith('l2-'));
 
 /**
- * The load-balance community 03:aa:<fields>:00:00:<source-bias bit>:00:00, or
+ * The load-balance community 03:aa:<fields>:00:<source-bias bit>:00:00:00, or
  * undefined for the default (all five fields or none, field-hash), which
  * Contrail does not attach.
  */
@@ -55,24 +57,13 @@ export function loadBalanceCommunity(lb: { fields: readonly string[]; decision: 
   const sourceBias = lb.decision === 'source-bias';
   const all = fields.size === 0 || LB_FIELDS.every((f) => fields.has(f));
   if (all && !sourceBias) return undefined;
-  let bits = 0;
-  LB_FIELDS.forEach((f, i) => {
-    if (fields.size === 0 || fields.has(f)) bits |= 0x80 >> i;
-  });
-  return (LOAD_BALANCE_PREFIX << 48n) | (BigInt(bits) << 40n) | (sourceBias ? 0x80n << 16n : 0n);
+  return lbCommunity(LOAD_BALANCE_FIELDS.filter((f) => (fields.size === 0 ? LB_FIELDS.includes(f) : fields.has(f))), sourceBias);
 }
 
 /** The item's load-balance from a path's community, or undefined when it has none (default). */
 export function loadBalanceOf(p: Path): { fields: string[]; decision: string } | undefined {
-  for (const c of p.attrs.attrs.extCommunities ?? []) {
-    if (c >> 48n !== LOAD_BALANCE_PREFIX) continue;
-    const bits = Number((c >> 40n) & 0xffn);
-    return {
-      fields: LB_FIELDS.filter((_, i) => (bits & (0x80 >> i)) !== 0),
-      decision: ((c >> 16n) & 0x80n) !== 0n ? 'source-bias' : 'field-hash',
-    };
-  }
-  return undefined;
+  const lb = lbOf(p.attrs.attrs.extCommunities);
+  return lb && { fields: [...lb.fields], decision: lb.sourceBias ? 'source-bias' : 'field-hash' };
 }
 
 /** `asn:value` (both halves < 65535) or a well-known name; anything else is skipped (§3.1). */
@@ -121,14 +112,11 @@ export function agentPath(r: AgentInetRoute, o: { asn: number; master: boolean; 
     const ecs = new Set<bigint>();
     const known = r.nextHop.encapsulations.filter((e) => TUNNEL_TYPES[e] !== undefined);
     noTunnelEncap = r.nextHop.encapsulations.length > 0 && known.length === 0;
-    for (const e of known) ecs.add(encapsulationCommunity(TUNNEL_TYPES[e]!));
-    for (const sg of r.securityGroups) ecs.add(securityGroupCommunity(o.asn, sg));
-    const lb = loadBalanceCommunity(r.loadBalance);
-    if (lb !== undefined) ecs.add(lb);
+    for (const e of known) add(ecs, encapsulationCommunity(TUNNEL_TYPES[e]!));
+    for (const c of securityGroupCommunities(o.asn, r.securityGroups)) ecs.add(c);
+    add(ecs, loadBalanceCommunity(r.loadBalance));
     const seq = r.mobility?.seqno ?? r.sequenceNumber;
-    if (seq !== 0 || r.mobility?.sticky) {
-      ecs.add((MOBILITY_PREFIX << 48n) | ((r.mobility?.sticky ? 1n : 0n) << 40n) | BigInt(seq >>> 0));
-    }
+    if (seq !== 0 || r.mobility?.sticky) add(ecs, mobilityCommunity(seq >>> 0, r.mobility?.sticky ?? false));
     if (ecs.size > 0) attrs.extCommunities = [...ecs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
   return {
@@ -139,22 +127,20 @@ export function agentPath(r: AgentInetRoute, o: { asn: number; master: boolean; 
   };
 }
 
+function add(ecs: Set<bigint>, c: bigint | undefined): void {
+  if (c !== undefined) ecs.add(c);
+}
+
 /** Tunnel encapsulation names of a path (`mpls-o-gre` shown as `gre`), sorted, unique. */
 export function encapsulationsOf(p: Path): string[] {
-  const names = new Set<string>();
-  for (const c of p.attrs.attrs.extCommunities ?? []) {
-    if (c >> 48n !== ENCAP_PREFIX) continue;
-    const name = TUNNEL_NAMES.get(Number(c & 0xffffn)) ?? String(Number(c & 0xffffn));
-    names.add(name === 'mpls-o-gre' ? 'gre' : name);
-  }
+  const names = new Set(encapsulationNames(p.attrs.attrs.extCommunities).map((n) => (n === 'mpls-o-gre' ? 'gre' : n)));
   if (names.size === 0 && (p.labels[0] ?? 0) !== 0) names.add('gre');
   return [...names].sort();
 }
 
-/** The origin-VN index carried by a path, or 0. */
+/** The origin-VN index carried by a path (either AS width), or 0. */
 export function originVnIndex(p: Path): number {
-  for (const c of p.attrs.attrs.extCommunities ?? []) if (c >> 48n === ORIGIN_VN_PREFIX) return Number(c & 0xffffffffn);
-  return 0;
+  return originVnOf(p.attrs.attrs.extCommunities)?.index ?? 0;
 }
 
 /** What the item builder needs to name virtual networks. */
@@ -204,22 +190,13 @@ export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetIt
 }
 
 function mobilityOf(p: Path): { seqno: number; sticky: boolean } {
-  for (const c of p.attrs.attrs.extCommunities ?? []) {
-    if (c >> 48n === MOBILITY_PREFIX) return { seqno: Number(c & 0xffffffffn), sticky: ((c >> 40n) & 1n) === 1n };
-  }
-  return { seqno: 0, sticky: false };
+  const m = mobilityIn(p.attrs.attrs.extCommunities);
+  return { seqno: m?.seq ?? 0, sticky: m?.sticky ?? false };
 }
 
-/** Security groups of our AS, or in the global range 1..7999999 (§2.7). */
+/** Security groups of our AS, or in the global range 1..7999999 (§2.7), both AS widths and their pairings. */
 function securityGroupsOf(p: Path, localAsn: number): number[] {
-  const out: number[] = [];
-  for (const c of p.attrs.attrs.extCommunities ?? []) {
-    if (c >> 48n !== SG_PREFIX) continue;
-    const asn = Number((c >> 32n) & 0xffffn);
-    const id = Number(c & 0xffffffffn);
-    if (asn === localAsn || (id >= 1 && id < 8_000_000)) out.push(id);
-  }
-  return out;
+  return securityGroupsIn(p.attrs.attrs.extCommunities, localAsn);
 }
 
 /** The instances as VN resolution sees them. */
@@ -244,7 +221,7 @@ export function vnResolver(inst: InstanceView, all: Iterable<InstanceView>): VnR
       const idx = originVnIndex(p);
       if (idx !== 0) return byIndex(idx) ?? 'unresolved';
       if (!p.replicated) return inst.virtualNetwork;
-      const rts = (p.attrs.attrs.extCommunities ?? []).filter((c) => ((c >> 48n) & 0xffn) === 0x02n);
+      const rts = (p.attrs.attrs.extCommunities ?? []).filter(isRouteTarget);
       const owners = new Set<number>();
       for (const i of instances) {
         if (i.vnIndex !== 0 && rts.some((rt) => i.importTargets.has(rt) && i.exportTargets.has(rt))) owners.add(i.vnIndex);

@@ -149,9 +149,9 @@ describe('vRouter agents over XMPP', () => {
     expect(a.routes(BLUE).get('10.1.1.3/32')!.loadBalance).toEqual({ fields: ['l3-source-address', 'l4-protocol'], decision: 'source-bias' });
     expect(a.routes(BLUE).get('10.1.1.4/32')!.loadBalance).toEqual({ fields: [], decision: '' });
     const lb = vpnRoutes().map((r) => r.communities.filter((c) => c.startsWith('load-balance') || c.startsWith('0x03aa')));
-    expect(lb[0]).toHaveLength(1); // 10.1.1.3/32: 03:aa:a0:00:00:80:00:00
+    expect(lb[0]).toHaveLength(1); // 10.1.1.3/32: 03:aa:28:00:80:00:00:00
     expect(lb.flat()).toHaveLength(1); // the default one carries none
-    expect(loadBalanceCommunity({ fields: ['l3-source-address', 'l4-protocol'], decision: 'source-bias' })).toBe(0x03aa_a000_0080_0000n);
+    expect(loadBalanceCommunity({ fields: ['l3-source-address', 'l4-protocol'], decision: 'source-bias' })).toBe(0x03aa_2800_8000_0000n);
     expect(loadBalanceCommunity({ fields: ['l3-source-address', 'l3-destination-address', 'l4-protocol', 'l4-source-port', 'l4-destination-port'], decision: 'field-hash' })).toBeUndefined();
   });
 

@@ -5,11 +5,13 @@
  * src/bgp/community.cc and src/bgp/extended-community/*), with the
  * deviations noted per function. Parsers return undefined on bad input;
  * constructors throw RangeError on out-of-range arguments (programming errors).
+ * Extended communities are in ./ext-communities/ (typed codec and text).
  *
- * RFC 4364 §4.2 (RDs), RFC 4360 / RFC 5668 (extended communities),
+ * RFC 4364 §4.2 (RDs), RFC 4360 / RFC 5668 (route targets),
  * RFC 4684 (route-target membership).
  */
 
+import { encodeExtCommunity, extCommunityHex, extCommunityToString } from './ext-communities/index.js';
 import type { Ipv4Prefix, RtMembership, VpnPrefix } from './types.js';
 
 const U16 = 0xffff;
@@ -161,106 +163,23 @@ function adminField(s: string): [0 | 1 | 2, number] | undefined {
   return asn > U16 ? [2, asn] : [0, asn];
 }
 
-// ---------------------------------------------------------------- extended communities
+// ---------------------------------------------------------------- route targets
 
-/** Tunnel types of the encapsulation community (RFC 9012 §14.5 registry, Contrail names). */
-export const TUNNEL_TYPES: Readonly<Record<string, number>> = {
-  gre: 2,
-  vxlan: 8,
-  nvgre: 9,
-  mpls: 10,
-  'mpls-o-gre': 11,
-  'vxlan-gpe': 12,
-  udp: 13,
-  native: 16,
-};
-
-const TUNNEL_NAMES = new Map<number, string>(Object.entries(TUNNEL_TYPES).map(([k, v]) => [v, k]));
-
-/** A route target from "target:64512:1", "target:192.0.2.1:5", "target:4200000000:3" or "target:100L:3". */
+/**
+ * A route target from "target:64512:1", "target:192.0.2.1:5",
+ * "target:4200000000:3" or "target:100L:3": the same administrator forms as
+ * an RD (extended communities themselves live in ./ext-communities/).
+ */
 export function parseRouteTarget(s: string): bigint | undefined {
   if (!s.startsWith('target:')) return undefined;
   const rd = parseRd(s.slice(7));
   if (rd === undefined) return undefined;
-  const type = rd >> 48n;
-  if (type > 2n) return undefined;
-  // RD type 0x000T becomes the community type/subtype 0x0T 0x02.
-  return (type << 56n) | (0x02n << 48n) | (rd & 0xffffffffffffn);
-}
-
-export function isRouteTarget(c: bigint): boolean {
-  const top = Number(c >> 48n);
-  return (top & 0xff) === 0x02 && top >> 8 <= 2;
-}
-
-/** The opaque encapsulation community 03:0c:00:00:00:00:<tunnel type> (RFC 9012 §4.1). */
-export function encapsulationCommunity(tunnelType: number): bigint {
-  if (!Number.isInteger(tunnelType) || tunnelType < 0 || tunnelType > U16) throw new RangeError(`tunnel type ${tunnelType}`);
-  return (0x030cn << 48n) | BigInt(tunnelType);
-}
-
-/** Contrail origin-VN: 80:71:<asn2>:<index4>, or 82:71:<asn4>:<index2> for a 4-octet ASN. */
-export function originVnCommunity(asn: number, vnIndex: number): bigint {
-  return asSpecific(0x71, asn, vnIndex, 'origin-VN');
-}
-
-/** Contrail security group: 80:04:<asn2>:<id4>, or 82:04:<asn4>:<id2> for a 4-octet ASN. */
-export function securityGroupCommunity(asn: number, id: number): bigint {
-  return asSpecific(0x04, asn, id, 'security-group');
-}
-
-function asSpecific(subtype: number, asn: number, value: number, what: string): bigint {
-  if (asn <= U16 && value <= U32 && asn >= 0 && value >= 0) return pack(0x8000 | subtype, asn, 16, value);
-  if (asn <= U32 && value <= U16 && asn >= 0 && value >= 0) return pack(0x8200 | subtype, asn, 32, value);
-  throw new RangeError(`${what} community fields out of range: ${asn}:${value}`);
-}
-
-/**
- * Contrail introspect form of an extended community (community.cc
- * ExtCommunity::ToString). Deviations: unknown values print as "0x" + 16
- * hex digits (Contrail: 16 hex digits, no prefix); unknown tunnel types
- * print their number ("encapsulation:37001"; Contrail: "unspecified").
- */
-export function extCommunityToString(c: bigint): string {
-  const f = fields(c);
-  const type = f.b[0] as number;
-  const sub = f.b[1] as number;
-  const asn2 = `${f.a16}:${f.v32}`;
-  const asn4 = `${f.a32}:${f.v16}`;
-  if (isRouteTarget(c)) return `target:${rdToString((BigInt(type) << 48n) | (c & 0xffffffffffffn))}`;
-  if (sub === 0x03 && type <= 2) return `soo:${type === 1 ? `${ipv4ToString(f.a32)}:${f.v16}` : type === 0 ? asn2 : asn4}`;
-  if (type === 0x03) return opaqueToString(f, sub) ?? rawExt(c);
-  if (type === 0x80 || type === 0x82) return experimentalToString(type === 0x80 ? asn2 : asn4, sub) ?? rawExt(c);
-  if (type === 0x06) return evpnToString(f.b, f.v32, sub) ?? rawExt(c);
-  if (type === 0xc0 && sub === 0x00) return `local_sequence_number:${Number((c >> 16n) & 0xffffffffn)}`;
-  if (sub === 0x09 && (type === 0 || type === 2)) return `source-as:${type === 0 ? asn2 : asn4}`;
-  if (type === 0x01 && sub === 0x0b) return `rt-import:${ipv4ToString(f.a32)}:${f.v16}`;
-  return rawExt(c);
-}
-
-function opaqueToString(f: { b: number[]; v16: number }, sub: number): string | undefined {
-  if (sub === 0x0c) return `encapsulation:${TUNNEL_NAMES.get(f.v16) ?? String(f.v16)}`;
-  if (sub === 0x0d) return 'defaultgw:0';
-  if (sub === 0xaa) return `load-balance:${((f.b[4] as number) & 0x80) !== 0 ? 'source-bias' : 'field-hash'}`;
+  const { b, a16, v32, a32, v16 } = fields(rd);
+  const type = ((b[0] as number) << 8) | (b[1] as number);
+  if (type === 0) return encodeExtCommunity({ type: 'route-target', form: 'as2', admin: a16, value: v32 });
+  if (type === 1) return encodeExtCommunity({ type: 'route-target', form: 'ipv4', admin: a32, value: v16 });
+  if (type === 2) return encodeExtCommunity({ type: 'route-target', form: 'as4', admin: a32, value: v16 });
   return undefined;
-}
-
-function experimentalToString(asnValue: string, sub: number): string | undefined {
-  if (sub === 0x71) return `originvn:${asnValue}`;
-  if (sub === 0x04) return `secgroup:${asnValue}`;
-  if (sub === 0x84) return `tag:${asnValue}`;
-  if (sub === 0x85) return `subcluster:${asnValue}`;
-  return undefined;
-}
-
-function evpnToString(b: number[], v32: number, sub: number): string | undefined {
-  if (sub === 0x00) return `mobility:${((b[2] as number) & 1) !== 0 ? 'sticky' : 'non-sticky'}:${v32}`;
-  if (sub === 0x03) return `rtrmac:${b.slice(2).map((x) => hex(x, 2)).join(':')}`;
-  return undefined;
-}
-
-function rawExt(c: bigint): string {
-  return `0x${c.toString(16).padStart(16, '0')}`;
 }
 
 // ---------------------------------------------------------------- NLRI
@@ -278,7 +197,7 @@ export function vpnPrefixToString(p: VpnPrefix): string {
 export function rtMembershipToString(m: RtMembership): string {
   if (m.len === 0) return 'default';
   if (m.len === 96) return `${m.originAs}:${extCommunityToString(m.target)}`;
-  return `${m.originAs}:${rawExt(m.target)}/${m.len}`;
+  return `${m.originAs}:${extCommunityHex(m.target)}/${m.len}`;
 }
 
 /** Inverse of rtMembershipToString ("0:target:0:0" is also accepted for the default). */

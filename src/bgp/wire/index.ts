@@ -42,6 +42,7 @@ export {
   FAMILIES, FAMILY_NAMES, VRF_FAMILIES, anyFamily, familyByNumber, familyKey, familyName, familyOf, isFamilyName,
   nlriKey, nlriToString, type Family, type RouteKey,
 } from './families/registry.js';
+export * from './ext-communities/index.js';
 
 /**
  * Cut complete messages off the front of a receive buffer, starting at

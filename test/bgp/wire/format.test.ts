@@ -5,7 +5,7 @@ import {
   ipv4ToString,
   isRouteTarget,
   makeRd,
-  originVnCommunity,
+  originVnCommunities,
   parseIpv4,
   parsePrefix,
   parseRd,
@@ -14,7 +14,7 @@ import {
   prefixToString,
   rdToString,
   rtMembershipToString,
-  securityGroupCommunity,
+  securityGroupCommunities,
   vpnPrefixToString,
 } from '../../../src/bgp/wire/index.js';
 
@@ -112,12 +112,12 @@ describe('Contrail extended communities', () => {
     expect(extCommunityToString(c)).toBe(text);
   });
 
-  it('builds the communities the control node attaches', () => {
+  it('builds the communities the control node attaches, pairing the 4-octet-AS forms instead of throwing', () => {
     expect(encapsulationCommunity(2)).toBe(0x030c_0000_0000_0002n);
-    expect(originVnCommunity(64512, 4)).toBe(0x8071_fc00_0000_0004n);
-    expect(securityGroupCommunity(64512, 8000001)).toBe(0x8004_fc00_007a_1201n);
-    expect(securityGroupCommunity(4200000000, 5)).toBe(0x8204_fa56_ea00_0005n);
-    expect(() => originVnCommunity(4200000000, 70000)).toThrow(RangeError);
+    expect(originVnCommunities(64512, 4)).toEqual([0x8071_fc00_0000_0004n]);
+    expect(securityGroupCommunities(64512, [8000001])).toEqual([0x8004_fc00_007a_1201n]);
+    expect(securityGroupCommunities(4200000000, [5])).toEqual([0x8204_fa56_ea00_0000n, 0x8004_0000_0000_0005n]);
+    expect(originVnCommunities(4200000000, 70000)).toEqual([0x8271_fa56_ea00_5ba0n, 0x8071_5ba0_0001_1170n]);
   });
 });
 

@@ -12,7 +12,8 @@
  */
 
 import type { AfiSafi, FamilyName, Ipv4Prefix, Ipv6Prefix, Nlri, NlriOf, RtMembership, Vpn6Prefix, VpnPrefix } from '../types.js';
-import { extCommunityToString, prefixToString, rdToString } from '../format.js';
+import { extCommunityToString } from '../ext-communities/index.js';
+import { prefixToString, rdToString } from '../format.js';
 import { prefix6ToString } from '../ipv6.js';
 import type { AnyFamilyCodec, FamilyCodec } from './codec.js';
 import { inetCodec } from './inet.js';
