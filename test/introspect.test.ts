@@ -64,6 +64,26 @@ describe('introspect', () => {
     expect(blue.subscribers).toBe(1);
   });
 
+  it('lists every table of every instance, the IPv6 ones included, with their sizes', async () => {
+    agent.publish(BLUE, { prefix: '2001:db8:5::5/128', nextHop: '192.0.2.21', label: 25 });
+    await agent.waitFor(() => agent.table(`2/1/${BLUE}`).size === 1, 3000, 'the IPv6 item');
+    const summary = JSON.parse((await get('/api/summary')).body) as { tables: { name: string; prefixes: number }[] };
+    expect(summary.tables.map((t) => [t.name, t.prefixes])).toEqual([
+      ['bgp.rtarget.0', 2], // the instance's import targets, while the agent is subscribed
+      ['inet.0', 0],
+      ['inet6.0', 0],
+      ['bgp.l3vpn.0', 1],
+      ['bgp.l3vpn-inet6.0', 1],
+      [`${BLUE}.inet.0`, 1],
+      [`${BLUE}.inet6.0`, 1],
+    ]);
+    const v6 = JSON.parse((await get('/api/routes?table=bgp.l3vpn-inet6.0')).body) as { routes: { prefix: string; paths: { nextHop: string }[] }[] };
+    expect(v6.routes.map((r) => [r.prefix, r.paths[0]!.nextHop])).toEqual([['192.0.2.21:3:2001:db8:5::5/128', '192.0.2.21']]);
+    const metrics = (await get('/metrics')).body;
+    expect(metrics).toContain(`control_node_routes{table="${BLUE}.inet6.0"} 1`);
+    expect(metrics).toContain('control_node_routes{table="bgp.l3vpn-inet6.0"} 1');
+  });
+
   it('exports Prometheus metrics for peers, agents and tables', async () => {
     const { status, body } = await get('/metrics');
     expect(status).toBe(200);
