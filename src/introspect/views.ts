@@ -6,7 +6,7 @@
  * Read-only: nothing here changes state, and nothing imports this module.
  */
 
-import { extCommunityToString, ipv4ToString, ipv6ToString, nlriToString, rdToString } from '../bgp/wire/index.js';
+import { extCommunityToString, ipv4ToString, nextHopToString, nlriToString, rdToString } from '../bgp/wire/index.js';
 import { explain } from '../rib/best-path.js';
 import type { Table } from '../rib/table.js';
 import type { Dest, Path } from '../rib/types.js';
@@ -96,7 +96,7 @@ function pathView(dest: Dest, p: Path, i: number): object {
     protocol: p.peer.kind === 'xmpp' ? 'XMPP' : p.peer.kind === 'local' ? 'Local' : 'BGP',
     source: p.peer.name, best: i === 0 && dest.ecmpCount > 0, ecmp: i < dest.ecmpCount,
     lostAt: i === 0 ? undefined : explain(best, p), infeasible: p.infeasible,
-    nextHop: a.nextHop !== undefined ? ipv4ToString(a.nextHop) : a.nextHop6 !== undefined ? ipv6ToString(a.nextHop6) : undefined,
+    nextHop: nextHopToString(a),
     labels: p.labels,
     rd: p.rd === undefined ? undefined : rdToString(p.rd), localPref: a.localPref, med: a.med, origin: a.origin,
     asPath: (a.asPath ?? []).map((seg) => (seg.type === 1 ? `{${seg.asns.join(' ')}}` : seg.asns.join(' '))).join(' '),

@@ -13,7 +13,7 @@
  * route it had received gets a withdrawal of its own.
  */
 
-import { encodeEndOfRib, encodePathAttributes, packUpdates, packWithdrawals } from '../bgp/wire/index.js';
+import { encodeEndOfRib, encodePathAttributes, FAMILIES, packUpdates, packWithdrawals } from '../bgp/wire/index.js';
 import type { AfiSafi, CodecContext, FamilyName } from '../bgp/wire/types.js';
 import type { AttrSet, AttrStore } from './attr-store.js';
 import type { RtInterest } from './rtc.js';
@@ -226,6 +226,6 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 /** The NLRI with the given labels (VPN); reuses the object when they are already its labels. */
 function withLabels(n: Nlri, labels: readonly number[]): Nlri {
-  if ((n.family !== 'inet-vpn' && n.family !== 'inet6-vpn') || n.labels === labels) return n;
-  return { ...n, labels };
+  if (!FAMILIES[n.family].labeled || (n as { labels: readonly number[] }).labels === labels) return n;
+  return { ...n, labels } as Nlri;
 }

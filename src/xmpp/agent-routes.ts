@@ -11,8 +11,7 @@ import {
   encapsulationCommunity,
   encapsulationsOf as encapsulationNames,
   FAMILIES,
-  ipv4ToString,
-  ipv6ToString,
+  nextHopToString,
   isRouteTarget,
   LOAD_BALANCE_FIELDS,
   loadBalanceCommunity as lbCommunity,
@@ -158,10 +157,9 @@ export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetIt
   for (let i = 0; i < dest.ecmpCount; i++) {
     const p = dest.paths[i]!;
     const a = p.attrs.attrs;
-    const v6 = a.nextHop === undefined && a.nextHop6 !== undefined;
     const nh: OutNextHop = {
-      af: v6 ? 2 : 1,
-      address: v6 ? ipv6ToString(a.nextHop6!) : ipv4ToString(a.nextHop ?? 0),
+      af: a.nextHop === undefined && a.nextHop6 !== undefined ? 2 : 1,
+      address: nextHopToString(a) ?? '0.0.0.0',
       label: p.labels[0] ?? 0,
       encapsulations: encapsulationsOf(p),
       virtualNetwork: vn.networkOf(p),

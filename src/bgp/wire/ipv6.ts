@@ -6,7 +6,7 @@
  * undefined on bad input.
  */
 
-import type { Ipv6Prefix } from './types.js';
+import type { Ipv6Prefix, PathAttributes } from './types.js';
 import { ipv4ToString, parseIpv4 } from './format.js';
 
 const ALL = (1n << 128n) - 1n;
@@ -93,4 +93,10 @@ export function parsePrefix6(s: string): Ipv6Prefix | undefined {
   const len = Number(lenText);
   if (len > 128) return undefined;
   return { family: 'inet6', addr: addr & mask6(len), len };
+}
+
+/** The next hop of a path's attributes as text: IPv4, or IPv6 when it is not IPv4-mapped; undefined when none. */
+export function nextHopToString(a: Pick<PathAttributes, 'nextHop' | 'nextHop6'>): string | undefined {
+  if (a.nextHop !== undefined) return ipv4ToString(a.nextHop);
+  return a.nextHop6 === undefined ? undefined : ipv6ToString(a.nextHop6);
 }
