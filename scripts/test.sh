@@ -3,10 +3,16 @@
 # check the import layers (`npm run lint:layers`, .dependency-cruiser.cjs; a
 # wrong-way import fails the run here, with the violations printed), build,
 # run both vitest projects (unit and interop), then print the totals
-# as `N passed, N failed`. Exits non-zero if vitest failed or ran no test.
-# Extra arguments go to vitest (e.g. `npm test -- --project unit`).
+# as `N passed, N failed, N skipped` (scripts/test-summary.mjs). Exits
+# non-zero if vitest failed, ran no test, skipped any test, or a suite failed
+# to load or in a hook. Extra arguments go to vitest (e.g. `npm test --
+# --project unit`); the run is then "narrowed" and may skip tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# CN_IMPL=gobgpd swaps our binary for gobgpd in the interop lab (the oracle
+# check, scripts/test-oracle.sh); the test command always tests our binary.
+unset CN_IMPL
 
 bash scripts/install-deps.sh
 npm run --silent lint:layers
@@ -19,19 +25,6 @@ rm -f "$results"
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
 
-node -e '
-  const fs = require("node:fs");
-  const file = process.argv[1];
-  if (!fs.existsSync(file)) {
-    console.error(`test.sh: vitest wrote no results to ${file}`);
-    process.exit(1);
-  }
-  const r = JSON.parse(fs.readFileSync(file, "utf8"));
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-  if (r.numPassedTests + r.numFailedTests === 0) {
-    console.error("test.sh: no test ran");
-    process.exit(1);
-  }
-' "$results" || status=1
+node scripts/test-summary.mjs "$results" "$@" || status=1
 
 exit "$status"
