@@ -109,10 +109,11 @@ module.exports = {
       severity: 'error',
       comment:
         'Config is the edge that parses YAML into typed values once. It may use the ' +
-        'codecs (address/prefix/route-target parsers) and the typed instance name; ' +
-        'nothing else, and nothing below L4 imports it (the rules above forbid that).',
+        'codecs (address/prefix/route-target parsers), the typed instance name and the ' +
+        'routing-policy value types (plain data it builds); nothing else, and nothing ' +
+        'below L4 imports it (the rules above forbid that).',
       from: { path: `^${L4}` },
-      to: { path: '^src/', pathNot: `^(${L0}|${L4}|src/routing-instances/name\\.ts$)` },
+      to: { path: '^src/', pathNot: `^(${L0}|${L4}|src/routing-instances/name\\.ts$|src/policy/types\\.ts$)` },
     },
     {
       name: 'L5-composition-is-a-root',

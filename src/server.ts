@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import type { BgpOptions } from './bgp/options.js';
 import { BgpSpeaker } from './bgp/speaker.js';
 import type { BgpConfig, Config } from './config/index.js';
+import { exportHook, importHook } from './policy/attach.js';
+import type { Policy } from './policy/types.js';
 import { BgpPeering } from './rib/peering.js';
 import { Rib } from './rib/rib.js';
 import { InstanceManager } from './routing-instances/manager.js';
@@ -65,6 +67,7 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     reflector,
   });
   const instances = new InstanceManager(rib, node.asn, config.routingInstances);
+  attachPolicies(config, rib, instances);
   const peering = new BgpPeering(rib, instances.master.tables);
   const bgp = new BgpSpeaker(peering, {
     name: node.name,
@@ -104,4 +107,21 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     closeIntrospect = () => intro.close();
   }
   return handle;
+}
+
+/** Routing policies by name, attached where the config says: instance and peer import at the one way in, instance export toward the VPN tables. */
+function attachPolicies(config: Config, rib: Rib, instances: InstanceManager): void {
+  const byName = new Map(config.routingPolicies.map((p) => [p.name, p]));
+  const chain = (names: readonly string[]): Policy[] => names.map((n) => byName.get(n)!);
+  const byTable = new Map<string, Policy[]>();
+  const exports = new Map<string, Policy[]>();
+  for (const ri of config.routingInstances) {
+    const inst = instances.get(ri.name)!;
+    if (ri.importPolicies.length > 0) for (const [, t] of inst.allTables()) byTable.set(t.name, chain(ri.importPolicies));
+    if (ri.exportPolicies.length > 0) exports.set(ri.name, chain(ri.exportPolicies));
+  }
+  const byPeer = new Map<string, Policy[]>();
+  for (const p of config.bgp.peers) if (p.importPolicies.length > 0) byPeer.set(p.name, chain(p.importPolicies));
+  rib.importPolicy = importHook({ byTable, byPeer });
+  instances.exportPolicy = exportHook(exports);
 }

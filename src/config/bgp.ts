@@ -15,6 +15,8 @@
  *         families: [inet, inet-vpn]   # default [inet, inet-vpn]; also inet6, inet6-vpn, route-target
  *         hold-time: 30                # optional, overrides bgp.hold-time
  *         local-address: 10.0.0.1      # optional source address
+ *         import-policies: [gw-in]     # routing-policies by name, applied in order (default none)
+ *         export-policies: [gw-out]
  */
 
 import { z } from 'zod';
@@ -32,6 +34,7 @@ import {
   port,
 } from './scalars.js';
 import type { FamilyName, ListenConfig } from './scalars.js';
+import { policyNames } from './policies.js';
 
 export interface PeerConfig {
   name: string;
@@ -43,6 +46,9 @@ export interface PeerConfig {
   families: FamilyName[];
   holdTime?: number;
   localAddress?: string;
+  /** Routing-policy names (checked against routing-policies), applied in order. */
+  importPolicies: string[];
+  exportPolicies: string[];
 }
 
 export interface BgpConfig {
@@ -67,6 +73,8 @@ const peer = mapping({
   families: families.default(() => [...DEFAULT_FAMILIES]),
   'hold-time': holdTime.optional(),
   'local-address': ipv4NonZero.optional(),
+  'import-policies': policyNames,
+  'export-policies': policyNames,
 }).transform((raw): PeerConfig => {
   const out: PeerConfig = {
     name: raw.name,
@@ -76,6 +84,8 @@ const peer = mapping({
     passive: raw.passive,
     routeReflectorClient: raw['route-reflector-client'],
     families: raw.families,
+    importPolicies: raw['import-policies'],
+    exportPolicies: raw['export-policies'],
   };
   if (raw['hold-time'] !== undefined) out.holdTime = raw['hold-time'];
   if (raw['local-address'] !== undefined) out.localAddress = raw['local-address'];

@@ -8,6 +8,8 @@
  *       vn-index: 4                                # optional, 0..4294967295, default 0
  *       import-targets: [target:64512:1001]        # default []
  *       export-targets: [target:64512:1001]        # default []
+ *       import-policies: [pods-in]                 # routing-policies by name (default none): routes entering
+ *       export-policies: [pods-out]                #   the instance's tables / its routes exported to the VPN tables
  *
  * The master instance (default-domain:default-project:ip-fabric:__default__)
  * always exists and cannot be configured here. No two instances may end up
@@ -20,6 +22,7 @@ import { MASTER_INSTANCE, parseInstanceName } from '../routing-instances/name.js
 import type { RoutingInstanceName } from '../routing-instances/name.js';
 import { describeValue } from './errors.js';
 import { expected, integer, list, mapping } from './scalars.js';
+import { policyNames } from './policies.js';
 
 export interface RoutingInstanceConfig {
   name: RoutingInstanceName;
@@ -29,6 +32,9 @@ export interface RoutingInstanceConfig {
   /** Route-target extended communities as uint64, de-duplicated, in file order. */
   importTargets: bigint[];
   exportTargets: bigint[];
+  /** Routing-policy names (checked against routing-policies), applied in order. */
+  importPolicies: string[];
+  exportPolicies: string[];
 }
 
 export const MAX_INSTANCE_ID = 65535;
@@ -77,6 +83,8 @@ interface RawInstance {
   vnIndex: number;
   importTargets: bigint[];
   exportTargets: bigint[];
+  importPolicies: string[];
+  exportPolicies: string[];
 }
 
 const instance = mapping({
@@ -85,6 +93,8 @@ const instance = mapping({
   'vn-index': integer(0, 0xffff_ffff).default(0),
   'import-targets': routeTargets,
   'export-targets': routeTargets,
+  'import-policies': policyNames,
+  'export-policies': policyNames,
 }).transform(
   (raw): RawInstance => ({
     name: raw.name,
@@ -92,6 +102,8 @@ const instance = mapping({
     vnIndex: raw['vn-index'],
     importTargets: raw['import-targets'],
     exportTargets: raw['export-targets'],
+    importPolicies: raw['import-policies'],
+    exportPolicies: raw['export-policies'],
   }),
 );
 
@@ -172,5 +184,7 @@ export const routingInstancesSection = list(instance, 'a list of routing instanc
       vnIndex: ri.vnIndex,
       importTargets: ri.importTargets,
       exportTargets: ri.exportTargets,
+      importPolicies: ri.importPolicies,
+      exportPolicies: ri.exportPolicies,
     })),
   );

@@ -16,6 +16,8 @@ import { introspectSection } from './introspect.js';
 import type { IntrospectConfig } from './introspect.js';
 import { nodeSection } from './node.js';
 import type { NodeConfig } from './node.js';
+import { routingPoliciesSection } from './policies.js';
+import type { RoutingPolicyConfig } from './policies.js';
 import { routingInstancesSection } from './routing-instances.js';
 import type { RoutingInstanceConfig } from './routing-instances.js';
 import { mapping } from './scalars.js';
@@ -27,6 +29,7 @@ export interface Config {
   bgp: BgpConfig;
   xmpp: XmppConfig;
   routingInstances: RoutingInstanceConfig[];
+  routingPolicies: RoutingPolicyConfig[];
   introspect: IntrospectConfig;
 }
 
@@ -35,6 +38,7 @@ const sections = mapping({
   bgp: bgpSection.prefault({}),
   xmpp: xmppSection.prefault({}),
   'routing-instances': routingInstancesSection.default(() => []),
+  'routing-policies': routingPoliciesSection.default(() => []),
   introspect: introspectSection.prefault({}),
 });
 
@@ -42,6 +46,7 @@ type Sections = z.output<typeof sections>;
 
 /** Checks that span sections; paths are the file's own keys. */
 function crossCheck(doc: Sections, ctx: z.RefinementCtx): void {
+  checkPolicyNames(doc, ctx);
   doc.bgp.peers.forEach((peer, i) => {
     if (peer.routeReflectorClient && peer.asn !== doc.node.asn) {
       ctx.addIssue({
@@ -56,12 +61,36 @@ function crossCheck(doc: Sections, ctx: z.RefinementCtx): void {
   });
 }
 
+/**
+ * Every policy name a peer or an instance attaches must be defined in
+ * routing-policies. (Zod runs this also when a section already failed, with
+ * parts of it missing: every access is guarded.)
+ */
+function checkPolicyNames(doc: Sections, ctx: z.RefinementCtx): void {
+  const known = new Set((doc['routing-policies'] ?? []).map((p) => p?.name));
+  const defined = known.size === 0 ? 'none defined' : `defined: ${[...known].join(', ')}`;
+  const check = (names: readonly string[] | undefined, path: (string | number)[]): void => {
+    (names ?? []).forEach((n, j) => {
+      if (!known.has(n)) ctx.addIssue({ code: 'custom', path: [...path, j], input: n, message: `unknown routing policy "${n}" (${defined})` });
+    });
+  };
+  (doc.bgp?.peers ?? []).forEach((p, i) => {
+    check(p?.importPolicies, ['bgp', 'peers', i, 'import-policies']);
+    check(p?.exportPolicies, ['bgp', 'peers', i, 'export-policies']);
+  });
+  (doc['routing-instances'] ?? []).forEach((ri, i) => {
+    check(ri?.importPolicies, ['routing-instances', i, 'import-policies']);
+    check(ri?.exportPolicies, ['routing-instances', i, 'export-policies']);
+  });
+}
+
 function toConfig(doc: Sections): Config {
   return {
     node: doc.node,
     bgp: doc.bgp,
     xmpp: doc.xmpp,
     routingInstances: doc['routing-instances'],
+    routingPolicies: doc['routing-policies'],
     introspect: doc.introspect,
   };
 }

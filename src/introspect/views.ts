@@ -6,12 +6,11 @@
  * Read-only: nothing here changes state, and nothing imports this module.
  */
 
-import { extCommunityToString, ipv4ToString, nextHopToString, nlriToString, rdToString } from '../bgp/wire/index.js';
+import { communityToString, extCommunityToString, ipv4ToString, nextHopToString, nlriToString, rdToString } from '../bgp/wire/index.js';
 import { explain } from '../rib/best-path.js';
 import type { Table } from '../rib/table.js';
 import type { Dest, Path } from '../rib/types.js';
 import type { IntrospectSources } from './sources.js';
-import { communityToString } from '../xmpp/agent-routes.js';
 
 /** Every table of every instance by its Contrail name, the master's first. */
 export function tables(s: IntrospectSources): Map<string, Table> {

@@ -23,7 +23,7 @@
 
 import { FAMILIES, fromVpnNlri, toVpnNlri, type RouteKey } from '../bgp/wire/families/registry.js';
 import { isOriginVn, originVnCommunities } from '../bgp/wire/index.js';
-import type { FamilyName, Ipv4Prefix, Ipv6Prefix, PathAttributes, RtMembership, Vpn6Prefix, VpnPrefix } from '../bgp/wire/types.js';
+import type { FamilyName, Ipv4Prefix, Ipv6Prefix, Nlri, PathAttributes, RtMembership, Vpn6Prefix, VpnPrefix } from '../bgp/wire/types.js';
 import type { AttrSet } from '../rib/attr-store.js';
 import type { Rib } from '../rib/rib.js';
 import { isRouteTargetCommunity } from '../rib/rtc.js';
@@ -55,6 +55,12 @@ export class InstanceManager {
   private readonly imported = new Map<Table, Map<RouteKey, CopyRef[]>>();
   /** Route targets we originate membership for, with how many instances want each. */
   private readonly memberships = new Map<bigint, number>();
+  /**
+   * Export policy toward the VPN tables (src/policy/attach.ts): the
+   * attributes a VRF path leaves its instance with, or undefined to keep it
+   * out of the VPN table. Set by the composition root; none by default.
+   */
+  exportPolicy: ((instance: string, nlri: Nlri, source: PeerInfo, attrs: PathAttributes) => PathAttributes | undefined) | undefined;
 
   constructor(
     private readonly rib: Rib,
@@ -152,8 +158,11 @@ export class InstanceManager {
       const p = dest.paths[i]!;
       if (p.replicated || p.rd === undefined) continue;
       const nlri = toVpnNlri(dest.nlri, p.rd, p.labels);
+      const out = this.exportAttrs(inst, nlri, p);
+      if (!out) continue;
       refs.push({ table: vpn, key: vpn.keyOf(nlri), peer: p.peer, rd: undefined });
-      this.rib.placeCopy(vpn, nlri, p, this.vpnAttrs(p.attrs, inst), table.name);
+      this.rib.placeCopy(vpn, nlri, p, out.set, table.name);
+      if (out.interned) this.rib.store.release(out.set); // placeCopy took its own reference
     }
     for (const o of old) {
       if (refs.some((r) => r.key === o.key && r.peer === o.peer)) continue;
@@ -161,6 +170,19 @@ export class InstanceManager {
     }
     if (refs.length > 0) done.set(key, refs);
     else done.delete(key);
+  }
+
+  /**
+   * The VPN copy's attributes after the instance's export policy, or
+   * undefined when the policy rejects the path; `interned` when the policy
+   * changed them (a reference the caller gives back once placed).
+   */
+  private exportAttrs(inst: RoutingInstance, nlri: Nlri, p: Path): { set: AttrSet; interned: boolean } | undefined {
+    const base = this.vpnAttrs(p.attrs, inst);
+    if (!this.exportPolicy) return { set: base, interned: false };
+    const out = this.exportPolicy(inst.name, nlri, p.peer, base.attrs);
+    if (out === undefined) return undefined;
+    return out === base.attrs ? { set: base, interned: false } : { set: this.rib.store.intern(out), interned: true };
   }
 
   /**

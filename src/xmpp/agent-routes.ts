@@ -20,7 +20,9 @@ import {
   mobilityCommunity,
   mobilityOf as mobilityIn,
   originVnOf,
+  communityToString,
   nlriToString,
+  parseCommunity,
   securityGroupCommunities,
   securityGroupsOf as securityGroupsIn,
   TUNNEL_TYPES,
@@ -29,18 +31,7 @@ import type { PathAttributes } from '../bgp/wire/types.js';
 import type { Dest, Path } from '../rib/types.js';
 import type { AgentInetRoute, OutInetItem, OutNextHop } from './wire/index.js';
 
-/** RFC 1997 / RFC 9494 / RFC 7611 well-known communities by Contrail's names. */
-export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
-  'no-export': 0xffffff01,
-  'no-advertise': 0xffffff02,
-  'no-export-subconfed': 0xffffff03,
-  'no-reoriginate': 0xffff0000,
-  'accept-own': 0xffff0001,
-  'llgr-stale': 0xffff0006,
-  'no-llgr': 0xffff0007,
-  'accept-own-nexthop': 0xffff0008,
-};
-const COMMUNITY_NAMES = new Map(Object.entries(WELL_KNOWN_COMMUNITIES).map(([k, v]) => [v, k]));
+export { communityToString, parseCommunity, WELL_KNOWN_COMMUNITIES } from '../bgp/wire/index.js';
 
 /** Contrail's default hash fields (all but the l2 ones). */
 const LB_FIELDS: readonly string[] = LOAD_BALANCE_FIELDS.filter((f) => !f.startsWith('l2-'));
@@ -63,21 +54,6 @@ export function loadBalanceCommunity(lb: { fields: readonly string[]; decision: 
 export function loadBalanceOf(p: Path): { fields: string[]; decision: string } | undefined {
   const lb = lbOf(p.attrs.attrs.extCommunities);
   return lb && { fields: [...lb.fields], decision: lb.sourceBias ? 'source-bias' : 'field-hash' };
-}
-
-/** `asn:value` (both halves < 65535) or a well-known name; anything else is skipped (§3.1). */
-export function parseCommunity(s: string): number | undefined {
-  const known = WELL_KNOWN_COMMUNITIES[s];
-  if (known !== undefined) return known;
-  const m = /^(\d{1,5}):(\d{1,5})$/.exec(s);
-  if (!m) return undefined;
-  const hi = Number(m[1]);
-  const lo = Number(m[2]);
-  return hi < 65535 && lo < 65535 ? hi * 65536 + lo : undefined;
-}
-
-export function communityToString(c: number): string {
-  return COMMUNITY_NAMES.get(c) ?? `${Math.floor(c / 65536)}:${c % 65536}`;
 }
 
 /** MED from the item, else derived from local-pref: 100→200, 200→100, x→2³²−1−x; none for 0 (§3.1). */

@@ -106,6 +106,8 @@ describe('bgp.peers', () => {
         passive: false,
         routeReflectorClient: false,
         families: ['inet', 'inet-vpn'],
+        importPolicies: [],
+        exportPolicies: [],
       },
     ]);
   });
@@ -131,6 +133,8 @@ describe('bgp.peers', () => {
       families: ['route-target', 'inet-vpn'],
       holdTime: 30,
       localAddress: '10.0.0.1',
+      importPolicies: [],
+      exportPolicies: [],
     });
   });
 
@@ -144,7 +148,7 @@ describe('bgp.peers', () => {
   it('rejects an unknown peer key and lists the keys allowed there', () => {
     expect(errorOf(docWithPeer({ 'remote-as': 1 })).message).toBe(
       'config.yaml: bgp.peers[0].remote-as: unknown key (allowed: name, address, asn, port, passive, ' +
-        'route-reflector-client, families, hold-time, local-address)',
+        'route-reflector-client, families, hold-time, local-address, import-policies, export-policies)',
     );
   });
 

@@ -150,7 +150,7 @@ describe('a whole document', () => {
 
   it('rejects an unknown top-level section and lists the known ones', () => {
     expect(errorOf({ ...minimalDoc(), bpg: {} }).message).toBe(
-      'config.yaml: bpg: unknown key (allowed: node, bgp, xmpp, routing-instances, introspect)',
+      'config.yaml: bpg: unknown key (allowed: node, bgp, xmpp, routing-instances, routing-policies, introspect)',
     );
   });
 

@@ -57,14 +57,16 @@ routing-instances:
         vnIndex: 4,
         importTargets: [RT_64512_1001],
         exportTargets: [RT_64512_1001],
+        importPolicies: [],
+        exportPolicies: [],
       },
     ]);
   });
 
   it('gives an instance with only a name vn-index 0, no targets and its position as id', () => {
     expect(load(instancesDoc([{ name: A }, { name: B }])).routingInstances).toEqual([
-      { name: A, id: 1, vnIndex: 0, importTargets: [], exportTargets: [] },
-      { name: B, id: 2, vnIndex: 0, importTargets: [], exportTargets: [] },
+      { name: A, id: 1, vnIndex: 0, importTargets: [], exportTargets: [], importPolicies: [], exportPolicies: [] },
+      { name: B, id: 2, vnIndex: 0, importTargets: [], exportTargets: [], importPolicies: [], exportPolicies: [] },
     ]);
   });
 
@@ -75,7 +77,7 @@ routing-instances:
     import-targets:
     export-targets:
 `;
-    expect(parseConfigText(text, FILE).routingInstances[0]).toMatchObject({ importTargets: [], exportTargets: [] });
+    expect(parseConfigText(text, FILE).routingInstances[0]).toMatchObject({ importTargets: [], exportTargets: [], importPolicies: [], exportPolicies: [] });
   });
 
   it('must be a list', () => {
@@ -96,10 +98,10 @@ routing-instances:
 
   it('rejects an unknown key in an instance and lists the keys allowed there', () => {
     expect(errorOf(oneInstance({ vrf: 'x' })).message).toBe(
-      'config.yaml: routing-instances[0].vrf: unknown key (allowed: name, id, vn-index, import-targets, export-targets)',
+      'config.yaml: routing-instances[0].vrf: unknown key (allowed: name, id, vn-index, import-targets, export-targets, import-policies, export-policies)',
     );
     expect(errorOf(oneInstance({ vn_index: 4 })).message).toBe(
-      'config.yaml: routing-instances[0].vn_index: unknown key (allowed: name, id, vn-index, import-targets, export-targets)',
+      'config.yaml: routing-instances[0].vn_index: unknown key (allowed: name, id, vn-index, import-targets, export-targets, import-policies, export-policies)',
     );
   });
 });
@@ -263,7 +265,7 @@ describe('routing-instances[].import-targets and export-targets', () => {
   it('keep import and export apart', () => {
     const ri = load(oneInstance({ 'import-targets': ['target:64512:1'], 'export-targets': ['target:192.0.2.1:5'] }))
       .routingInstances[0];
-    expect(ri).toMatchObject({ importTargets: [RT_64512_1], exportTargets: [RT_IP_5] });
+    expect(ri).toMatchObject({ importTargets: [RT_64512_1], exportTargets: [RT_IP_5], importPolicies: [], exportPolicies: [] });
   });
 
   it('drop repeats, including other spellings of the same target, and keep the order', () => {
@@ -320,8 +322,8 @@ describe('the routing-instances section in JSON', () => {
       2,
     );
     expect(parseConfigText(json, 'cn.json').routingInstances).toEqual([
-      { name: A, id: 7, vnIndex: 4, importTargets: [RT_64512_1001], exportTargets: [RT_64512_1001] },
-      { name: B, id: 2, vnIndex: 0, importTargets: [RT_IP_5, RT_4BYTE_3], exportTargets: [] },
+      { name: A, id: 7, vnIndex: 4, importTargets: [RT_64512_1001], exportTargets: [RT_64512_1001], importPolicies: [], exportPolicies: [] },
+      { name: B, id: 2, vnIndex: 0, importTargets: [RT_IP_5, RT_4BYTE_3], exportTargets: [], importPolicies: [], exportPolicies: [] },
     ]);
   });
 

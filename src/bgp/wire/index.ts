@@ -38,6 +38,7 @@ import * as pack from './pack.js';
 export * from './types.js';
 export * from './format.js';
 export * from './ipv6.js';
+export * from './community-text.js';
 export {
   FAMILIES, FAMILY_NAMES, VRF_FAMILIES, anyFamily, familyByNumber, familyKey, familyName, familyOf, isFamilyName,
   nlriKey, nlriToString, type Family, type RouteKey,

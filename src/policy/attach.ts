@@ -1,0 +1,57 @@
+/**
+ * Attaching routing policies where routes pass: the RIB's one way in (import
+ * policy of the routing instance owning the table, and of the BGP peer the
+ * path came from) and route-target replication toward the VPN tables
+ * (export policy of the routing instance). The composition root builds the
+ * attachments from the config; nothing here holds state of its own.
+ */
+
+import type { Nlri, PathAttributes } from '../bgp/wire/types.js';
+import type { ImportPolicy } from '../rib/rib.js';
+import type { Table } from '../rib/table.js';
+import type { PeerInfo } from '../rib/types.js';
+import { evaluate } from './evaluate.js';
+import type { Policy, Protocol } from './types.js';
+
+/** The policy protocol of a path's source (Contrail's names). */
+export function protocolOf(source: PeerInfo): Protocol {
+  return source.kind;
+}
+
+export interface ImportAttachments {
+  /** Import policies of routing instances, by the name of each table they own. */
+  readonly byTable: ReadonlyMap<string, readonly Policy[]>;
+  /** Import policies of BGP peers, by peer name. */
+  readonly byPeer: ReadonlyMap<string, readonly Policy[]>;
+}
+
+/**
+ * The RIB's import hook for these attachments: the peer's policies, then
+ * the instance's, on the attributes as received. Undefined when nothing is
+ * attached, so the one way in keeps its fast path.
+ */
+export function importHook(a: ImportAttachments): ImportPolicy | undefined {
+  if (a.byTable.size === 0 && a.byPeer.size === 0) return undefined;
+  return (table: Table, nlri: Nlri, source: PeerInfo, attrs: PathAttributes) => {
+    const peer = source.kind === 'bgp' ? a.byPeer.get(source.name) : undefined;
+    const inst = a.byTable.get(table.name);
+    if (!peer && !inst) return attrs;
+    const chain = peer && inst ? [...peer, ...inst] : (peer ?? inst)!;
+    const d = evaluate(chain, { nlri, attrs, protocol: protocolOf(source) });
+    return d.accept ? d.attrs : undefined;
+  };
+}
+
+/** What an instance's export policy decides for one path leaving it for a VPN table. */
+export type ExportHook = (instance: string, nlri: Nlri, source: PeerInfo, attrs: PathAttributes) => PathAttributes | undefined;
+
+/** The VPN-export hook for instances' export policies (by instance name); undefined when none has any. */
+export function exportHook(byInstance: ReadonlyMap<string, readonly Policy[]>): ExportHook | undefined {
+  if (byInstance.size === 0) return undefined;
+  return (instance, nlri, source, attrs) => {
+    const chain = byInstance.get(instance);
+    if (!chain) return attrs;
+    const d = evaluate(chain, { nlri, attrs, protocol: protocolOf(source) });
+    return d.accept ? d.attrs : undefined;
+  };
+}
