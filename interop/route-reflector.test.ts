@@ -6,16 +6,22 @@
  *   frr  192.0.2.12  FRR bgpd -Z, VPNv4 only (no RTC)
  *   bird 192.0.2.13  BIRD 2, vpn4 only (no RTC)
  *   cn   192.0.2.15  the route reflector, cluster id 192.0.2.15
+ *   a1   192.0.2.21  a vRouter agent (our control node only), instances blue (target:64512:1)
+ *                    and green (target:64512:5)
  * Every assertion reads the peers' own RIBs / session tables.
  */
 import { describe, expect, it } from 'vitest';
-import { Bird, Frr, GoBgp, Lab, createRouteReflector, dutImpl, expectAbsentFor, expectedReflection, hasRoute,
+import { Bird, Frr, GoBgp, Lab, LabAgent, createRouteReflector, dutImpl, expectAbsentFor, expectedReflection, hasRoute,
   sessionStateAt, sessionUpSince, useLab, viewAt } from './lab/index.js';
 import type { CnConfig, RouteReflectorDut, VpnRouteSpec, VpnSpeaker } from './lab/index.js';
 
 const ASN = 64512;
 const RR = '192.0.2.15';
 const RT1 = 'target:64512:1';
+const RT5 = 'target:64512:5';
+const BLUE = 'default-domain:admin:blue:blue';
+const GREEN = 'default-domain:admin:green:green';
+const AGENT = '192.0.2.21';
 const IMPL = dutImpl();
 const POLL = { timeout: 15_000, interval: 300 } as const;
 const SESSION_POLL = { timeout: 45_000, interval: 500 } as const;
@@ -37,6 +43,12 @@ const CN_CONFIG: CnConfig = {
       { name: 'bird', address: '192.0.2.13', asn: ASN, routeReflectorClient: true, families: ['inet-vpn'] },
     ],
   },
+  // Our control node only (goBgpRrConfig leaves them out): the agent's instances.
+  xmpp: { listen: { address: RR, port: 5269 } },
+  routingInstances: [
+    { name: BLUE, id: 1, vnIndex: 4, importTargets: [RT1], exportTargets: [RT1] },
+    { name: GREEN, id: 2, vnIndex: 5, importTargets: [RT5], exportTargets: [RT5] },
+  ],
 };
 
 /** Third-party next hops: gw names itself, FRR can only use its own address, BIRD points at a "vRouter". */
@@ -62,6 +74,11 @@ const BASELINE: Record<PeerName, VpnRouteSpec> = { gw: route('gw', 41), frr: rou
  */
 const RT2_AT_FRR = route('frr', 99, ['target:64512:2']);
 const RT3_AT_BIRD = route('bird', 98, ['target:64512:3']);
+/** A gw route whose target no instance imports: it reaches the RR only while the RR asks for everything. */
+const RT7_AT_GW = route('gw', 97, ['target:64512:7']);
+/** The agent's routes as VPN routes (RD = agent address : instance id). */
+const AGENT_BLUE: VpnRouteSpec = { rd: `${AGENT}:1`, prefix: '198.51.100.1/32', label: 17, routeTargets: [RT1], nextHop: AGENT };
+const AGENT_GREEN: VpnRouteSpec = { rd: `${AGENT}:2`, prefix: '198.51.100.2/32', label: 18, routeTargets: [RT5], nextHop: AGENT };
 
 let lab: Lab | undefined;
 let dut: RouteReflectorDut;
@@ -69,6 +86,7 @@ let gw: GoBgp;
 let frr: Frr;
 let bird: Bird;
 let peers: Record<PeerName, VpnSpeaker>;
+let agent: LabAgent | undefined;
 
 const others = (src: PeerName): PeerName[] => PEER_NAMES.filter((p) => p !== src);
 
@@ -108,6 +126,7 @@ async function expectAllEstablished(names: readonly PeerName[]): Promise<void> {
 async function startLab(): Promise<void> {
   lab = await Lab.create([
     { name: 'gw', octet: 11 }, { name: 'frr', octet: 12 }, { name: 'bird', octet: 13 }, { name: 'cn', octet: 15 },
+    { name: 'a1', octet: 21 },
   ]);
   dut = createRouteReflector(lab, 'cn', CN_CONFIG, IMPL);
   gw = new GoBgp(lab, 'gw', {
@@ -125,10 +144,30 @@ async function startLab(): Promise<void> {
   await dut.start();
   await Promise.all([gw.start(), frr.start(), bird.start()]);
   await gw.announce(BASELINE.gw);
+  // Connected, not subscribed: its subscriptions are the subject of one test.
+  if (IMPL === 'control-node') agent = await LabAgent.connect(lab, 'a1', { name: 'compute-21', server: { address: RR, port: 5269 } });
+}
+
+/** The memberships gw holds from the RR, as 'default' or 'target:a:b', sorted. */
+async function gwMembershipsFromRr(): Promise<string[]> {
+  return (await gw.adjInRtc(RR)).map((r) => (r.isDefault ? 'default' : r.routeTarget ?? r.prefix)).sort();
+}
+
+/** Checks every 300 ms for `ms` that `read` keeps returning `want` (bounded). */
+async function expectSteady<T>(read: () => Promise<T>, want: T, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  do {
+    expect(await read(), what).toEqual(want);
+    await new Promise((r) => setTimeout(r, 300));
+  } while (Date.now() < until);
+}
+
+async function publishAt(instance: string, spec: VpnRouteSpec): Promise<void> {
+  await agent!.publish(instance, { prefix: spec.prefix, nextHop: spec.nextHop, label: spec.label, encapsulations: ['gre', 'udp'] });
 }
 
 describe(`route reflector interop against gobgpd, FRR and BIRD (device under test: ${IMPL})`, () => {
-  useLab({ start: startLab, lab: () => lab, label: IMPL });
+  useLab({ start: startLab, lab: () => lab, label: IMPL, stop: async () => { await agent?.stop().catch(() => undefined); } });
 
   it('every peer sees its session to the route reflector Established', async () => {
     await expectAllEstablished(PEER_NAMES);
@@ -197,7 +236,8 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
       // holds a default RT membership (nil RouteTarget in deleteRTCPathsByVrf),
       // and our RR advertises one (RFC 4684 §3.2: FRR and BIRD lack route-target).
       // Then the VRF goes by restarting gw, whose configuration does not have it;
-      // the dynamic withdrawal of a membership is covered by the RIB unit tests.
+      // the next test covers the dynamic withdrawal of a membership, with FRR and
+      // BIRD stopped so that gw holds no default membership.
       if (await gw.hasDefaultRtMembership()) {
         await gw.stop();
         await gw.start();
@@ -222,6 +262,81 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
     await expectGone(RT3_AT_BIRD, PEER_NAMES);
     if (gwRestarted) delete before.gw;
     await expectNoSessionReset(before);
+  });
+
+  // Issue 14: gobgpd 3.10 panics when one source gives it the default membership and a
+  // specific one. Our RR sends gw the default while FRR or BIRD (no route-target) is up
+  // and the specific memberships of the agent's instances otherwise, never both.
+  it.runIf(IMPL === 'control-node')('gw holds only the default membership from the RR while FRR or BIRD is up and only the specific ones after both leave, survives each switch, and a vrf del withdraws its membership', async () => {
+    const gwBefore = await upSince(['gw']);
+    const gwPid = gw.pid;
+    expect(gwPid).toBeDefined();
+    let frrUp = true;
+    let birdUp = true;
+    try {
+      // The case that crashed gobgpd: an agent subscribed while FRR and BIRD lack route-target.
+      await agent!.subscribe(BLUE, 1);
+      await agent!.subscribe(GREEN, 2);
+      await publishAt(BLUE, AGENT_BLUE);
+      await publishAt(GREEN, AGENT_GREEN);
+      await expect.poll(gwMembershipsFromRr, POLL).toEqual(['default']);
+      await expectSteady(gwMembershipsFromRr, ['default'], 3_000, 'gw memberships from the RR, FRR and BIRD up');
+      await Promise.all(PEER_NAMES.map((p) =>
+        expect.poll(() => hasRoute(peers[p], AGENT_BLUE), { ...POLL, message: `agent route at ${p}` }).toBe(true)));
+      await expect.poll(async () => (await agent!.routes(BLUE)).some((i) => i.id === BASELINE.gw.prefix), POLL).toBe(true);
+
+      // FRR leaves: BIRD still lacks route-target, so the default stays.
+      await frr.stop();
+      frrUp = false;
+      await expectSteady(gwMembershipsFromRr, ['default'], 2_000, 'gw memberships from the RR, BIRD up');
+      // BIRD leaves too: the default goes, the instances' memberships come.
+      await bird.stop();
+      birdUp = false;
+      // The instances' import targets, and each instance's automatic target:64512:<8000000+id>.
+      await expect.poll(gwMembershipsFromRr, POLL).toEqual([RT1, RT5, 'target:64512:8000001', 'target:64512:8000002']);
+      expect(gw.pid).toBe(gwPid);
+      // No VPN route missing after the switch, in either direction.
+      await expectSteady(async () => (await agent!.routes(BLUE)).some((i) => i.id === BASELINE.gw.prefix), true, 2_000, 'gw route at the agent');
+      expect(await hasRoute(gw, AGENT_BLUE)).toBe(true);
+
+      // The dynamic membership withdrawal, against gobgpd itself (it holds no default now).
+      await expectAbsentFor(gw, AGENT_GREEN, 1_000);
+      await gw.addVrf({ name: 'green', rd: '192.0.2.11:5', importRts: [RT5], exportRts: [RT5] });
+      await expect.poll(() => hasRoute(gw, AGENT_GREEN), { ...POLL, message: 'agent green route at gw' }).toBe(true);
+      await gw.delVrf('green');
+      await expectGone(AGENT_GREEN, ['gw']);
+      expect(gw.pid).toBe(gwPid);
+      expect(await hasRoute(gw, AGENT_BLUE)).toBe(true);
+
+      // A gw route whose target nobody here imports: the RR gets it once it asks for everything.
+      await gw.announce(RT7_AT_GW);
+
+      // BIRD comes back: the specific memberships go, the default comes, and the RR gets
+      // everything from gw again.
+      await bird.start();
+      birdUp = true;
+      await expectAllEstablished(['bird']);
+      await expect.poll(gwMembershipsFromRr, POLL).toEqual(['default']);
+      await expectReflected(RT7_AT_GW, 'gw', ['bird']);
+      await frr.start();
+      frrUp = true;
+      await expectAllEstablished(['frr']);
+      await expectSteady(gwMembershipsFromRr, ['default'], 2_000, 'gw memberships from the RR, FRR and BIRD back');
+      await expectReflected(RT7_AT_GW, 'gw', ['frr']);
+      for (const src of PEER_NAMES) await expectReflected(BASELINE[src], src, others(src));
+      await expect.poll(() => hasRoute(frr, AGENT_BLUE), POLL).toBe(true);
+      await expect.poll(() => hasRoute(frr, AGENT_GREEN), POLL).toBe(true);
+      expect(gw.pid).toBe(gwPid);
+      await expectNoSessionReset(gwBefore);
+    } finally {
+      await gw.withdraw(RT7_AT_GW).catch(() => undefined);
+      await agent!.unsubscribe(GREEN).catch(() => undefined);
+      await agent!.unsubscribe(BLUE).catch(() => undefined);
+      if (!birdUp) await bird.start();
+      if (!frrUp) await frr.start();
+    }
+    await expectAllEstablished(PEER_NAMES);
+    await expectGone(AGENT_BLUE, PEER_NAMES);
   });
 
   it('the route reflector exits cleanly within 5 s of SIGTERM and every peer then drops its session and reflected routes', async () => {

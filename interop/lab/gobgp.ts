@@ -356,6 +356,15 @@ export class GoBgp implements VpnSpeaker {
     return parseGoBgpRtcRib(await this.cli(['-j', 'global', 'rib', '-a', 'rtc']));
   }
 
+  /**
+   * The memberships gobgpd holds from one neighbor (`gobgp -j neighbor ADDR adj-in -a rtc`):
+   * what that neighbor advertised to it. The text form panics the gobgp CLI while the
+   * default membership is among them.
+   */
+  async adjInRtc(neighbor: string): Promise<RtcRoute[]> {
+    return parseGoBgpRtcRib(await this.cli(['-j', 'neighbor', neighbor, 'adj-in', '-a', 'rtc']));
+  }
+
   async sessions(): Promise<PeerSession[]> {
     return parseGoBgpNeighbors(await this.cli(['-j', 'neighbor']));
   }

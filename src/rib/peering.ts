@@ -21,7 +21,7 @@ import { exportAttrs, exportVeto } from './export.js';
 import type { RouteKey } from './nlri-key.js';
 import type { Rib } from './rib.js';
 import { UpdateGroup, type Delivery } from './update-group.js';
-import { RtInterest } from './rtc.js';
+import { MembershipOut, RtInterest, type MembershipSet } from './rtc.js';
 import type { Table } from './table.js';
 import type { Dest, Path, PeerInfo } from './types.js';
 
@@ -69,6 +69,8 @@ export class BgpPeering {
   private readonly familyGroups = new Map<FamilyName, UpdateGroup<PeerRib>[]>();
   private nextSlot = 0;
   private readonly classes = new Map<string, number>();
+  /** Per route-target group: which of default / specific memberships it is sent (see MembershipOut). */
+  private readonly membershipOut = new Map<UpdateGroup<PeerRib>, MembershipOut>();
 
   constructor(
     readonly rib: Rib,
@@ -201,7 +203,10 @@ export class BgpPeering {
     const groups = [...this.workGroups].sort((a, b) => FAMILIES[a.family].sendOrder - FAMILIES[b.family].sendOrder);
     const out: Delivery<PeerRib>[] = [];
     for (const g of groups) {
+      const mo = this.membershipOut.get(g);
+      if (mo) this.beginMembershipSwitch(g, mo);
       out.push(...g.drain(maxRoutes));
+      if (mo) this.finishMembershipSwitch(g, mo);
       if (!g.hasWork) this.workGroups.delete(g);
     }
     return out;
@@ -250,9 +255,15 @@ export class BgpPeering {
     this.onPending();
   }
 
-  /** Peers in one group get the same routes with the same attributes. */
+  /**
+   * Peers in one group get the same routes with the same attributes. A
+   * route-target peer has its own group for VPN routes (its interest filters
+   * them) and for membership routes: whether it gets the default membership
+   * or the specific ones depends on whether the default came from it (never
+   * sent back to its source), see MembershipOut.
+   */
   private groupKey(st: PeerRib, f: FamilyName): string {
-    const solo = isVpn(f) && st.rtc ? `|rtc${st.info.id}` : '';
+    const solo = (isVpn(f) || f === 'route-target') && st.rtc ? `|rtc${st.info.id}` : '';
     return `${f}|${st.classId}|${st.ctx.fourOctetAs ? 4 : 2}${solo}`;
   }
 
@@ -269,6 +280,7 @@ export class BgpPeering {
       );
       this.groups.set(key, g);
       this.groupsOf(f).push(g);
+      if (f === 'route-target') this.membershipOut.set(g, new MembershipOut());
       for (const [, dest] of this.table(f)!.entries()) g.pending.add(dest);
     }
     g.join(st);
@@ -284,14 +296,26 @@ export class BgpPeering {
     if (g.members.size > 0) return;
     g.dispose();
     this.groups.delete(g.key);
+    this.membershipOut.delete(g);
     const list = this.groupsOf(f);
     list.splice(list.indexOf(g), 1);
     this.workGroups.delete(g);
     this.freeSlots.push(g.slot);
   }
 
-  /** What a group advertises for a destination: the best path, if export rules let it. */
+  /**
+   * What a group advertises for a destination: the best path, if export rules
+   * let it, and for membership routes, if it belongs to the set the group is
+   * being sent now (default or specific, MembershipOut).
+   */
   private desired(g: UpdateGroup<PeerRib>, dest: Dest): Path | undefined {
+    const mo = this.membershipOut.get(g);
+    if (mo && !mo.allows(dest.nlri as RtMembership)) return undefined;
+    return this.eligible(g, dest);
+  }
+
+  /** The best path of a destination, if export rules let the group have it. */
+  private eligible(g: UpdateGroup<PeerRib>, dest: Dest): Path | undefined {
     const best = dest.paths[0];
     if (!best || dest.ecmpCount === 0) return undefined;
     if (g.interest && !g.interest.matches(best.attrs.attrs.extCommunities)) return undefined;
@@ -312,6 +336,55 @@ export class BgpPeering {
     if (hit) this.store.release(hit.out);
     const out = this.store.intern(exportAttrs(path, g.to, this.local));
     src.exportCache.set(key, { routerId: path.peer.routerId, out });
+    return out;
+  }
+
+  /**
+   * The membership set a route-target group should get: the default alone
+   * while some source other than the member gives us one it may have (our
+   * own, while a VPN peer lacks route-target, or one reflected from another
+   * peer); otherwise the specific ones.
+   */
+  private wantedMemberships(g: UpdateGroup<PeerRib>): MembershipSet {
+    const table = this.table('route-target')!;
+    const dest = table.get(table.keyOf(DEFAULT_RT));
+    const p = dest && this.eligible(g, dest);
+    return p && !g.members.has(p.peer) ? 'default' : 'specific';
+  }
+
+  /**
+   * Before a route-target group drains: if it should get the other set,
+   * start withdrawing the one it has (this drain then announces nothing), or
+   * switch at once when it has been sent nothing.
+   */
+  private beginMembershipSwitch(g: UpdateGroup<PeerRib>, mo: MembershipOut): void {
+    const want = this.wantedMemberships(g);
+    if (mo.current === want || mo.current === 'withdrawing') return;
+    const sent = this.sentDests(g);
+    if (sent.length === 0) return this.announceMemberships(g, mo, want);
+    mo.current = 'withdrawing';
+    for (const dest of sent) g.pending.add(dest);
+  }
+
+  /**
+   * After a route-target group drained: once every old membership has been
+   * withdrawn, in this drain or an earlier one, the new set is queued; it
+   * goes out in the next drain, so in UPDATEs after every withdrawal.
+   */
+  private finishMembershipSwitch(g: UpdateGroup<PeerRib>, mo: MembershipOut): void {
+    if (mo.current !== 'withdrawing' || this.sentDests(g).length > 0) return;
+    this.announceMemberships(g, mo, this.wantedMemberships(g));
+  }
+
+  private announceMemberships(g: UpdateGroup<PeerRib>, mo: MembershipOut, set: MembershipSet): void {
+    mo.current = set;
+    for (const dest of this.table('route-target')!.allDests()) g.pending.add(dest);
+  }
+
+  /** The destinations a group has an advertisement recorded for. */
+  private sentDests(g: UpdateGroup<PeerRib>): Dest[] {
+    const out: Dest[] = [];
+    for (const dest of this.table(g.family)!.allDests()) if (dest.sent?.[g.slot]) out.push(dest);
     return out;
   }
 

@@ -68,3 +68,29 @@ export class RtInterest {
     return this.all + this.exact.size + this.partial.length;
   }
 }
+
+/** Which of our memberships a route-target peer is sent: the default one, or the specific ones. */
+export type MembershipSet = 'default' | 'specific';
+
+/**
+ * The membership routes toward one route-target peer: the default membership
+ * alone, or the specific ones, never both. The default already asks for every
+ * VPN route, so the specific ones add nothing beside it, and gobgpd 3.10 (the
+ * version Debian ships) dereferences a nil route target and panics when one
+ * source gives it both (issue 14).
+ *
+ * A switch withdraws the old set first ('withdrawing': nothing may be
+ * announced) and announces the new set only in a later drain, once every old
+ * membership is withdrawn: gobgpd applies the announcements of one UPDATE
+ * before its withdrawals, so they must never share one. Plain state: the
+ * peering engine (src/rib/peering.ts) drives it around each drain.
+ */
+export class MembershipOut {
+  /** The set being advertised, or 'withdrawing' during a switch. */
+  current: MembershipSet | 'withdrawing' = 'specific';
+
+  /** Whether a membership route may be advertised now. */
+  allows(m: RtMembership): boolean {
+    return this.current === (m.len === 0 ? 'default' : 'specific');
+  }
+}

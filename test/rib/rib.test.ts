@@ -16,15 +16,19 @@ interface Seen {
   vpn: Map<string, { labels: readonly number[]; attrs: PathAttributes; nextHop: number }>;
   rtc: Set<string>;
   eor: string[];
+  /** UPDATEs after whose announcements the peer held the default membership and a specific one (gobgpd 3.10 panics). */
+  defaultWithSpecific: number;
+  /** The memberships held after each UPDATE, in order. */
+  rtcHistory: string[];
 }
 
 /** What each peer has received so far: its view of our Adj-RIB-Out. */
 let views = new Map<PeerRib, Seen>();
 
 /** Drain everything the RIB queued, deliver it to each addressee's view, and return `st`'s view. */
-function receive(rib: BgpPeering, st: PeerRib, _seen?: Seen): Seen {
+function receive(rib: BgpPeering, st: PeerRib, _seen?: Seen, maxRoutes?: number): Seen {
   for (let guard = 0; guard < 100 && rib.hasWork(); guard++) {
-    for (const d of rib.drain()) {
+    for (const d of rib.drain(maxRoutes)) {
       for (const to of d.to) {
         let seen = views.get(to);
         if (!seen) views.set(to, (seen = fresh()));
@@ -49,13 +53,16 @@ function apply(bytes: Uint8Array, seen: Seen): void {
   }
   const un = m.mpUnreach;
   const re = m.mpReach;
-  if (un?.family === 'inet-vpn') for (const n of un.nlri) seen.vpn.delete(vkey(n));
-  if (un?.family === 'route-target') for (const n of un.nlri) seen.rtc.delete(`${n.len}:${n.target}`);
+  // Announcements before withdrawals, as gobgpd applies an UPDATE that has both.
   if (re?.family === 'inet-vpn') for (const n of re.nlri) seen.vpn.set(vkey(n), { labels: n.labels, attrs: m.attrs, nextHop: re.nextHop as number });
   if (re?.family === 'route-target') for (const n of re.nlri) seen.rtc.add(`${n.len}:${n.target}`);
+  if (seen.rtc.has('0:0') && seen.rtc.size > 1) seen.defaultWithSpecific++;
+  if (un?.family === 'inet-vpn') for (const n of un.nlri) seen.vpn.delete(vkey(n));
+  if (un?.family === 'route-target') for (const n of un.nlri) seen.rtc.delete(`${n.len}:${n.target}`);
+  seen.rtcHistory.push([...seen.rtc].sort().join(' '));
 }
 const vkey = (n: VpnPrefix): string => `${rdToString(n.rd)}:${n.addr}/${n.len}`;
-const fresh = (): Seen => ({ vpn: new Map(), rtc: new Set(), eor: [] });
+const fresh = (): Seen => ({ vpn: new Map(), rtc: new Set(), eor: [], defaultWithSpecific: 0, rtcHistory: [] });
 
 function vpnUpdate(rd: string, prefix: string, label: number, rts: bigint[], nextHop: string, extra: PathAttributes = {}): UpdateMessage {
   const [a, l] = prefix.split('/');
@@ -263,7 +270,7 @@ describe('the master RIB as a route reflector', () => {
   describe('route-target constraint (RFC 4684)', () => {
     const membership = (rt: bigint, len = 96): UpdateMessage => ({
       type: 'update', withdrawn: [], nlri: [], attrs: { origin: 0, asPath: [], localPref: 100 },
-      mpReach: { afi: 1, safi: 132, family: 'route-target' as const, nextHop: ip('192.0.2.11'), nlri: [{ family: 'route-target' as const, len, originAs: 64512, target: len === 0 ? 0n : rt }] },
+      mpReach: { afi: 1, safi: 132, family: 'route-target' as const, nextHop: ip('192.0.2.11'), nlri: [{ family: 'route-target' as const, len, originAs: len === 0 ? 0 : 64512, target: len === 0 ? 0n : rt }] },
     });
 
     it('sends a route-target peer only the VPN routes whose targets it asked for', () => {
@@ -328,6 +335,106 @@ describe('the master RIB as a route reflector', () => {
       const gw2 = up('gw2', ['inet-vpn', 'route-target']);
       rib.update(gw, membership(RT1));
       expect(receive(rib, gw2, fresh()).rtc.has(`96:${RT1}`)).toBe(true);
+    });
+
+    describe('default or specific memberships, never both toward one peer (issue 14: gobgpd 3.10 panics)', () => {
+      const RT3 = parseRouteTarget('target:64512:3')!;
+      const key = (rt: bigint): string => `96:${rt}`;
+      /** A membership we originate, as the routing-instance manager does for a subscribed instance. */
+      const originate = (rt: bigint): void => {
+        rib.rib.addPaths(rib.table('route-target')!, rib.rib.localPeer, { origin: 0, asPath: [], nextHop: LOCAL.routerId },
+          [{ family: 'route-target', len: 96, originAs: LOCAL.asn, target: rt }]);
+      };
+      const history = (seen: Seen, from: number): string[] => seen.rtcHistory.slice(from);
+
+      it('sends a route-target peer only the default membership while a VPN peer lacks route-target, though we and other peers have specific ones', () => {
+        const gw = up('gw', ['inet-vpn', 'route-target']);
+        const gw2 = up('gw2', ['inet-vpn', 'route-target']);
+        originate(RT1);
+        rib.update(gw2, membership(RT2));
+        up('frr', ['inet-vpn']);
+        const seen = receive(rib, gw, fresh());
+        expect([...seen.rtc]).toEqual(['0:0']);
+        expect(seen.defaultWithSpecific).toBe(0);
+      });
+
+      it('sends the specific memberships, ours and reflected ones, while every VPN peer does route-target', () => {
+        const gw = up('gw', ['inet-vpn', 'route-target']);
+        const gw2 = up('gw2', ['inet-vpn', 'route-target']);
+        originate(RT1);
+        rib.update(gw2, membership(RT2));
+        expect([...receive(rib, gw, fresh()).rtc].sort()).toEqual([key(RT1), key(RT2)].sort());
+      });
+
+      it('switches from specific to default when a VPN peer without route-target comes up: withdrawals in one UPDATE, the default in a later one', () => {
+        const gw = up('gw', ['inet-vpn', 'route-target']);
+        originate(RT1);
+        originate(RT2);
+        const seen = receive(rib, gw, fresh());
+        expect([...seen.rtc].sort()).toEqual([key(RT1), key(RT2)].sort());
+        const mark = seen.rtcHistory.length;
+        up('frr', ['inet-vpn']);
+        receive(rib, gw, seen);
+        expect([...seen.rtc]).toEqual(['0:0']);
+        expect(seen.defaultWithSpecific).toBe(0);
+        // Every UPDATE toward gw is either a withdrawal of old memberships or an announcement of new ones.
+        expect(history(seen, mark)).toEqual(['', '0:0']);
+      });
+
+      it('switches from default to specific when the last VPN peer without route-target goes: the default withdrawn first, the specific ones after', () => {
+        const gw = up('gw', ['inet-vpn', 'route-target']);
+        const frr = up('frr', ['inet-vpn']);
+        const bird = up('bird', ['inet-vpn']);
+        originate(RT1);
+        const seen = receive(rib, gw, fresh());
+        expect([...seen.rtc]).toEqual(['0:0']);
+        rib.peerDown(frr);
+        receive(rib, gw, seen);
+        expect([...seen.rtc]).toEqual(['0:0']);
+        const mark = seen.rtcHistory.length;
+        rib.peerDown(bird);
+        receive(rib, gw, seen);
+        expect(history(seen, mark)).toEqual(['', key(RT1)]);
+        expect(seen.defaultWithSpecific).toBe(0);
+      });
+
+      it('never lets a peer hold both during a switch, even when each drain handles one destination', () => {
+        const gw = up('gw', ['inet-vpn', 'route-target']);
+        for (const rt of [RT1, RT2, RT3]) originate(rt);
+        const seen = receive(rib, gw, fresh(), 1);
+        const frr = up('frr', ['inet-vpn']);
+        receive(rib, gw, seen, 1);
+        expect([...seen.rtc]).toEqual(['0:0']);
+        rib.peerDown(frr);
+        receive(rib, gw, seen, 1);
+        expect([...seen.rtc].sort()).toEqual([RT1, RT2, RT3].map(key).sort());
+        expect(seen.defaultWithSpecific).toBe(0);
+        expect(seen.rtcHistory).toContain('');
+      });
+
+      it('gives a specific membership that appears while the default is sent only after the default goes', () => {
+        const gw = up('gw', ['inet-vpn', 'route-target']);
+        const frr = up('frr', ['inet-vpn']);
+        const seen = receive(rib, gw, fresh());
+        originate(RT1);
+        receive(rib, gw, seen);
+        expect([...seen.rtc]).toEqual(['0:0']);
+        rib.peerDown(frr);
+        expect([...receive(rib, gw, seen).rtc]).toEqual([key(RT1)]);
+        expect(seen.defaultWithSpecific).toBe(0);
+      });
+
+      it('reflects a peer\'s default membership alone to the other route-target peers, and still sends that peer the specific ones', () => {
+        const gw = up('gw', ['inet-vpn', 'route-target']);
+        const gw2 = up('gw2', ['inet-vpn', 'route-target']);
+        originate(RT1);
+        rib.update(gw2, membership(RT2));
+        receive(rib, gw, fresh());
+        rib.update(gw2, membership(0n, 0));
+        expect([...receive(rib, gw, fresh()).rtc]).toEqual(['0:0']);
+        expect([...receive(rib, gw2, fresh()).rtc]).toEqual([key(RT1)]);
+        expect(views.get(gw)!.defaultWithSpecific).toBe(0);
+      });
     });
   });
 });
