@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { BgpOptions } from './bgp/options.js';
 import { BgpSpeaker } from './bgp/speaker.js';
 import type { BgpConfig, Config } from './config/index.js';
-import { exportHook, importHook } from './policy/attach.js';
+import { exportHook, importHook, peerExportHook } from './policy/attach.js';
 import type { Policy } from './policy/types.js';
 import { BgpPeering } from './rib/peering.js';
 import { Rib } from './rib/rib.js';
@@ -38,7 +38,7 @@ export interface ServerHandle {
  * purpose: the speaker has its own types (src/bgp/options.ts) and does not
  * import config, so a change to the YAML's shape stops here.
  */
-function bgpOptions(bgp: BgpConfig): BgpOptions {
+function bgpOptions(bgp: BgpConfig, policies: ReadonlyMap<string, Policy>): BgpOptions {
   return {
     listen: { address: bgp.listen.address, port: bgp.listen.port },
     holdTime: bgp.holdTime,
@@ -53,6 +53,7 @@ function bgpOptions(bgp: BgpConfig): BgpOptions {
       families: [...p.families],
       ...(p.holdTime !== undefined && { holdTime: p.holdTime }),
       ...(p.localAddress !== undefined && { localAddress: p.localAddress }),
+      ...(p.exportPolicies.length > 0 && { exportPolicy: peerExportHook(p.exportPolicies.map((n) => policies.get(n)!)) }),
     })),
   };
 }
@@ -73,7 +74,7 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     name: node.name,
     asn: node.asn,
     routerId: node.routerId,
-    bgp: bgpOptions(config.bgp),
+    bgp: bgpOptions(config.bgp, new Map(config.routingPolicies.map((p) => [p.name, p]))),
     logger: deps.logger,
   });
   const xmpp = config.xmpp.enabled

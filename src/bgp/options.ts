@@ -5,6 +5,7 @@
  * the session layer (docs/architecture.md, layer L3).
  */
 
+import type { PeerExportPolicy } from '../rib/peering.js';
 import type { FamilyName } from './wire/types.js';
 
 /** One configured neighbour. */
@@ -24,6 +25,8 @@ export interface BgpPeerOptions {
   readonly holdTime?: number;
   /** Source address for outbound connections (dotted quad). */
   readonly localAddress?: string;
+  /** The peer's export policy (routing policies attached to it), if any. */
+  readonly exportPolicy?: PeerExportPolicy;
 }
 
 /** The speaker as a whole: where it listens, its default timers, its peers. */

@@ -93,7 +93,7 @@ export class BgpSpeaker {
       rrClient: pc.routeReflectorClient,
       routerId: 0,
     };
-    const rib = this.peering.addPeer(info, pc.families);
+    const rib = this.peering.addPeer(info, pc.families, pc.exportPolicy);
     const log = this.opts.logger.child({ peer: pc.name });
     const entry = { config: pc, info, rib, blocked: false } as PeerEntry;
     const session = new BgpSession(

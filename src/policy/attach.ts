@@ -7,6 +7,7 @@
  */
 
 import type { Nlri, PathAttributes } from '../bgp/wire/types.js';
+import type { PeerExportPolicy } from '../rib/peering.js';
 import type { ImportPolicy } from '../rib/rib.js';
 import type { Table } from '../rib/table.js';
 import type { PeerInfo } from '../rib/types.js';
@@ -53,5 +54,16 @@ export function exportHook(byInstance: ReadonlyMap<string, readonly Policy[]>): 
     if (!chain) return attrs;
     const d = evaluate(chain, { nlri, attrs, protocol: protocolOf(source) });
     return d.accept ? d.attrs : undefined;
+  };
+}
+
+/** A BGP peer's export policy for the peering engine: the chain, keyed by its names so peers sharing it share update groups. */
+export function peerExportHook(chain: readonly Policy[]): PeerExportPolicy {
+  return {
+    key: chain.map((p) => p.name).join(','),
+    decide(nlri, source, attrs) {
+      const d = evaluate(chain, { nlri, attrs, protocol: protocolOf(source) });
+      return d.accept ? d.attrs : undefined;
+    },
   };
 }

@@ -25,6 +25,17 @@ import { MembershipOut, RtInterest, type MembershipSet } from './rtc.js';
 import type { Table } from './table.js';
 import type { Dest, Path, PeerInfo } from './types.js';
 
+/**
+ * A peer's export policy (src/policy, attached by the composition root):
+ * the attributes a route goes out with, or undefined to keep it from the
+ * peer. `key` names the policy chain: peers with different keys are never
+ * in one update group.
+ */
+export interface PeerExportPolicy {
+  readonly key: string;
+  decide(nlri: Nlri, source: PeerInfo, attrs: PathAttributes): PathAttributes | undefined;
+}
+
 /** The tables a peering engine works on: its instance's, one per family it has. */
 export type TableSet = { readonly [F in FamilyName]?: Table<F> };
 
@@ -69,6 +80,10 @@ export class BgpPeering {
   private readonly familyGroups = new Map<FamilyName, UpdateGroup<PeerRib>[]>();
   private nextSlot = 0;
   private readonly classes = new Map<string, number>();
+  /** Export policy per peer class (classes with a policy only). */
+  private readonly classPolicies = new Map<number, PeerExportPolicy>();
+  /** Attribute sets export policies made, per group, one reference each (released with the group). */
+  private readonly policySets = new Map<UpdateGroup<PeerRib>, Map<string, AttrSet>>();
   /** Per route-target group: which of default / specific memberships it is sent (see MembershipOut). */
   private readonly membershipOut = new Map<UpdateGroup<PeerRib>, MembershipOut>();
 
@@ -94,13 +109,14 @@ export class BgpPeering {
     return this.tables[f] as Table | undefined;
   }
 
-  addPeer(info: PeerInfo, families: readonly FamilyName[]): PeerRib {
-    const cls = `${info.ibgp}|${info.rrClient}|${info.asn}`;
+  addPeer(info: PeerInfo, families: readonly FamilyName[], exportPolicy?: PeerExportPolicy): PeerRib {
+    const cls = `${info.ibgp}|${info.rrClient}|${info.asn}|${exportPolicy?.key ?? ''}`;
     let classId = this.classes.get(cls);
     if (classId === undefined) {
       classId = this.classes.size + 1;
       if (classId >= CLASS_SPACE) throw new RangeError(`more than ${CLASS_SPACE - 1} peer classes`);
       this.classes.set(cls, classId);
+      if (exportPolicy) this.classPolicies.set(classId, exportPolicy);
     }
     const st: PeerRib = {
       info, configured: new Set(families), up: false, families: new Set(),
@@ -276,7 +292,7 @@ export class BgpPeering {
       const interest = isVpn(f) && st.rtc ? st.interest : undefined;
       g = new UpdateGroup<PeerRib>(
         key, slot, f, FAMILIES[f], st.ctx, st.info, st.classId, interest, this.table(f)!, this.store,
-        { desired: (grp, dest) => this.desired(grp, dest), outSet: (grp, path) => this.exportSet(path, grp) },
+        { desired: (grp, dest) => this.desired(grp, dest), outSet: (grp, path, dest) => this.exportSet(path, grp, dest) },
       );
       this.groups.set(key, g);
       this.groupsOf(f).push(g);
@@ -295,6 +311,8 @@ export class BgpPeering {
     g.leave(st);
     if (g.members.size > 0) return;
     g.dispose();
+    for (const set of this.policySets.get(g)?.values() ?? []) this.store.release(set);
+    this.policySets.delete(g);
     this.groups.delete(g.key);
     this.membershipOut.delete(g);
     const list = this.groupsOf(f);
@@ -311,7 +329,10 @@ export class BgpPeering {
   private desired(g: UpdateGroup<PeerRib>, dest: Dest): Path | undefined {
     const mo = this.membershipOut.get(g);
     if (mo && !mo.allows(dest.nlri as RtMembership)) return undefined;
-    return this.eligible(g, dest);
+    const best = this.eligible(g, dest);
+    const policy = best && this.classPolicies.get(g.classId);
+    if (policy && policy.decide(dest.nlri, best.peer, this.baseExportSet(best, g).attrs) === undefined) return undefined;
+    return best;
   }
 
   /** The best path of a destination, if export rules let the group have it. */
@@ -324,7 +345,27 @@ export class BgpPeering {
   }
 
   /** The interned outbound attribute set for a path toward a class of peers (cached on the source set). */
-  private exportSet(path: Path, g: UpdateGroup<PeerRib>): AttrSet {
+  /** The outbound attribute set of a path toward a group: export rules, then the group's export policy. */
+  private exportSet(path: Path, g: UpdateGroup<PeerRib>, dest: Dest): AttrSet {
+    const base = this.baseExportSet(path, g);
+    const policy = this.classPolicies.get(g.classId);
+    if (!policy) return base;
+    const out = policy.decide(dest.nlri, path.peer, base.attrs);
+    if (out === undefined || out === base.attrs) return base; // undefined: desired() already kept it back
+    let sets = this.policySets.get(g);
+    if (!sets) this.policySets.set(g, (sets = new Map()));
+    const set = this.store.intern(out);
+    const held = sets.get(set.key);
+    if (held) {
+      this.store.release(set);
+      return held;
+    }
+    sets.set(set.key, set);
+    return set;
+  }
+
+  /** The interned outbound attribute set for a path toward a class of peers (cached on the source set). */
+  private baseExportSet(path: Path, g: UpdateGroup<PeerRib>): AttrSet {
     const src = path.attrs;
     // Peer classes come from configured peers (ibgp × client × AS), far below
     // 2^20; peer ids grow with every agent connection, and stay exact in a

@@ -35,8 +35,8 @@ export interface Delivery<M extends Member = Member> {
 export interface GroupPolicy<M extends Member> {
   /** The path the group should advertise for a destination (undefined: nothing). */
   desired(group: UpdateGroup<M>, dest: Dest): Path | undefined;
-  /** The outbound attribute set of a path for the group (interned, cached). */
-  outSet(group: UpdateGroup<M>, path: Path): AttrSet;
+  /** The outbound attribute set of a path for the group at a destination (interned, held while the group lives). */
+  outSet(group: UpdateGroup<M>, path: Path, dest: Dest): AttrSet;
 }
 
 export class UpdateGroup<M extends Member = Member> {
@@ -143,7 +143,7 @@ export class UpdateGroup<M extends Member = Member> {
     setSent(dest, this.slot, next);
     if (next) {
       const ex = this.members.get(next.peer);
-      const set = this.policy.outSet(this, next);
+      const set = this.policy.outSet(this, next, dest);
       let byEx = announce.get(set);
       if (!byEx) announce.set(set, (byEx = new Map()));
       push(byEx, ex, withLabels(dest.nlri, next.labels));
@@ -175,7 +175,7 @@ export class UpdateGroup<M extends Member = Member> {
     for (const dest of this.table.allDests()) {
       const p = dest.sent?.[this.slot];
       if (!p || p.peer === m.info) continue;
-      push(bySet, this.policy.outSet(this, p), withLabels(dest.nlri, p.labels));
+      push(bySet, this.policy.outSet(this, p, dest), withLabels(dest.nlri, p.labels));
     }
     const msgs: Uint8Array[] = [];
     for (const [set, nlri] of bySet) msgs.push(...this.pack(set, nlri));
