@@ -5,7 +5,7 @@
  * the session layer (docs/architecture.md, layer L3).
  */
 
-import type { PeerExportPolicy } from '../rib/peering.js';
+import type { BgpPeering, PeerExportPolicy } from '../rib/peering.js';
 import type { FamilyName } from './wire/types.js';
 
 /** One configured neighbour. */
@@ -27,6 +27,14 @@ export interface BgpPeerOptions {
   readonly localAddress?: string;
   /** The peer's export policy (routing policies attached to it), if any. */
   readonly exportPolicy?: PeerExportPolicy;
+  /** `bgpaas`: a BGP-as-a-Service session in a routing instance (default `bgp`). */
+  readonly kind?: 'bgp' | 'bgpaas';
+  /** The peering engine the peer belongs to (a routing instance's, for BGP-as-a-Service); default the master's. */
+  readonly peering?: BgpPeering;
+  /** Inbound sessions must come from this source port too (VMs behind the vRouter's NAT share an address). */
+  readonly sourcePort?: number;
+  /** Told when the session comes up and when it goes down (e.g. to originate route-target membership meanwhile). */
+  readonly lifecycle?: { up(): void; down(): void };
 }
 
 /** The speaker as a whole: where it listens, its default timers, its peers. */

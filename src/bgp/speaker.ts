@@ -38,6 +38,8 @@ export interface PeerEntry {
   readonly config: BgpPeerOptions;
   readonly info: PeerInfo;
   readonly rib: PeerRib;
+  /** The peering engine the peer belongs to: the master instance's, or a routing instance's (BGP-as-a-Service). */
+  readonly peering: BgpPeering;
   readonly session: BgpSession;
   rtcTimer?: NodeJS.Timeout;
   blocked: boolean;
@@ -49,13 +51,21 @@ export class BgpSpeaker {
   private readonly byId = new Map<number, PeerEntry>();
   private server?: net.Server;
   private flushQueued = false;
+  /** Every peering engine a peer of ours belongs to, the master instance's first. */
+  private readonly peerings = new Set<BgpPeering>();
 
   constructor(
     private readonly peering: BgpPeering,
     private readonly opts: SpeakerOptions,
   ) {
-    peering.onPending = () => this.scheduleFlush();
+    this.attach(peering);
     for (const pc of opts.bgp.peers) this.addPeer(pc);
+  }
+
+  private attach(p: BgpPeering): void {
+    if (this.peerings.has(p)) return;
+    this.peerings.add(p);
+    p.onPending = () => this.scheduleFlush();
   }
 
   /** Listen for inbound sessions and start every peer. Resolves with the bound address. */
@@ -83,19 +93,21 @@ export class BgpSpeaker {
   }
 
   private addPeer(pc: BgpPeerOptions): void {
+    const peering = pc.peering ?? this.peering;
+    this.attach(peering);
     const info: PeerInfo = {
-      id: this.peering.rib.allocatePeerId(),
+      id: peering.rib.allocatePeerId(),
       name: pc.name,
-      kind: 'bgp',
+      kind: pc.kind ?? 'bgp',
       address: parseIpv4(pc.address) ?? 0,
       asn: pc.asn,
       ibgp: pc.asn === this.opts.asn,
       rrClient: pc.routeReflectorClient,
       routerId: 0,
     };
-    const rib = this.peering.addPeer(info, pc.families, pc.exportPolicy);
+    const rib = peering.addPeer(info, pc.families, pc.exportPolicy);
     const log = this.opts.logger.child({ peer: pc.name });
-    const entry = { config: pc, info, rib, blocked: false } as PeerEntry;
+    const entry = { config: pc, info, rib, peering, blocked: false } as PeerEntry;
     const session = new BgpSession(
       {
         name: pc.name,
@@ -115,7 +127,7 @@ export class BgpSpeaker {
         update: (msg, action, faults) => this.update(entry, msg, action, faults),
         routeRefresh: (afi, safi) => {
           const f = familyName({ afi, safi });
-          if (f) this.peering.resend(entry.rib, f);
+          if (f) entry.peering.resend(entry.rib, f);
         },
         down: (reason, detail) => this.down(entry, reason, detail),
         drain: () => {
@@ -127,13 +139,14 @@ export class BgpSpeaker {
     );
     (entry as { session: BgpSession }).session = session;
     this.peers.set(pc.name, entry);
-    this.byAddress.set(pc.address, entry);
+    this.byAddress.set(pc.sourcePort === undefined ? pc.address : `${pc.address}:${pc.sourcePort}`, entry);
     this.byId.set(info.id, entry);
   }
 
   private accept(socket: net.Socket): void {
     const remote = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    const entry = this.byAddress.get(remote);
+    // A session given a source port (VMs behind the vRouter's NAT) first, then by address alone.
+    const entry = this.byAddress.get(`${remote}:${socket.remotePort ?? 0}`) ?? this.byAddress.get(remote);
     if (!entry) {
       this.opts.logger.warn({ remote }, 'connection from an unconfigured address refused');
       socket.destroy();
@@ -145,15 +158,16 @@ export class BgpSpeaker {
   private established(e: PeerEntry, n: Negotiated): void {
     this.opts.logger.info({ peer: e.config.name, families: n.families, holdTime: n.holdTime }, 'peer established');
     e.blocked = false;
-    this.peering.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId);
+    e.peering.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId);
+    e.config.lifecycle?.up();
     // Only a peer that advertised graceful restart promises End-of-RIB
     // (RFC 4724 §2); for the others, waiting would only delay: start now and
     // let their memberships, as they arrive, decide what they get.
-    if (e.rib.vpnHeld && !n.gracefulRestart) this.peering.releaseVpn(e.rib);
+    if (e.rib.vpnHeld && !n.gracefulRestart) e.peering.releaseVpn(e.rib);
     if (e.rib.vpnHeld) {
       e.rtcTimer = setTimeout(() => {
         e.rtcTimer = undefined;
-        this.peering.releaseVpn(e.rib);
+        e.peering.releaseVpn(e.rib);
       }, RTC_EOR_WAIT_MS);
       e.rtcTimer.unref();
     }
@@ -164,7 +178,7 @@ export class BgpSpeaker {
     if (eor) {
       const f = familyName(eor);
       if (f) {
-        this.peering.endOfRib(e.rib, f);
+        e.peering.endOfRib(e.rib, f);
         if (f === 'route-target' && e.rtcTimer) {
           clearTimeout(e.rtcTimer);
           e.rtcTimer = undefined;
@@ -175,14 +189,16 @@ export class BgpSpeaker {
     if (action === 'withdraw') {
       this.opts.logger.warn({ peer: e.config.name, faults: faults.map((f) => f.reason) }, 'update treated as withdraw');
     }
-    this.peering.update(e.rib, msg, action === 'withdraw');
+    e.peering.update(e.rib, msg, action === 'withdraw');
   }
 
   private down(e: PeerEntry, reason: DownReason, detail: string): void {
-    if (e.rib.up) this.opts.logger.info({ peer: e.config.name, reason, detail }, 'peer down');
+    const wasUp = e.rib.up;
+    if (wasUp) this.opts.logger.info({ peer: e.config.name, reason, detail }, 'peer down');
     if (e.rtcTimer) clearTimeout(e.rtcTimer);
     e.rtcTimer = undefined;
-    this.peering.peerDown(e.rib);
+    e.peering.peerDown(e.rib);
+    if (wasUp) e.config.lifecycle?.down();
   }
 
   private scheduleFlush(): void {
@@ -201,16 +217,23 @@ export class BgpSpeaker {
    * holding up the others (its send-hold timer bounds how long).
    */
   private flush(): void {
-    for (let batch = 0; this.peering.hasWork(); batch++) {
+    for (let batch = 0; this.hasWork(); batch++) {
       if (!this.anyWritable()) return; // resumed by a drain event
       if (batch >= FLUSH_BATCHES) return this.scheduleFlush(); // let input in between
-      for (const d of this.peering.drain(DRAIN_BATCH)) {
-        for (const st of d.to) {
-          const e = this.byId.get(st.info.id);
-          if (e && e.rib.up && !e.session.writeMany(d.msgs)) e.blocked = true;
+      for (const peering of this.peerings) {
+        for (const d of peering.drain(DRAIN_BATCH)) {
+          for (const st of d.to) {
+            const e = this.byId.get(st.info.id);
+            if (e && e.rib.up && !e.session.writeMany(d.msgs)) e.blocked = true;
+          }
         }
       }
     }
+  }
+
+  private hasWork(): boolean {
+    for (const p of this.peerings) if (p.hasWork()) return true;
+    return false;
   }
 
   private anyWritable(): boolean {

@@ -10,6 +10,8 @@
  *       export-targets: [target:64512:1001]        # default []
  *       import-policies: [pods-in]                 # routing-policies by name (default none): routes entering
  *       export-policies: [pods-out]                #   the instance's tables / its routes exported to the VPN tables
+ *       bgpaas: [...]                              # BGP-as-a-Service sessions (src/config/bgpaas.ts)
+ *       static-routes: [...]                       # static routes, next hop resolved in the instance
  *
  * The master instance (default-domain:default-project:ip-fabric:__default__)
  * always exists and cannot be configured here. No two instances may end up
@@ -22,6 +24,7 @@ import { MASTER_INSTANCE, parseInstanceName } from '../routing-instances/name.js
 import type { RoutingInstanceName } from '../routing-instances/name.js';
 import { describeValue } from './errors.js';
 import { expected, integer, list, mapping } from './scalars.js';
+import { bgpaasSessions, staticRoutes, type BgpaasConfig, type StaticRouteConfig } from './bgpaas.js';
 import { policyNames } from './policies.js';
 
 export interface RoutingInstanceConfig {
@@ -35,6 +38,8 @@ export interface RoutingInstanceConfig {
   /** Routing-policy names (checked against routing-policies), applied in order. */
   importPolicies: string[];
   exportPolicies: string[];
+  bgpaas: BgpaasConfig[];
+  staticRoutes: StaticRouteConfig[];
 }
 
 export const MAX_INSTANCE_ID = 65535;
@@ -85,6 +90,8 @@ interface RawInstance {
   exportTargets: bigint[];
   importPolicies: string[];
   exportPolicies: string[];
+  bgpaas: BgpaasConfig[];
+  staticRoutes: StaticRouteConfig[];
 }
 
 const instance = mapping({
@@ -95,6 +102,8 @@ const instance = mapping({
   'export-targets': routeTargets,
   'import-policies': policyNames,
   'export-policies': policyNames,
+  bgpaas: bgpaasSessions,
+  'static-routes': staticRoutes,
 }).transform(
   (raw): RawInstance => ({
     name: raw.name,
@@ -104,6 +113,8 @@ const instance = mapping({
     exportTargets: raw['export-targets'],
     importPolicies: raw['import-policies'],
     exportPolicies: raw['export-policies'],
+    bgpaas: raw.bgpaas,
+    staticRoutes: raw['static-routes'],
   }),
 );
 
@@ -186,5 +197,7 @@ export const routingInstancesSection = list(instance, 'a list of routing instanc
       exportTargets: ri.exportTargets,
       importPolicies: ri.importPolicies,
       exportPolicies: ri.exportPolicies,
+      bgpaas: ri.bgpaas,
+      staticRoutes: ri.staticRoutes,
     })),
   );

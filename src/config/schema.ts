@@ -47,6 +47,7 @@ type Sections = z.output<typeof sections>;
 /** Checks that span sections; paths are the file's own keys. */
 function crossCheck(doc: Sections, ctx: z.RefinementCtx): void {
   checkPolicyNames(doc, ctx);
+  checkBgpaas(doc, ctx);
   doc.bgp.peers.forEach((peer, i) => {
     if (peer.routeReflectorClient && peer.asn !== doc.node.asn) {
       ctx.addIssue({
@@ -81,6 +82,47 @@ function checkPolicyNames(doc: Sections, ctx: z.RefinementCtx): void {
   (doc['routing-instances'] ?? []).forEach((ri, i) => {
     check(ri?.importPolicies, ['routing-instances', i, 'import-policies']);
     check(ri?.exportPolicies, ['routing-instances', i, 'export-policies']);
+    (ri?.bgpaas ?? []).forEach((b, j) => {
+      check(b?.importPolicies, ['routing-instances', i, 'bgpaas', j, 'import-policies']);
+      check(b?.exportPolicies, ['routing-instances', i, 'bgpaas', j, 'export-policies']);
+    });
+  });
+}
+
+/**
+ * BGP-as-a-Service sessions are eBGP, and share the BGP listen port with
+ * the peers: their names must be unique among all of them, and no two may
+ * be told apart by the same (address, source port).
+ */
+function checkBgpaas(doc: Sections, ctx: z.RefinementCtx): void {
+  const names = new Map<string, string>();
+  const endpoints = new Map<string, string>();
+  (doc.bgp?.peers ?? []).forEach((p, i) => {
+    if (!p) return;
+    names.set(p.name, `bgp.peers[${i}]`);
+    endpoints.set(p.address, `bgp.peers[${i}]`);
+  });
+  (doc['routing-instances'] ?? []).forEach((ri, i) => {
+    (ri?.bgpaas ?? []).forEach((b, j) => {
+      if (!b) return;
+      const here = `routing-instances[${i}].bgpaas[${j}]`;
+      const path = ['routing-instances', i, 'bgpaas', j];
+      if (b.asn === doc.node?.asn) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'asn'], input: b.asn, message: `a BGP-as-a-Service session is eBGP: asn ${b.asn} is node.asn` });
+      }
+      const other = names.get(b.name);
+      if (other) ctx.addIssue({ code: 'custom', path: [...path, 'name'], input: b.name, message: `duplicate BGP session name "${b.name}" (already ${other})` });
+      names.set(b.name, here);
+      const endpoint = b.sourcePort === undefined ? b.address : `${b.address}:${b.sourcePort}`;
+      const taken = endpoints.get(endpoint);
+      if (taken) {
+        ctx.addIssue({
+          code: 'custom', path: [...path, 'address'], input: b.address,
+          message: `${endpoint} is already ${taken}'s; give each session behind one address its source-port`,
+        });
+      }
+      endpoints.set(endpoint, here);
+    });
   });
 }
 

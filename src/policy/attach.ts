@@ -22,7 +22,7 @@ export function protocolOf(source: PeerInfo): Protocol {
 export interface ImportAttachments {
   /** Import policies of routing instances, by the name of each table they own. */
   readonly byTable: ReadonlyMap<string, readonly Policy[]>;
-  /** Import policies of BGP peers, by peer name. */
+  /** Import policies of BGP peers and BGP-as-a-Service sessions, by name. */
   readonly byPeer: ReadonlyMap<string, readonly Policy[]>;
 }
 
@@ -34,7 +34,7 @@ export interface ImportAttachments {
 export function importHook(a: ImportAttachments): ImportPolicy | undefined {
   if (a.byTable.size === 0 && a.byPeer.size === 0) return undefined;
   return (table: Table, nlri: Nlri, source: PeerInfo, attrs: PathAttributes) => {
-    const peer = source.kind === 'bgp' ? a.byPeer.get(source.name) : undefined;
+    const peer = source.kind === 'bgp' || source.kind === 'bgpaas' ? a.byPeer.get(source.name) : undefined;
     const inst = a.byTable.get(table.name);
     if (!peer && !inst) return attrs;
     const chain = peer && inst ? [...peer, ...inst] : (peer ?? inst)!;

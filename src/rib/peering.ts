@@ -87,9 +87,16 @@ export class BgpPeering {
   /** Per route-target group: which of default / specific memberships it is sent (see MembershipOut). */
   private readonly membershipOut = new Map<UpdateGroup<PeerRib>, MembershipOut>();
 
+  /**
+   * `tables`: what the peering advertises (and, by default, where received
+   * paths go). `inTables`: where received paths go instead, when they must
+   * not reach the instance's tables as they are (BGP-as-a-Service: a next
+   * hop to resolve first, src/routing-instances/resolver.ts).
+   */
   constructor(
     readonly rib: Rib,
     readonly tables: TableSet,
+    readonly inTables: TableSet = tables,
   ) {
     for (const f of Object.keys(tables) as FamilyName[]) {
       this.tables[f]!.subscribe((key, dest) => this.propagate(f, key, dest as Dest));
@@ -107,6 +114,11 @@ export class BgpPeering {
   /** The table of a family, for code that handles every family alike. */
   table(f: FamilyName): Table | undefined {
     return this.tables[f] as Table | undefined;
+  }
+
+  /** Where paths received in a family go. */
+  private inTable(f: FamilyName): Table | undefined {
+    return this.inTables[f] as Table | undefined;
   }
 
   addPeer(info: PeerInfo, families: readonly FamilyName[], exportPolicy?: PeerExportPolicy): PeerRib {
@@ -138,7 +150,9 @@ export class BgpPeering {
     if (st.up) this.peerDown(st);
     st.info.routerId = routerId;
     st.families = new Set(
-      negotiated.map((f) => familyName(f)).filter((f): f is FamilyName => !!f && st.configured.has(f) && this.table(f) !== undefined),
+      negotiated
+        .map((f) => familyName(f))
+        .filter((f): f is FamilyName => !!f && st.configured.has(f) && this.table(f) !== undefined && this.inTable(f) !== undefined),
     );
     st.ctx = { fourOctetAs, ebgp: !st.info.ibgp, families: new Set(negotiated.map((f) => `${f.afi}/${f.safi}`)) };
     st.up = true;
@@ -153,7 +167,7 @@ export class BgpPeering {
     if (!st.up) return;
     st.up = false;
     for (const f of [...st.groups.keys()]) this.leave(st, f);
-    for (const f of st.families) this.rib.removeSource(this.table(f)!, st.info);
+    for (const f of st.families) this.rib.removeSource(this.inTable(f)!, st.info);
     st.paths = 0;
     st.interest.clear();
     st.families = new Set();
@@ -232,7 +246,7 @@ export class BgpPeering {
 
   private announce(st: PeerRib, f: FamilyName, attrs: PathAttributes, nlri: readonly Nlri[]): void {
     if (!st.families.has(f) || nlri.length === 0) return;
-    st.paths += this.rib.addPaths(this.table(f)!, st.info, attrs, nlri);
+    st.paths += this.rib.addPaths(this.inTable(f)!, st.info, attrs, nlri);
     st.received += nlri.length;
     if (f !== 'route-target') return;
     for (const n of nlri) st.interest.add(n as RtMembership);
@@ -241,7 +255,7 @@ export class BgpPeering {
 
   private withdraw(st: PeerRib, f: FamilyName, n: Nlri): void {
     if (!st.families.has(f)) return;
-    if (!this.rib.withdrawPath(this.table(f)!, n, st.info)) return;
+    if (!this.rib.withdrawPath(this.inTable(f)!, n, st.info)) return;
     st.paths--;
     if (f === 'route-target') {
       st.interest.remove(n as RtMembership);

@@ -136,6 +136,29 @@ export class Rib {
     if (replaced) this.releasePath(replaced);
   }
 
+  /**
+   * Place a path derived from another one (next-hop resolution): it keeps
+   * the source, the received attributes and the feasibility of `from`, with
+   * new effective attributes, labels and RD. Import policy and loop checks
+   * ran when `from` came in; they do not run again. Replaces the source's
+   * path with the same RD, unless it is already identical.
+   */
+  placeDerived(table: Table, nlri: Nlri, from: Path, attrs: PathAttributes, opts: { labels: readonly number[]; rd?: bigint }): void {
+    const set = this.store.intern(attrs);
+    const existing = table.get(table.keyOf(nlri))?.paths.find((q) => q.peer === from.peer && q.rd === opts.rd);
+    if (existing && existing.attrs === set && existing.labels === opts.labels && existing.infeasible === from.infeasible) {
+      this.store.release(set);
+      return;
+    }
+    const received = from.received === set ? set : this.store.retain(from.received);
+    const path: Path = {
+      peer: from.peer, attrs: set, received, labels: opts.labels, infeasible: from.infeasible,
+      stamp: ++this.stamp, rd: opts.rd, replicated: undefined,
+    };
+    const old = table.upsert(nlri, path);
+    if (old) this.releasePath(old);
+  }
+
   /** Withdraw the path of (source, rd) at a route key: an agent's withdrawal, or a copy placed by placeCopy. */
   withdrawByKey(table: Table, key: number | bigint, source: PeerInfo, rd?: bigint): boolean {
     const gone = table.removeByKey(key, source, rd);
@@ -158,7 +181,9 @@ export class Rib {
   private loopCheck(source: PeerInfo, a: PathAttributes): InfeasibleReason | undefined {
     if (a.originatorId !== undefined && a.originatorId === this.local.routerId) return 'originator-id-loop';
     if (a.clusterList?.includes(this.local.clusterId)) return 'cluster-list-loop';
-    if (source.kind === 'bgp' && !source.ibgp && asPathContains(a.asPath, this.local.asn)) return 'as-path-loop';
+    if ((source.kind === 'bgp' || source.kind === 'bgpaas') && !source.ibgp && asPathContains(a.asPath, this.local.asn)) {
+      return 'as-path-loop';
+    }
     return undefined;
   }
 }

@@ -12,8 +12,12 @@ import type { AttrSet } from './attr-store.js';
 export type { RouteKey } from '../bgp/wire/families/registry.js';
 export type { Nlri } from '../bgp/wire/types.js';
 
-/** Where a path came from: a BGP peer, a vRouter agent (XMPP), or this node. */
-export type SourceKind = 'bgp' | 'xmpp' | 'local';
+/**
+ * Where a path came from: a BGP peer, a vRouter agent (XMPP), a
+ * BGP-as-a-Service session in a routing instance, an instance's static
+ * routes, or this node.
+ */
+export type SourceKind = 'bgp' | 'xmpp' | 'bgpaas' | 'static' | 'local';
 
 /** A source of paths, as the RIB sees it. Created once per configured peer. */
 export interface PeerInfo {

@@ -59,14 +59,16 @@ routing-instances:
         exportTargets: [RT_64512_1001],
         importPolicies: [],
         exportPolicies: [],
+        bgpaas: [],
+        staticRoutes: [],
       },
     ]);
   });
 
   it('gives an instance with only a name vn-index 0, no targets and its position as id', () => {
     expect(load(instancesDoc([{ name: A }, { name: B }])).routingInstances).toEqual([
-      { name: A, id: 1, vnIndex: 0, importTargets: [], exportTargets: [], importPolicies: [], exportPolicies: [] },
-      { name: B, id: 2, vnIndex: 0, importTargets: [], exportTargets: [], importPolicies: [], exportPolicies: [] },
+      { name: A, id: 1, vnIndex: 0, importTargets: [], exportTargets: [], importPolicies: [], exportPolicies: [], bgpaas: [], staticRoutes: [] },
+      { name: B, id: 2, vnIndex: 0, importTargets: [], exportTargets: [], importPolicies: [], exportPolicies: [], bgpaas: [], staticRoutes: [] },
     ]);
   });
 
@@ -77,7 +79,7 @@ routing-instances:
     import-targets:
     export-targets:
 `;
-    expect(parseConfigText(text, FILE).routingInstances[0]).toMatchObject({ importTargets: [], exportTargets: [], importPolicies: [], exportPolicies: [] });
+    expect(parseConfigText(text, FILE).routingInstances[0]).toMatchObject({ importTargets: [], exportTargets: [], importPolicies: [], exportPolicies: [], bgpaas: [], staticRoutes: [] });
   });
 
   it('must be a list', () => {
@@ -98,10 +100,10 @@ routing-instances:
 
   it('rejects an unknown key in an instance and lists the keys allowed there', () => {
     expect(errorOf(oneInstance({ vrf: 'x' })).message).toBe(
-      'config.yaml: routing-instances[0].vrf: unknown key (allowed: name, id, vn-index, import-targets, export-targets, import-policies, export-policies)',
+      'config.yaml: routing-instances[0].vrf: unknown key (allowed: name, id, vn-index, import-targets, export-targets, import-policies, export-policies, bgpaas, static-routes)',
     );
     expect(errorOf(oneInstance({ vn_index: 4 })).message).toBe(
-      'config.yaml: routing-instances[0].vn_index: unknown key (allowed: name, id, vn-index, import-targets, export-targets, import-policies, export-policies)',
+      'config.yaml: routing-instances[0].vn_index: unknown key (allowed: name, id, vn-index, import-targets, export-targets, import-policies, export-policies, bgpaas, static-routes)',
     );
   });
 });
@@ -265,7 +267,7 @@ describe('routing-instances[].import-targets and export-targets', () => {
   it('keep import and export apart', () => {
     const ri = load(oneInstance({ 'import-targets': ['target:64512:1'], 'export-targets': ['target:192.0.2.1:5'] }))
       .routingInstances[0];
-    expect(ri).toMatchObject({ importTargets: [RT_64512_1], exportTargets: [RT_IP_5], importPolicies: [], exportPolicies: [] });
+    expect(ri).toMatchObject({ importTargets: [RT_64512_1], exportTargets: [RT_IP_5], importPolicies: [], exportPolicies: [], bgpaas: [], staticRoutes: [] });
   });
 
   it('drop repeats, including other spellings of the same target, and keep the order', () => {
@@ -322,8 +324,8 @@ describe('the routing-instances section in JSON', () => {
       2,
     );
     expect(parseConfigText(json, 'cn.json').routingInstances).toEqual([
-      { name: A, id: 7, vnIndex: 4, importTargets: [RT_64512_1001], exportTargets: [RT_64512_1001], importPolicies: [], exportPolicies: [] },
-      { name: B, id: 2, vnIndex: 0, importTargets: [RT_IP_5, RT_4BYTE_3], exportTargets: [], importPolicies: [], exportPolicies: [] },
+      { name: A, id: 7, vnIndex: 4, importTargets: [RT_64512_1001], exportTargets: [RT_64512_1001], importPolicies: [], exportPolicies: [], bgpaas: [], staticRoutes: [] },
+      { name: B, id: 2, vnIndex: 0, importTargets: [RT_IP_5, RT_4BYTE_3], exportTargets: [], importPolicies: [], exportPolicies: [], bgpaas: [], staticRoutes: [] },
     ]);
   });
 
