@@ -1,15 +1,17 @@
 /**
  * Route-reflector interop: the device under test (our control node, or gobgpd
- * with CN_IMPL=gobgpd) reflects VPNv4 routes between three real iBGP RR clients
- * in AS 64512, each in its own network namespace on a private bridge:
- *   gw   192.0.2.11  gobgpd  inet-vpn + route-target, VRF blue (target:64512:1)
- *   frr  192.0.2.12  FRR bgpd -Z, VPNv4 only (no RTC)
- *   bird 192.0.2.13  BIRD 2, vpn4 only (no RTC)
+ * with CN_IMPL=gobgpd) reflects VPNv4 and VPNv6 routes between three real iBGP RR
+ * clients in AS 64512, each in its own network namespace on a private bridge:
+ *   gw   192.0.2.11  gobgpd  inet-vpn + inet6-vpn + route-target, VRF blue (target:64512:1)
+ *   frr  192.0.2.12  FRR bgpd -Z, VPNv4 + VPNv6 (no RTC)
+ *   bird 192.0.2.13  BIRD 2, vpn4 + vpn6 (no RTC)
  *   cn   192.0.2.15  the route reflector, cluster id 192.0.2.15
+ * The sessions are IPv4, so a VPNv6 route's next hop is IPv4-mapped (RFC 4659 §3.2.1.2):
+ * all three send RD 0 + ::ffff:a.b.c.d, and the reflector must pass it on unchanged.
  * Every assertion reads the peers' own RIBs / session tables.
  */
 import { describe, expect, it } from 'vitest';
-import { Bird, Frr, GoBgp, Lab, createRouteReflector, dutImpl, expectAbsentFor, expectedReflection, hasRoute,
+import { Bird, Frr, GoBgp, Lab, createRouteReflector, dutImpl, expectAbsentFor, expectedReflection, hasRoute, ipv4Mapped,
   sessionStateAt, sessionUpSince, useLab, viewAt } from './lab/index.js';
 import type { CnConfig, RouteReflectorDut, VpnRouteSpec, VpnSpeaker } from './lab/index.js';
 
@@ -32,9 +34,9 @@ const CN_CONFIG: CnConfig = {
     listen: { address: RR, port: 179 },
     holdTime: 90,
     peers: [
-      { name: 'gw', address: '192.0.2.11', asn: ASN, routeReflectorClient: true, families: ['inet-vpn', 'route-target'] },
-      { name: 'frr', address: '192.0.2.12', asn: ASN, routeReflectorClient: true, families: ['inet-vpn'] },
-      { name: 'bird', address: '192.0.2.13', asn: ASN, routeReflectorClient: true, families: ['inet-vpn'] },
+      { name: 'gw', address: '192.0.2.11', asn: ASN, routeReflectorClient: true, families: ['inet-vpn', 'inet6-vpn', 'route-target'] },
+      { name: 'frr', address: '192.0.2.12', asn: ASN, routeReflectorClient: true, families: ['inet-vpn', 'inet6-vpn'] },
+      { name: 'bird', address: '192.0.2.13', asn: ASN, routeReflectorClient: true, families: ['inet-vpn', 'inet6-vpn'] },
     ],
   },
 };
@@ -47,11 +49,23 @@ function route(src: PeerName, n: number, rts: string[] = [RT1]): VpnRouteSpec {
   return { rd: `192.0.2.${octet}:${n}`, prefix: `198.18.${n}.0/24`, label: 1000 + n, routeTargets: rts, nextHop: NEXT_HOP[src] };
 }
 
+/** A VPNv6 route from `src`: 2001:db8:<n>::/48, its next hop the IPv4-mapped form of the VPNv4 one. */
+function route6(src: PeerName, n: number, rts: string[] = [RT1]): VpnRouteSpec {
+  const v4 = route(src, n, rts);
+  return { ...v4, prefix: `2001:db8:${n}::/48`, nextHop: ipv4Mapped(v4.nextHop) };
+}
+
 /** Reflection test routes: one per source, each with two RTs. */
 const REFLECTED: Record<PeerName, VpnRouteSpec> = {
   gw: route('gw', 21, [RT1, 'target:64512:7']),
   frr: route('frr', 22, [RT1, 'target:64512:8']),
   bird: route('bird', 23, [RT1, 'target:64512:9']),
+};
+/** VPNv6 reflection test routes, the same shape. */
+const REFLECTED6: Record<PeerName, VpnRouteSpec> = {
+  gw: route6('gw', 61, [RT1, 'target:64512:7']),
+  frr: route6('frr', 62, [RT1, 'target:64512:8']),
+  bird: route6('bird', 63, [RT1, 'target:64512:9']),
 };
 /** Present for the whole run; FRR's and BIRD's live in their config files (they survive restarts). */
 const BASELINE: Record<PeerName, VpnRouteSpec> = { gw: route('gw', 41), frr: route('frr', 40), bird: route('bird', 42) };
@@ -113,11 +127,13 @@ async function startLab(): Promise<void> {
   gw = new GoBgp(lab, 'gw', {
     asn: ASN, routerId: '192.0.2.11', localAddress: '192.0.2.11', multiplePaths: true,
     vrfs: [{ name: 'blue', rd: '192.0.2.11:1', importRts: [RT1], exportRts: [RT1] }],
-    neighbors: [{ address: RR, peerAs: ASN, families: ['rtc', 'l3vpn-ipv4-unicast'], connectRetry: 3 }],
+    neighbors: [{ address: RR, peerAs: ASN, families: ['rtc', 'l3vpn-ipv4-unicast', 'l3vpn-ipv6-unicast'], connectRetry: 3 }],
   });
-  frr = new Frr(lab, 'frr', { asn: ASN, routerId: '192.0.2.12', neighbors: [{ address: RR, peerAs: ASN }], networks: [BASELINE.frr] });
+  frr = new Frr(lab, 'frr', {
+    asn: ASN, routerId: '192.0.2.12', neighbors: [{ address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'], networks: [BASELINE.frr],
+  });
   bird = new Bird(lab, 'bird', {
-    asn: ASN, routerId: '192.0.2.13', localAddress: '192.0.2.13', neighbors: [{ name: 'to_cn', address: RR, peerAs: ASN }],
+    asn: ASN, routerId: '192.0.2.13', localAddress: '192.0.2.13', neighbors: [{ name: 'to_cn', address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'],
     routes: [BASELINE.bird], connectRetry: 3, errorWait: [1, 2],
   });
   peers = { gw, frr, bird };
@@ -154,6 +170,26 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
     await peers[src].withdraw(spec);
     await expectGone(spec, PEER_NAMES);
     // A reset session would also remove the route: make sure it was a real withdrawal.
+    await expectNoSessionReset(before);
+  });
+
+  it.each(PEER_NAMES)('a VPNv6 route injected at %s reaches the other two peers with RD, label, RTs, IPv4-mapped next hop, originator id and cluster list intact', async (src) => {
+    const before = await upSince();
+    const spec = REFLECTED6[src];
+    await peers[src].announce(spec);
+    await expectReflected(spec, src, others(src));
+    // Only in the VPNv6 tables: an IPv6 prefix never leaks into a peer's VPNv4 RIB.
+    for (const p of others(src)) expect((await peers[p].vpnRoutes('vpnv4')).filter((r) => r.rd === spec.rd)).toEqual([]);
+    await expectNoSessionReset(before);
+  });
+
+  it.each(PEER_NAMES)('withdrawing the VPNv6 route at %s removes it from every peer', async (src) => {
+    const spec = REFLECTED6[src];
+    await peers[src].announce(spec);
+    await expectReflected(spec, src, others(src));
+    const before = await upSince();
+    await peers[src].withdraw(spec);
+    await expectGone(spec, PEER_NAMES);
     await expectNoSessionReset(before);
   });
 
