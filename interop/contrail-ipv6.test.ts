@@ -49,8 +49,9 @@ interface AgentRoute6 { host: Host; prefix: string; label: number }
 const FIP6: AgentRoute6 = { host: 'a1', prefix: '2001:db8:5::5/128', label: 25 };
 const SERVICE6_A1: AgentRoute6 = { host: 'a1', prefix: '2001:db8:5::10/128', label: 31 };
 const SERVICE6_A2: AgentRoute6 = { host: 'a2', prefix: '2001:db8:5::10/128', label: 32 };
-/** The gateway's IPv6 route in VRF public. */
+/** The gateway's IPv6 routes in VRF public: a /48 and the default route (a zero-length prefix after label and RD). */
 const GW_ROUTE6: VpnRouteSpec = { rd: `${GW}:1`, prefix: '2001:db8:ff::/48', label: 301, routeTargets: [RT_PUBLIC], nextHop: ipv4Mapped(GW) };
+const GW_DEFAULT6: VpnRouteSpec = { ...GW_ROUTE6, prefix: '::/0', label: 300 };
 
 let lab: Lab | undefined;
 let cn: ControlNode;
@@ -139,17 +140,21 @@ describe('IPv6 through our control node: agents over XMPP and gobgpd as the MX g
     }
   });
 
-  it('the gateway\'s IPv6 VRF route reaches every agent as a 2/1 item with next hop 192.0.2.11 and label 301', async () => {
+  it('the gateway\'s IPv6 VRF routes, ::/0 included, reach every agent as 2/1 items with next hop 192.0.2.11 and their labels', async () => {
     await gw.announce(GW_ROUTE6);
+    await gw.announce(GW_DEFAULT6);
     for (const h of HOSTS) {
-      await expect.poll(async () => (await agents[h].routes(PUBLIC, INET6)).find((i) => i.id === GW_ROUTE6.prefix),
-        { ...POLL, message: `gateway route at ${h}` }).toMatchObject({
-        prefix: GW_ROUTE6.prefix, af: 2, safi: 1,
-        // No tunnel-encapsulation community from the gateway: the control node says gre.
-        nextHops: [{ af: 1, address: GW, mac: '', label: 301, encapsulations: ['gre'], virtualNetwork: PUBLIC_VN, tags: [] }],
-      });
+      for (const spec of [GW_ROUTE6, GW_DEFAULT6]) {
+        await expect.poll(async () => (await agents[h].routes(PUBLIC, INET6)).find((i) => i.id === spec.prefix),
+          { ...POLL, message: `gateway route ${spec.prefix} at ${h}` }).toMatchObject({
+          prefix: spec.prefix, af: 2, safi: 1,
+          // No tunnel-encapsulation community from the gateway: the control node says gre.
+          nextHops: [{ af: 1, address: GW, mac: '', label: spec.label, encapsulations: ['gre'], virtualNetwork: PUBLIC_VN, tags: [] }],
+        });
+      }
     }
-    expect(await agent6View('a3')).toEqual([`${FIP6.prefix} -> 192.0.2.21/25`, `${GW_ROUTE6.prefix} -> 192.0.2.11/301`].sort());
+    expect(await agent6View('a3')).toEqual(
+      [`${FIP6.prefix} -> 192.0.2.21/25`, `${GW_ROUTE6.prefix} -> 192.0.2.11/301`, '::/0 -> 192.0.2.11/300'].sort());
   });
 
   it('two agents publishing one IPv6 service address give the gateway\'s IPv6 VRF two paths and an agent one item with both next hops', async () => {
@@ -165,6 +170,7 @@ describe('IPv6 through our control node: agents over XMPP and gobgpd as the MX g
     const up = await sessionUpSince(gw, CN);
     await agents.a1.withdraw(PUBLIC, FIP6.prefix);
     await gw.withdraw(GW_ROUTE6);
+    await gw.withdraw(GW_DEFAULT6);
     await expect.poll(gwVpn6View, { ...POLL, message: 'gw VPNv6 RIB' }).toEqual([
       `192.0.2.21:1 ${SERVICE6_A1.prefix} [31] via ::ffff:192.0.2.21`, `192.0.2.22:1 ${SERVICE6_A2.prefix} [32] via ::ffff:192.0.2.22`]);
     await expect.poll(gwVrf6View, { ...POLL, message: 'gw VRF public (IPv6)' }).toEqual([
