@@ -69,6 +69,8 @@ const REFLECTED6: Record<PeerName, VpnRouteSpec> = {
 };
 /** Present for the whole run; FRR's and BIRD's live in their config files (they survive restarts). */
 const BASELINE: Record<PeerName, VpnRouteSpec> = { gw: route('gw', 41), frr: route('frr', 40), bird: route('bird', 42) };
+/** The VPNv6 baseline, kept the same way: initial exchange and re-sync are per family (End-of-RIB included). */
+const BASELINE6: Record<PeerName, VpnRouteSpec> = { gw: route6('gw', 51), frr: route6('frr', 50), bird: route6('bird', 52) };
 /**
  * RT-constraint routes: target:64512:2 from FRR, target:64512:3 (imported nowhere) from BIRD.
  * (Not from gw: an RTC speaker only sends routes whose RTs the RR has asked for, so gw itself
@@ -130,17 +132,18 @@ async function startLab(): Promise<void> {
     neighbors: [{ address: RR, peerAs: ASN, families: ['rtc', 'l3vpn-ipv4-unicast', 'l3vpn-ipv6-unicast'], connectRetry: 3 }],
   });
   frr = new Frr(lab, 'frr', {
-    asn: ASN, routerId: '192.0.2.12', neighbors: [{ address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'], networks: [BASELINE.frr],
+    asn: ASN, routerId: '192.0.2.12', neighbors: [{ address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'], networks: [BASELINE.frr, BASELINE6.frr],
   });
   bird = new Bird(lab, 'bird', {
     asn: ASN, routerId: '192.0.2.13', localAddress: '192.0.2.13', neighbors: [{ name: 'to_cn', address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'],
-    routes: [BASELINE.bird], connectRetry: 3, errorWait: [1, 2],
+    routes: [BASELINE.bird, BASELINE6.bird], connectRetry: 3, errorWait: [1, 2],
   });
   peers = { gw, frr, bird };
   await lab.startCapture(); // only with CN_LAB_CAPTURE=1
   await dut.start();
   await Promise.all([gw.start(), frr.start(), bird.start()]);
   await gw.announce(BASELINE.gw);
+  await gw.announce(BASELINE6.gw);
 }
 
 describe(`route reflector interop against gobgpd, FRR and BIRD (device under test: ${IMPL})`, () => {
@@ -150,8 +153,11 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
     await expectAllEstablished(PEER_NAMES);
   });
 
-  it('after start-up every peer learns the baseline routes of the other two (initial table exchange)', async () => {
-    for (const src of PEER_NAMES) await expectReflected(BASELINE[src], src, others(src), INITIAL_SYNC_TIMEOUT);
+  it('after start-up every peer learns the VPNv4 and VPNv6 baseline routes of the other two (initial table exchange)', async () => {
+    for (const src of PEER_NAMES) {
+      await expectReflected(BASELINE[src], src, others(src), INITIAL_SYNC_TIMEOUT);
+      await expectReflected(BASELINE6[src], src, others(src), INITIAL_SYNC_TIMEOUT);
+    }
   });
 
   it.each(PEER_NAMES)('a VPNv4 route injected at %s reaches the other two peers with RD, label, RTs, next hop, originator id and cluster list intact', async (src) => {
@@ -193,21 +199,25 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
     await expectNoSessionReset(before);
   });
 
-  it('a restarted FRR peer loses its routes at the others while down and re-syncs in both directions after restart', async () => {
-    await expectReflected(BASELINE.frr, 'frr', ['gw', 'bird']);
-    await expectReflected(BASELINE.gw, 'gw', ['frr']);
-    await expectReflected(BASELINE.bird, 'bird', ['frr']);
+  it('a restarted FRR peer loses its VPNv4 and VPNv6 routes at the others while down and re-syncs both in both directions after restart', async () => {
+    const synced = async (): Promise<void> => {
+      for (const base of [BASELINE, BASELINE6]) {
+        await expectReflected(base.frr, 'frr', ['gw', 'bird']);
+        await expectReflected(base.gw, 'gw', ['frr']);
+        await expectReflected(base.bird, 'bird', ['frr']);
+      }
+    };
+    await synced();
     const bystanders = await upSince(['gw', 'bird']);
 
     const code = await frr.stop();
     expect(code).not.toBe('SIGKILL');
     await expectGone(BASELINE.frr, ['gw', 'bird']);
+    await expectGone(BASELINE6.frr, ['gw', 'bird']);
 
     await frr.start();
     await expectAllEstablished(['frr']);
-    await expectReflected(BASELINE.frr, 'frr', ['gw', 'bird']);
-    await expectReflected(BASELINE.gw, 'gw', ['frr']);
-    await expectReflected(BASELINE.bird, 'bird', ['frr']);
+    await synced();
     await expectNoSessionReset(bystanders);
   });
 
@@ -240,6 +250,7 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
         gwRestarted = true;
         await expectAllEstablished(['gw']);
         await gw.announce(BASELINE.gw);
+        await gw.announce(BASELINE6.gw);
       } else {
         await gw.delVrf('red');
       }
@@ -275,5 +286,6 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
     await expectGone(BASELINE.frr, ['gw', 'bird']);
     await expectGone(BASELINE.gw, ['frr', 'bird']);
     await expectGone(BASELINE.bird, ['gw', 'frr']);
+    for (const src of PEER_NAMES) await expectGone(BASELINE6[src], others(src));
   });
 });
