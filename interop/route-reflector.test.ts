@@ -78,6 +78,8 @@ const BASELINE6: Record<PeerName, VpnRouteSpec> = { gw: route6('gw', 51), frr: r
  */
 const RT2_AT_FRR = route('frr', 99, ['target:64512:2']);
 const RT3_AT_BIRD = route('bird', 98, ['target:64512:3']);
+/** The same constraint for VPNv6: route-target membership covers both VPN families. */
+const RT2_AT_FRR_6 = route6('frr', 97, ['target:64512:2']);
 
 let lab: Lab | undefined;
 let dut: RouteReflectorDut;
@@ -221,23 +223,28 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
     await expectNoSessionReset(bystanders);
   });
 
-  it('route-target constraint keeps routes away from gw unless it imports their target, while FRR and BIRD get everything', async () => {
+  it('route-target constraint keeps VPNv4 and VPNv6 routes away from gw unless it imports their target, while FRR and BIRD get everything', async () => {
     const before = await upSince();
     let gwRestarted = false;
     try {
       await frr.announce(RT2_AT_FRR);
+      await frr.announce(RT2_AT_FRR_6);
       await bird.announce(RT3_AT_BIRD);
       // Peers without RTC receive every route, whatever its target.
       await expectReflected(RT2_AT_FRR, 'frr', ['bird']);
+      await expectReflected(RT2_AT_FRR_6, 'frr', ['bird']);
       await expectReflected(RT3_AT_BIRD, 'bird', ['frr']);
       // gw does get target:64512:1 routes (positive control) but neither :2 nor :3.
       await expectReflected(BASELINE.frr, 'frr', ['gw']);
+      await expectReflected(BASELINE6.frr, 'frr', ['gw']);
       await expectReflected(BASELINE.bird, 'bird', ['gw']);
-      await Promise.all([expectAbsentFor(gw, RT2_AT_FRR, 3_000), expectAbsentFor(gw, RT3_AT_BIRD, 3_000)]);
+      await Promise.all([expectAbsentFor(gw, RT2_AT_FRR, 3_000), expectAbsentFor(gw, RT2_AT_FRR_6, 3_000),
+        expectAbsentFor(gw, RT3_AT_BIRD, 3_000)]);
 
       await gw.addVrf({ name: 'red', rd: '192.0.2.11:2', importRts: ['target:64512:2'], exportRts: ['target:64512:2'] });
       await expect.poll(async () => (await gw.rtcRoutes()).some((r) => r.routeTarget === 'target:64512:2'), POLL).toBe(true);
       await expectReflected(RT2_AT_FRR, 'frr', ['gw']);
+      await expectReflected(RT2_AT_FRR_6, 'frr', ['gw']);
 
       // Take the interest away again. gobgpd 3.10.0 panics on `vrf del` while it
       // holds a default RT membership (nil RouteTarget in deleteRTCPathsByVrf),
@@ -255,6 +262,7 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
         await gw.delVrf('red');
       }
       await expectGone(RT2_AT_FRR, ['gw']);
+      await expectGone(RT2_AT_FRR_6, ['gw']);
       // The other routes stay where they were.
       await expectReflected(RT2_AT_FRR, 'frr', ['bird']);
       await expectReflected(BASELINE.frr, 'frr', ['gw']);
@@ -263,9 +271,11 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
       // (skipped if it would crash gw, see above; a leftover VRF red does not affect the last test)
       if (!gwRestarted && !(await gw.hasDefaultRtMembership().catch(() => true))) await gw.delVrf('red').catch(() => undefined);
       await frr.withdraw(RT2_AT_FRR);
+      await frr.withdraw(RT2_AT_FRR_6);
       await bird.withdraw(RT3_AT_BIRD);
     }
     await expectGone(RT2_AT_FRR, PEER_NAMES);
+    await expectGone(RT2_AT_FRR_6, PEER_NAMES);
     await expectGone(RT3_AT_BIRD, PEER_NAMES);
     if (gwRestarted) delete before.gw;
     await expectNoSessionReset(before);
