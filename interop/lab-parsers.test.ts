@@ -4,11 +4,12 @@
  * generators (our YAML, gobgpd TOML for the stand-in reflector). No namespaces,
  * no daemons: runs in milliseconds and pins down what the live tests rely on.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  birdConf, birdSinceToEpoch, controlNodeYaml, frrBgpdConf, goBgpRrConfig, goBgpToml, parseBirdProtocols, parseBirdSessions,
+  birdConf, birdSinceToEpoch, canonicalNextHop, controlNodeYaml, frrBgpdConf, goBgpRrConfig, goBgpToml, parseBirdProtocols, parseBirdSessions,
   goBgpExtCommunity, parseBirdVpnRoutes, parseFrrSummary, parseFrrVpnPrefixDetail, parseFrrVpnPrefixes, parseGoBgpNeighbors,
-  parseGoBgpRtcRib, parseGoBgpVpnRib, parseGoBgpVrfRib,
+  parseGoBgpRtcRib, parseGoBgpVpnRib, parseGoBgpVrfRib, routeNextHop, vpnFamilyOf,
 } from './lab/index.js';
 import type { CnConfig } from './lab/index.js';
 import { parseConfigText } from '../src/config/index.js';
@@ -96,6 +97,12 @@ const BIRD_PROTOCOLS_ALL = [
   '    Neighbor address: 192.0.2.15',
   '    Neighbor AS:      64512',
 ].join('\n');
+
+// ---- VPNv6: raw outputs captured in this lab (interop/fixtures/vpnv6/) from gobgp 3.10.0, FRR 8.4.4
+// and BIRD 2.0.12, the routes reflected by our control node over IPv4 sessions. On the wire every
+// VPNv6 next hop was RD 0 + ::ffff:a.b.c.d (24 bytes); gobgp and BIRD print it as the bare IPv4
+// address, FRR as '::ffff:c000:20b' (and its own routes' as '::').
+const fixture = (name: string): string => readFileSync(new URL(`fixtures/vpnv6/${name}`, import.meta.url), 'utf8');
 
 const CN_CONFIG: CnConfig = {
   node: { name: 'cn1', routerId: '192.0.2.15', asn: 64512, clusterId: '192.0.2.15' },
@@ -189,6 +196,73 @@ describe('interop lab parsers and generators', () => {
     expect(routes[2]).toMatchObject({ originatorId: '192.0.2.12', clusterList: ['192.0.2.15', '192.0.2.16'] });
   });
 
+  it('IPv4-mapped next hops read the same whatever the tool printed, and only IPv6 routes turn a bare IPv4 next hop into one', () => {
+    expect(['::ffff:c000:20b', '::FFFF:192.0.2.11', '0:0:0:0:0:ffff:c000:20b', '::ffff:192.0.2.11'].map(canonicalNextHop))
+      .toEqual(Array(4).fill('::ffff:192.0.2.11'));
+    expect(['::', '2001:db8::1', '::ffff:0:c000:20b', '192.0.2.11', 'fe80::1:ffff:c000:20b'].map(canonicalNextHop))
+      .toEqual(['::', '2001:db8::1', '::ffff:0:c000:20b', '192.0.2.11', 'fe80::1:ffff:c000:20b']);
+    expect(routeNextHop('2001:db8:41::/48', '192.0.2.11')).toBe('::ffff:192.0.2.11');
+    expect(routeNextHop('198.18.1.0/24', '192.0.2.11')).toBe('192.0.2.11');
+    expect(routeNextHop('2001:db8:41::/48', '::')).toBe('::');
+    expect([vpnFamilyOf('2001:db8::/32'), vpnFamilyOf('::/0'), vpnFamilyOf('0.0.0.0/0')]).toEqual(['vpnv6', 'vpnv6', 'vpnv4']);
+  });
+
+  it('GoBGP VPNv6 and IPv6 VRF JSON give IPv6 prefixes with IPv4-mapped next hops, which gobgp prints as IPv4', () => {
+    const vpn = parseGoBgpVpnRib(fixture('gobgp-global-rib-vpnv6.json'));
+    expect(vpn.map((r) => [r.rd, r.prefix, r.labels, r.nextHop, r.best])).toEqual([
+      ['192.0.2.11:41', '2001:db8:41::/48', [1041], '::ffff:192.0.2.11', true],
+      ['192.0.2.11:51', '2001:db8:51::/48', [1051], '::ffff:192.0.2.11', true],
+      ['192.0.2.12:40', '2001:db8:40::/48', [1040], '::ffff:192.0.2.12', true],
+    ]);
+    expect(vpn[2]).toMatchObject({ extCommunities: ['target:64512:1'], originatorId: '192.0.2.12', clusterList: ['192.0.2.15'], asPath: [] });
+    expect(parseGoBgpVrfRib(fixture('gobgp-vrf-blue-rib-ipv6.json')).map((r) => `${r.rd} ${r.prefix} via ${r.nextHop}`)).toEqual([
+      '192.0.2.11:41 2001:db8:41::/48 via ::ffff:192.0.2.11',
+      '192.0.2.11:51 2001:db8:51::/48 via ::ffff:192.0.2.11',
+      '192.0.2.12:40 2001:db8:40::/48 via ::ffff:192.0.2.12',
+    ]);
+  });
+
+  it('FRR IPv6 VPN JSON gives the reflected route with its mapped next hop, label and reflection attributes', () => {
+    expect(parseFrrVpnPrefixes(fixture('frr-show-bgp-ipv6-vpn.json')).sort()).toEqual(['2001:db8:40::/48', '2001:db8:41::/48', '2001:db8:51::/48']);
+    expect(parseFrrVpnPrefixDetail(fixture('frr-show-bgp-ipv6-vpn-2001-db8-41.json'))).toEqual([{ rd: '192.0.2.11:41',
+      prefix: '2001:db8:41::/48', labels: [1041], nextHop: '::ffff:192.0.2.11', extCommunities: ['target:64512:1'],
+      originatorId: '192.0.2.11', clusterList: ['192.0.2.15'], localPref: 100, asPath: [], best: true }]);
+    // FRR's own static VPNv6 route: next hop '::' in its table, ::ffff:192.0.2.12 on the wire.
+    expect(parseFrrVpnPrefixDetail(fixture('frr-show-bgp-ipv6-vpn-2001-db8-40-own.json'))).toMatchObject([
+      { rd: '192.0.2.12:40', prefix: '2001:db8:40::/48', labels: [], nextHop: '::', best: true }]);
+  });
+
+  it('BIRD vpn6 route text gives IPv6 prefixes, labels and mapped next hops, which BIRD prints as IPv4', () => {
+    const routes = parseBirdVpnRoutes(fixture('bird-show-route-table-vpntab6-all.txt'));
+    expect(routes.map((r) => [r.rd, r.prefix, r.labels, r.nextHop, r.best])).toEqual([
+      ['192.0.2.13:2', '2001:db8:2::/48', [1002], '::ffff:192.0.2.100', true],
+      ['192.0.2.13:5', '2001:db8:5::/48', [3], '::ffff:192.0.2.13', true],
+      ['192.0.2.13:3', '2001:db8:3::/48', [1003], '::ffff:192.0.2.100', true],
+      ['192.0.2.13:1', '2001:db8:1::/48', [1001], '::ffff:192.0.2.100', true],
+      ['192.0.2.13:4', '2001:db8:4::/48', [3], '::ffff:192.0.2.13', true],
+    ]);
+    expect(routes[0]).toMatchObject({ originatorId: '192.0.2.13', clusterList: ['192.0.2.15'], extCommunities: ['target:64512:1'], asPath: [] });
+  });
+
+  it('FRR and BIRD configs put VPNv6 routes under their own family, with BIRD accepting IPv4-mapped next hops', () => {
+    const v4 = { rd: '192.0.2.12:40', prefix: '198.18.40.0/24', label: 1040, routeTargets: ['target:64512:1'], nextHop: '192.0.2.12' };
+    const v6 = { rd: '192.0.2.12:43', prefix: '2001:db8:43::/48', label: 1043, routeTargets: ['target:64512:1'], nextHop: '::ffff:192.0.2.12' };
+    const frr = frrBgpdConf({ asn: 64512, routerId: '192.0.2.12', neighbors: [{ address: '192.0.2.15', peerAs: 64512 }],
+      families: ['vpnv4', 'vpnv6'], networks: [v4, v6] }, '/x.log');
+    expect(frr).toContain([' address-family ipv4 vpn', '  neighbor 192.0.2.15 activate',
+      '  network 198.18.40.0/24 rd 192.0.2.12:40 label 1040 route-map RT_64512_1', ' exit-address-family',
+      ' address-family ipv6 vpn', '  neighbor 192.0.2.15 activate',
+      '  network 2001:db8:43::/48 rd 192.0.2.12:43 label 1043 route-map RT_64512_1', ' exit-address-family'].join('\n'));
+    const bird = birdConf({ asn: 64512, routerId: '192.0.2.13', localAddress: '192.0.2.13', families: ['vpnv4', 'vpnv6'],
+      neighbors: [{ name: 'to_cn', address: '192.0.2.15', peerAs: 64512 }], routes: [v4, { ...v6, nextHop: '::ffff:192.0.2.100' }] }, '/x.log');
+    expect(bird).toContain('vpn4 table vpntab;\nvpn6 table vpntab6;\n');
+    expect(bird).toContain('protocol static vpnstatic6 {\n  vpn6 { table vpntab6; };\n  route 192.0.2.12:43 2001:db8:43::/48 via ::ffff:192.0.2.100 mpls 1043 {');
+    expect(bird).toContain('  vpn6 mpls { table vpntab6; igp table master6; extended next hop on; import all; export all; };');
+    expect(bird.match(/route 192\.0\.2\.12:4\d/g)).toHaveLength(2);
+    // Without families, the VPNv4-only config of before.
+    expect(birdConf({ asn: 64512, routerId: '192.0.2.13', localAddress: '192.0.2.13', neighbors: [] }, '/x.log')).not.toContain('vpn6');
+  });
+
   it('BIRD protocol tables give protocol states and BGP session states', () => {
     expect(parseBirdProtocols(BIRD_PROTOCOLS)[1]).toEqual({ name: 'to_cn', proto: 'BGP', table: '---', state: 'start',
       since: '18:42:00.774', info: 'Active        Socket: Connection refused' });
@@ -240,6 +314,9 @@ describe('interop lab parsers and generators', () => {
     expect(toml.match(/afi-safi-name = "rtc"/g)).toHaveLength(1);
     expect(toml.match(/afi-safi-name = "l3vpn-ipv4-unicast"/g)).toHaveLength(2);
     expect(toml).toContain('hold-time = 90');
+    const v6 = goBgpToml(goBgpRrConfig({ ...CN_CONFIG, bgp: { ...CN_CONFIG.bgp,
+      peers: CN_CONFIG.bgp.peers.map((p) => ({ ...p, families: [...p.families, 'inet6-vpn' as const] })) } }));
+    expect(v6.match(/afi-safi-name = "l3vpn-ipv6-unicast"/g)).toHaveLength(2);
   });
 
   it('FRR and BIRD configs carry the static VPN routes with labels and route targets', () => {

@@ -1,17 +1,19 @@
 /**
  * Route-reflector interop: the device under test (our control node, or gobgpd
- * with CN_IMPL=gobgpd) reflects VPNv4 routes between three real iBGP RR clients
- * in AS 64512, each in its own network namespace on a private bridge:
- *   gw   192.0.2.11  gobgpd  inet-vpn + route-target, VRF blue (target:64512:1)
- *   frr  192.0.2.12  FRR bgpd -Z, VPNv4 only (no RTC)
- *   bird 192.0.2.13  BIRD 2, vpn4 only (no RTC)
+ * with CN_IMPL=gobgpd) reflects VPNv4 and VPNv6 routes between three real iBGP RR
+ * clients in AS 64512, each in its own network namespace on a private bridge:
+ *   gw   192.0.2.11  gobgpd  inet-vpn + inet6-vpn + route-target, VRF blue (target:64512:1)
+ *   frr  192.0.2.12  FRR bgpd -Z, VPNv4 + VPNv6 (no RTC)
+ *   bird 192.0.2.13  BIRD 2, vpn4 + vpn6 (no RTC)
  *   cn   192.0.2.15  the route reflector, cluster id 192.0.2.15
  *   a1   192.0.2.21  a vRouter agent (our control node only), instances blue (target:64512:1)
  *                    and green (target:64512:5)
+ * The sessions are IPv4, so a VPNv6 route's next hop is IPv4-mapped (RFC 4659 §3.2.1.2):
+ * all three send RD 0 + ::ffff:a.b.c.d, and the reflector must pass it on unchanged.
  * Every assertion reads the peers' own RIBs / session tables.
  */
 import { describe, expect, it } from 'vitest';
-import { Bird, Frr, GoBgp, Lab, LabAgent, createRouteReflector, dutImpl, expectAbsentFor, expectedReflection, hasRoute,
+import { Bird, Frr, GoBgp, Lab, LabAgent, createRouteReflector, dutImpl, expectAbsentFor, expectedReflection, hasRoute, ipv4Mapped,
   sessionStateAt, sessionUpSince, useLab, viewAt } from './lab/index.js';
 import type { CnConfig, RouteReflectorDut, VpnRouteSpec, VpnSpeaker } from './lab/index.js';
 
@@ -38,9 +40,9 @@ const CN_CONFIG: CnConfig = {
     listen: { address: RR, port: 179 },
     holdTime: 90,
     peers: [
-      { name: 'gw', address: '192.0.2.11', asn: ASN, routeReflectorClient: true, families: ['inet-vpn', 'route-target'] },
-      { name: 'frr', address: '192.0.2.12', asn: ASN, routeReflectorClient: true, families: ['inet-vpn'] },
-      { name: 'bird', address: '192.0.2.13', asn: ASN, routeReflectorClient: true, families: ['inet-vpn'] },
+      { name: 'gw', address: '192.0.2.11', asn: ASN, routeReflectorClient: true, families: ['inet-vpn', 'inet6-vpn', 'route-target'] },
+      { name: 'frr', address: '192.0.2.12', asn: ASN, routeReflectorClient: true, families: ['inet-vpn', 'inet6-vpn'] },
+      { name: 'bird', address: '192.0.2.13', asn: ASN, routeReflectorClient: true, families: ['inet-vpn', 'inet6-vpn'] },
     ],
   },
   // Our control node only (goBgpRrConfig leaves them out): the agent's instances.
@@ -59,14 +61,28 @@ function route(src: PeerName, n: number, rts: string[] = [RT1]): VpnRouteSpec {
   return { rd: `192.0.2.${octet}:${n}`, prefix: `198.18.${n}.0/24`, label: 1000 + n, routeTargets: rts, nextHop: NEXT_HOP[src] };
 }
 
+/** A VPNv6 route from `src`: 2001:db8:<n>::/48, its next hop the IPv4-mapped form of the VPNv4 one. */
+function route6(src: PeerName, n: number, rts: string[] = [RT1]): VpnRouteSpec {
+  const v4 = route(src, n, rts);
+  return { ...v4, prefix: `2001:db8:${n}::/48`, nextHop: ipv4Mapped(v4.nextHop) };
+}
+
 /** Reflection test routes: one per source, each with two RTs. */
 const REFLECTED: Record<PeerName, VpnRouteSpec> = {
   gw: route('gw', 21, [RT1, 'target:64512:7']),
   frr: route('frr', 22, [RT1, 'target:64512:8']),
   bird: route('bird', 23, [RT1, 'target:64512:9']),
 };
+/** VPNv6 reflection test routes, the same shape. */
+const REFLECTED6: Record<PeerName, VpnRouteSpec> = {
+  gw: route6('gw', 61, [RT1, 'target:64512:7']),
+  frr: route6('frr', 62, [RT1, 'target:64512:8']),
+  bird: route6('bird', 63, [RT1, 'target:64512:9']),
+};
 /** Present for the whole run; FRR's and BIRD's live in their config files (they survive restarts). */
 const BASELINE: Record<PeerName, VpnRouteSpec> = { gw: route('gw', 41), frr: route('frr', 40), bird: route('bird', 42) };
+/** The VPNv6 baseline, kept the same way: initial exchange and re-sync are per family (End-of-RIB included). */
+const BASELINE6: Record<PeerName, VpnRouteSpec> = { gw: route6('gw', 51), frr: route6('frr', 50), bird: route6('bird', 52) };
 /**
  * RT-constraint routes: target:64512:2 from FRR, target:64512:3 (imported nowhere) from BIRD.
  * (Not from gw: an RTC speaker only sends routes whose RTs the RR has asked for, so gw itself
@@ -79,6 +95,8 @@ const RT7_AT_GW = route('gw', 97, ['target:64512:7']);
 /** The agent's routes as VPN routes (RD = agent address : instance id). */
 const AGENT_BLUE: VpnRouteSpec = { rd: `${AGENT}:1`, prefix: '198.51.100.1/32', label: 17, routeTargets: [RT1], nextHop: AGENT };
 const AGENT_GREEN: VpnRouteSpec = { rd: `${AGENT}:2`, prefix: '198.51.100.2/32', label: 18, routeTargets: [RT5], nextHop: AGENT };
+/** The same constraint for VPNv6: route-target membership covers both VPN families. */
+const RT2_AT_FRR_6 = route6('frr', 97, ['target:64512:2']);
 
 let lab: Lab | undefined;
 let dut: RouteReflectorDut;
@@ -132,18 +150,21 @@ async function startLab(): Promise<void> {
   gw = new GoBgp(lab, 'gw', {
     asn: ASN, routerId: '192.0.2.11', localAddress: '192.0.2.11', multiplePaths: true,
     vrfs: [{ name: 'blue', rd: '192.0.2.11:1', importRts: [RT1], exportRts: [RT1] }],
-    neighbors: [{ address: RR, peerAs: ASN, families: ['rtc', 'l3vpn-ipv4-unicast'], connectRetry: 3 }],
+    neighbors: [{ address: RR, peerAs: ASN, families: ['rtc', 'l3vpn-ipv4-unicast', 'l3vpn-ipv6-unicast'], connectRetry: 3 }],
   });
-  frr = new Frr(lab, 'frr', { asn: ASN, routerId: '192.0.2.12', neighbors: [{ address: RR, peerAs: ASN }], networks: [BASELINE.frr] });
+  frr = new Frr(lab, 'frr', {
+    asn: ASN, routerId: '192.0.2.12', neighbors: [{ address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'], networks: [BASELINE.frr, BASELINE6.frr],
+  });
   bird = new Bird(lab, 'bird', {
-    asn: ASN, routerId: '192.0.2.13', localAddress: '192.0.2.13', neighbors: [{ name: 'to_cn', address: RR, peerAs: ASN }],
-    routes: [BASELINE.bird], connectRetry: 3, errorWait: [1, 2],
+    asn: ASN, routerId: '192.0.2.13', localAddress: '192.0.2.13', neighbors: [{ name: 'to_cn', address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'],
+    routes: [BASELINE.bird, BASELINE6.bird], connectRetry: 3, errorWait: [1, 2],
   });
   peers = { gw, frr, bird };
   await lab.startCapture(); // only with CN_LAB_CAPTURE=1
   await dut.start();
   await Promise.all([gw.start(), frr.start(), bird.start()]);
   await gw.announce(BASELINE.gw);
+  await gw.announce(BASELINE6.gw);
   // Connected, not subscribed: its subscriptions are the subject of one test.
   if (IMPL === 'control-node') agent = await LabAgent.connect(lab, 'a1', { name: 'compute-21', server: { address: RR, port: 5269 } });
 }
@@ -173,8 +194,11 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
     await expectAllEstablished(PEER_NAMES);
   });
 
-  it('after start-up every peer learns the baseline routes of the other two (initial table exchange)', async () => {
-    for (const src of PEER_NAMES) await expectReflected(BASELINE[src], src, others(src), INITIAL_SYNC_TIMEOUT);
+  it('after start-up every peer learns the VPNv4 and VPNv6 baseline routes of the other two (initial table exchange)', async () => {
+    for (const src of PEER_NAMES) {
+      await expectReflected(BASELINE[src], src, others(src), INITIAL_SYNC_TIMEOUT);
+      await expectReflected(BASELINE6[src], src, others(src), INITIAL_SYNC_TIMEOUT);
+    }
   });
 
   it.each(PEER_NAMES)('a VPNv4 route injected at %s reaches the other two peers with RD, label, RTs, next hop, originator id and cluster list intact', async (src) => {
@@ -196,41 +220,70 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
     await expectNoSessionReset(before);
   });
 
-  it('a restarted FRR peer loses its routes at the others while down and re-syncs in both directions after restart', async () => {
-    await expectReflected(BASELINE.frr, 'frr', ['gw', 'bird']);
-    await expectReflected(BASELINE.gw, 'gw', ['frr']);
-    await expectReflected(BASELINE.bird, 'bird', ['frr']);
+  it.each(PEER_NAMES)('a VPNv6 route injected at %s reaches the other two peers with RD, label, RTs, IPv4-mapped next hop, originator id and cluster list intact', async (src) => {
+    const before = await upSince();
+    const spec = REFLECTED6[src];
+    await peers[src].announce(spec);
+    await expectReflected(spec, src, others(src));
+    // Only in the VPNv6 tables: an IPv6 prefix never leaks into a peer's VPNv4 RIB.
+    for (const p of others(src)) expect((await peers[p].vpnRoutes('vpnv4')).filter((r) => r.rd === spec.rd)).toEqual([]);
+    await expectNoSessionReset(before);
+  });
+
+  it.each(PEER_NAMES)('withdrawing the VPNv6 route at %s removes it from every peer', async (src) => {
+    const spec = REFLECTED6[src];
+    await peers[src].announce(spec);
+    await expectReflected(spec, src, others(src));
+    const before = await upSince();
+    await peers[src].withdraw(spec);
+    await expectGone(spec, PEER_NAMES);
+    await expectNoSessionReset(before);
+  });
+
+  it('a restarted FRR peer loses its VPNv4 and VPNv6 routes at the others while down and re-syncs both in both directions after restart', async () => {
+    const synced = async (): Promise<void> => {
+      for (const base of [BASELINE, BASELINE6]) {
+        await expectReflected(base.frr, 'frr', ['gw', 'bird']);
+        await expectReflected(base.gw, 'gw', ['frr']);
+        await expectReflected(base.bird, 'bird', ['frr']);
+      }
+    };
+    await synced();
     const bystanders = await upSince(['gw', 'bird']);
 
     const code = await frr.stop();
     expect(code).not.toBe('SIGKILL');
     await expectGone(BASELINE.frr, ['gw', 'bird']);
+    await expectGone(BASELINE6.frr, ['gw', 'bird']);
 
     await frr.start();
     await expectAllEstablished(['frr']);
-    await expectReflected(BASELINE.frr, 'frr', ['gw', 'bird']);
-    await expectReflected(BASELINE.gw, 'gw', ['frr']);
-    await expectReflected(BASELINE.bird, 'bird', ['frr']);
+    await synced();
     await expectNoSessionReset(bystanders);
   });
 
-  it('route-target constraint keeps routes away from gw unless it imports their target, while FRR and BIRD get everything', async () => {
+  it('route-target constraint keeps VPNv4 and VPNv6 routes away from gw unless it imports their target, while FRR and BIRD get everything', async () => {
     const before = await upSince();
     let gwRestarted = false;
     try {
       await frr.announce(RT2_AT_FRR);
+      await frr.announce(RT2_AT_FRR_6);
       await bird.announce(RT3_AT_BIRD);
       // Peers without RTC receive every route, whatever its target.
       await expectReflected(RT2_AT_FRR, 'frr', ['bird']);
+      await expectReflected(RT2_AT_FRR_6, 'frr', ['bird']);
       await expectReflected(RT3_AT_BIRD, 'bird', ['frr']);
       // gw does get target:64512:1 routes (positive control) but neither :2 nor :3.
       await expectReflected(BASELINE.frr, 'frr', ['gw']);
+      await expectReflected(BASELINE6.frr, 'frr', ['gw']);
       await expectReflected(BASELINE.bird, 'bird', ['gw']);
-      await Promise.all([expectAbsentFor(gw, RT2_AT_FRR, 3_000), expectAbsentFor(gw, RT3_AT_BIRD, 3_000)]);
+      await Promise.all([expectAbsentFor(gw, RT2_AT_FRR, 3_000), expectAbsentFor(gw, RT2_AT_FRR_6, 3_000),
+        expectAbsentFor(gw, RT3_AT_BIRD, 3_000)]);
 
       await gw.addVrf({ name: 'red', rd: '192.0.2.11:2', importRts: ['target:64512:2'], exportRts: ['target:64512:2'] });
       await expect.poll(async () => (await gw.rtcRoutes()).some((r) => r.routeTarget === 'target:64512:2'), POLL).toBe(true);
       await expectReflected(RT2_AT_FRR, 'frr', ['gw']);
+      await expectReflected(RT2_AT_FRR_6, 'frr', ['gw']);
 
       // Take the interest away again. gobgpd 3.10.0 panics on `vrf del` while it
       // holds a default RT membership (nil RouteTarget in deleteRTCPathsByVrf),
@@ -244,10 +297,12 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
         gwRestarted = true;
         await expectAllEstablished(['gw']);
         await gw.announce(BASELINE.gw);
+        await gw.announce(BASELINE6.gw);
       } else {
         await gw.delVrf('red');
       }
       await expectGone(RT2_AT_FRR, ['gw']);
+      await expectGone(RT2_AT_FRR_6, ['gw']);
       // The other routes stay where they were.
       await expectReflected(RT2_AT_FRR, 'frr', ['bird']);
       await expectReflected(BASELINE.frr, 'frr', ['gw']);
@@ -256,9 +311,11 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
       // (skipped if it would crash gw, see above; a leftover VRF red does not affect the last test)
       if (!gwRestarted && !(await gw.hasDefaultRtMembership().catch(() => true))) await gw.delVrf('red').catch(() => undefined);
       await frr.withdraw(RT2_AT_FRR);
+      await frr.withdraw(RT2_AT_FRR_6);
       await bird.withdraw(RT3_AT_BIRD);
     }
     await expectGone(RT2_AT_FRR, PEER_NAMES);
+    await expectGone(RT2_AT_FRR_6, PEER_NAMES);
     await expectGone(RT3_AT_BIRD, PEER_NAMES);
     if (gwRestarted) delete before.gw;
     await expectNoSessionReset(before);
@@ -354,5 +411,6 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
     await expectGone(BASELINE.frr, ['gw', 'bird']);
     await expectGone(BASELINE.gw, ['frr', 'bird']);
     await expectGone(BASELINE.bird, ['gw', 'frr']);
+    for (const src of PEER_NAMES) await expectGone(BASELINE6[src], others(src));
   });
 });

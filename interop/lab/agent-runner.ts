@@ -13,7 +13,8 @@
  * connectTimeoutMs?}, subscribe {instance, instanceId?, noRibOut?}, unsubscribe
  * {instance}, publish {instance, route}, publishMany {instance, routes} (one publish
  * stanza with several items), withdraw {instance, prefix}, sendRaw
- * {data, repeat?}, routes {instance} (the received inet items, sorted by prefix),
+ * {data, repeat?}, routes {instance, afi?} (the received items of the inet table, or
+ * of inet6 with afi 2, sorted by prefix),
  * state, waitClosed {timeoutMs}, close, destroy. A connect while a connection is
  * up is an error; after a close it opens a new session. The process exits when
  * stdin closes (dropping the connection without a stream close, like a crash).
@@ -92,8 +93,8 @@ async function connect(req: Request): Promise<unknown> {
   return a.serverHeader;
 }
 
-function routes(instance: string): ReceivedItem[] {
-  const table = agent?.routes(instance) ?? new Map<string, ReceivedItem>();
+function routes(instance: string, afi: number | undefined): ReceivedItem[] {
+  const table = agent?.routes(instance, afi) ?? new Map<string, ReceivedItem>();
   return [...table.values()].sort((x, y) => x.id.localeCompare(y.id));
 }
 
@@ -148,7 +149,7 @@ async function handle(req: Request): Promise<unknown> {
       return null;
     }
     case 'routes':
-      return routes(str(req, 'instance'));
+      return routes(str(req, 'instance'), optNum(req, 'afi'));
     case 'state':
       return state();
     case 'waitClosed':

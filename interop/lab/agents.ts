@@ -181,9 +181,12 @@ export class LabAgent {
     await this.request('sendRaw', { data, repeat });
   }
 
-  /** The inet items the control node has pushed for `instance` (current view, sorted by prefix). */
-  async routes(instance: string): Promise<ReceivedItem[]> {
-    return (await this.request('routes', { instance })) as ReceivedItem[];
+  /**
+   * The items the control node has pushed for `instance` (current view, sorted by prefix):
+   * its inet table (`1/1/<ri>`), or with `afi` 2 its inet6 table (`2/1/<ri>`).
+   */
+  async routes(instance: string, afi?: 1 | 2): Promise<ReceivedItem[]> {
+    return (await this.request('routes', { instance, afi })) as ReceivedItem[];
   }
 
   async state(): Promise<AgentState> {

@@ -11,8 +11,8 @@ import { writeFileSync } from 'node:fs';
 import type { Lab } from './lab.js';
 import type { ProcessHandle } from './proc.js';
 import { WaitAborted, waitUntil } from './proc.js';
-import { normaliseState, splitTarget } from './routes.js';
-import type { PeerSession, VpnRoute, VpnRouteSpec, VpnSpeaker } from './routes.js';
+import { normaliseState, routeNextHop, splitTarget, vpnFamilyOf } from './routes.js';
+import type { PeerSession, VpnFamily, VpnRoute, VpnRouteSpec, VpnSpeaker } from './routes.js';
 
 export interface BirdNeighbor {
   /** Protocol name (default to_<index>); must not be a BIRD keyword. */
@@ -26,35 +26,57 @@ export interface BirdConfig {
   routerId: string;
   localAddress: string;
   neighbors: BirdNeighbor[];
-  /** Static VPN routes (`via NH mpls LABEL`, RTs added as ext communities). */
+  /** Families of every BGP session; default VPNv4 only. */
+  families?: VpnFamily[];
+  /** Static VPN routes (`via NH mpls LABEL`, RTs added as ext communities), each in its family's table. */
   routes?: VpnRouteSpec[];
   connectRetry?: number;
   /** `error wait time A, B` (BIRD's default of 60–300 s is far too long for tests). */
   errorWait?: [number, number];
 }
 
+/** Per family: BIRD's channel (and table type) name, our table and our static protocol. */
+/**
+ * Per family: BIRD's channel (and table type) name, our table and static protocol, and
+ * channel options. vpn6 over the lab's IPv4 session needs `extended next hop on`: without
+ * it BIRD 2.0.12 withdraws every received route ("Invalid NEXT_HOP attribute - mismatched
+ * address family (192.0.2.12 for vpn6-mpls)": it holds ::ffff:192.0.2.12 as that IPv4 address)
+ * and has no next hop of its own ("Missing next hop address"). With it, BIRD sends and
+ * accepts IPv4-mapped next hops (24 bytes, RD 0).
+ */
+const BIRD_FAMILY: Record<VpnFamily, { channel: string; table: string; statics: string; options: string }> = {
+  vpnv4: { channel: 'vpn4', table: 'vpntab', statics: 'vpnstatic', options: 'igp table master4;' },
+  vpnv6: { channel: 'vpn6', table: 'vpntab6', statics: 'vpnstatic6', options: 'igp table master6; extended next hop on;' },
+};
+
 function staticRoute(r: VpnRouteSpec): string[] {
   const ecs = r.routeTargets.map((rt) => {
     const [a, b] = splitTarget(rt);
     return `    bgp_ext_community.add((rt, ${a}, ${b}));`;
   });
+  // BIRD reads '::ffff:192.0.2.100' as the IPv4 address it maps, reachable on the lab interface.
   return [`  route ${r.rd} ${r.prefix} via ${r.nextHop} mpls ${r.label} {`, ...ecs, '  };'];
 }
 
 /** Renders bird.conf. */
 export function birdConf(cfg: BirdConfig, logFile: string): string {
   const [ew1, ew2] = cfg.errorWait ?? [1, 2];
+  const families = (cfg.families ?? ['vpnv4']).map((f) => ({ family: f, ...BIRD_FAMILY[f] }));
   const out = [
     `router id ${cfg.routerId};`,
     `log "${logFile}" all;`,
-    'vpn4 table vpntab;',
+    ...families.map((f) => `${f.channel} table ${f.table};`),
     'protocol device { }',
     'protocol direct { ipv4; interface "v-*"; }',
-    'protocol static vpnstatic {',
-    '  vpn4 { table vpntab; };',
-    ...(cfg.routes ?? []).flatMap(staticRoute),
-    '}',
   ];
+  for (const f of families) {
+    out.push(
+      `protocol static ${f.statics} {`,
+      `  ${f.channel} { table ${f.table}; };`,
+      ...(cfg.routes ?? []).filter((r) => vpnFamilyOf(r.prefix) === f.family).flatMap(staticRoute),
+      '}',
+    );
+  }
   for (const nb of cfg.neighbors) {
     out.push(
       `protocol bgp ${nb.name} {`,
@@ -62,7 +84,7 @@ export function birdConf(cfg: BirdConfig, logFile: string): string {
       `  neighbor ${nb.address} as ${nb.peerAs};`,
       `  connect retry time ${cfg.connectRetry ?? 3};`,
       `  error wait time ${ew1}, ${ew2};`,
-      '  vpn4 mpls { table vpntab; igp table master4; import all; export all; };',
+      ...families.map((f) => `  ${f.channel} mpls { table ${f.table}; ${f.options} import all; export all; };`),
       '}',
     );
   }
@@ -105,7 +127,9 @@ function finishRoute(d: RouteDraft): VpnRoute {
     rd: d.rd,
     prefix: d.prefix,
     labels: stack !== undefined ? parseLabels(stack) : d.viaLabels,
-    nextHop: IPV4.exec(a.get('BGP.next_hop') ?? '')?.[0] ?? d.via[0] ?? '',
+    // BGP.next_hop of an IPv6 route is the global address, then any link-local one;
+    // BIRD prints an IPv4-mapped one as IPv4 (see routeNextHop).
+    nextHop: routeNextHop(d.prefix, a.get('BGP.next_hop')?.trim().split(/\s+/)[0] ?? d.via[0] ?? ''),
     extCommunities: birdExtCommunities(a.get('BGP.ext_community') ?? ''),
     clusterList: (a.get('BGP.cluster_list') ?? '').split(/\s+/).filter((t) => IPV4.test(t)),
     asPath: (a.get('BGP.as_path') ?? '').match(/\d+/g)?.map(Number) ?? [],
@@ -294,8 +318,8 @@ export class Bird implements VpnSpeaker {
     return this.lab.exec(this.name, 'birdc', ['-s', this.socket, ...args]);
   }
 
-  async vpnRoutes(): Promise<VpnRoute[]> {
-    return parseBirdVpnRoutes(await this.birdc(['show', 'route', 'table', 'vpntab', 'all']));
+  async vpnRoutes(family: VpnFamily = 'vpnv4'): Promise<VpnRoute[]> {
+    return parseBirdVpnRoutes(await this.birdc(['show', 'route', 'table', BIRD_FAMILY[family].table, 'all']));
   }
 
   async protocols(): Promise<BirdProtocol[]> {

@@ -13,7 +13,7 @@ import type { Lab } from './lab.js';
 import type { ProcessHandle } from './proc.js';
 import { WaitAborted, run, waitUntil } from './proc.js';
 
-export type CnFamily = 'inet-vpn' | 'route-target';
+export type CnFamily = 'inet-vpn' | 'inet6-vpn' | 'route-target';
 
 export interface CnPeer {
   name: string;

@@ -29,7 +29,9 @@ export function dutImpl(env: NodeJS.ProcessEnv = process.env): DutImpl {
   throw new Error(`CN_IMPL must be 'control-node' or 'gobgpd', not '${v}'`);
 }
 
-const FAMILY: Record<CnFamily, GoBgpFamily> = { 'inet-vpn': 'l3vpn-ipv4-unicast', 'route-target': 'rtc' };
+const FAMILY: Record<CnFamily, GoBgpFamily> = {
+  'inet-vpn': 'l3vpn-ipv4-unicast', 'inet6-vpn': 'l3vpn-ipv6-unicast', 'route-target': 'rtc',
+};
 
 /** Translates the control node's config into an equivalent gobgpd route-reflector config. */
 export function goBgpRrConfig(cfg: CnConfig): GoBgpConfig {

@@ -1,18 +1,18 @@
 /**
- * FRR bgpd (8.x) in the lab as a VPNv4 PE / route-reflector client, without zebra:
+ * FRR bgpd (8.x) in the lab as a VPNv4/VPNv6 PE / route-reflector client, without zebra:
  * `bgpd -Z -n -S -P 0` in the foreground (no -d, so the spawned PID is bgpd's),
  * a private vty socket directory for `vtysh --vty_socket DIR`.
  * Static VPN routes can be put into the config file (they survive a restart);
  * `announce`/`withdraw` change the running config through vtysh (lost on restart).
- * RIB reader: `show bgp ipv4 vpn json` lists prefixes, then
- * `show bgp ipv4 vpn PREFIX json` per prefix gives labels, RTs, originator, cluster list.
+ * RIB reader: `show bgp ipv4|ipv6 vpn json` lists prefixes, then
+ * `show bgp ipv4|ipv6 vpn PREFIX json` per prefix gives labels, RTs, originator, cluster list.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Lab } from './lab.js';
 import type { ProcessHandle } from './proc.js';
 import { WaitAborted, waitUntil } from './proc.js';
-import { normaliseState, targetToCli } from './routes.js';
-import type { PeerSession, VpnRoute, VpnRouteSpec, VpnSpeaker } from './routes.js';
+import { ipv4Mapped, normaliseState, routeNextHop, targetToCli, vpnFamilyOf } from './routes.js';
+import type { PeerSession, VpnFamily, VpnRoute, VpnRouteSpec, VpnSpeaker } from './routes.js';
 
 export interface FrrNeighbor {
   address: string;
@@ -23,7 +23,9 @@ export interface FrrConfig {
   asn: number;
   routerId: string;
   neighbors: FrrNeighbor[];
-  /** VPNv4 routes configured statically (`network … rd … label … route-map …`). */
+  /** Families activated for every neighbor; default VPNv4 only. */
+  families?: VpnFamily[];
+  /** VPN routes configured statically (`network … rd … label … route-map …`), each under its family. */
   networks?: VpnRouteSpec[];
   connectRetry?: number;
 }
@@ -35,6 +37,11 @@ export function frrRouteMapName(routeTargets: readonly string[]): string {
 
 function routeMapLines(routeTargets: readonly string[]): string[] {
   return [`route-map ${frrRouteMapName(routeTargets)} permit 10`, ` set extcommunity rt ${routeTargets.map(targetToCli).join(' ')}`];
+}
+
+/** `ipv4 vpn` or `ipv6 vpn`, as FRR names the address family of `prefix`. */
+function frrAf(family: VpnFamily): string {
+  return family === 'vpnv6' ? 'ipv6 vpn' : 'ipv4 vpn';
 }
 
 function networkLine(n: VpnRouteSpec): string {
@@ -52,10 +59,13 @@ export function frrBgpdConf(cfg: FrrConfig, logFile: string): string {
   for (const nb of cfg.neighbors) {
     out.push(` neighbor ${nb.address} remote-as ${nb.peerAs}`, ` neighbor ${nb.address} timers connect ${cfg.connectRetry ?? 3}`);
   }
-  out.push(' address-family ipv4 vpn');
-  for (const nb of cfg.neighbors) out.push(`  neighbor ${nb.address} activate`);
-  for (const n of networks) out.push(`  ${networkLine(n)}`);
-  out.push(' exit-address-family', '!');
+  for (const family of cfg.families ?? ['vpnv4']) {
+    out.push(` address-family ${frrAf(family)}`);
+    for (const nb of cfg.neighbors) out.push(`  neighbor ${nb.address} activate`);
+    for (const n of networks.filter((x) => vpnFamilyOf(x.prefix) === family)) out.push(`  ${networkLine(n)}`);
+    out.push(' exit-address-family');
+  }
+  out.push('!');
   return `${out.join('\n')}\n`;
 }
 
@@ -80,7 +90,7 @@ interface FrrPath {
   originatorId?: string;
   clusterList?: { list?: string[] };
   remoteLabel?: number;
-  nexthops?: { ip?: string }[];
+  nexthops?: { ip?: string; scope?: string }[];
 }
 
 function frrPathToRoute(rd: string, prefix: string, p: FrrPath): VpnRoute {
@@ -88,7 +98,8 @@ function frrPathToRoute(rd: string, prefix: string, p: FrrPath): VpnRoute {
     rd,
     prefix,
     labels: p.remoteLabel !== undefined ? [p.remoteLabel] : [],
-    nextHop: p.nexthops?.[0]?.ip ?? '',
+    // An IPv6 route lists the global next hop, then any link-local one.
+    nextHop: routeNextHop(prefix, (p.nexthops?.find((n) => n.scope !== 'link-local') ?? p.nexthops?.[0])?.ip ?? ''),
     extCommunities: frrExtCommunities(p.extendedCommunity?.string),
     clusterList: p.clusterList?.list ?? [],
     asPath: (p.aspath?.segments ?? []).flatMap((s) => s.list ?? []),
@@ -100,7 +111,7 @@ function frrPathToRoute(rd: string, prefix: string, p: FrrPath): VpnRoute {
   return route;
 }
 
-/** Parses `show bgp ipv4 vpn PREFIX json` (keys are RDs). */
+/** Parses `show bgp ipv4|ipv6 vpn PREFIX json` (keys are RDs). */
 export function parseFrrVpnPrefixDetail(text: string): VpnRoute[] {
   // A prefix that vanished between the list and this query yields '{}' or a '% ...' message.
   if (!text.trimStart().startsWith('{')) return [];
@@ -110,7 +121,7 @@ export function parseFrrVpnPrefixDetail(text: string): VpnRoute[] {
   );
 }
 
-/** Distinct prefixes from `show bgp ipv4 vpn json`. */
+/** Distinct prefixes from `show bgp ipv4|ipv6 vpn json`. */
 export function parseFrrVpnPrefixes(text: string): string[] {
   const obj = JSON.parse(text) as { routes?: { routeDistinguishers?: Record<string, Record<string, unknown>> } };
   const rds = obj.routes?.routeDistinguishers ?? {};
@@ -183,9 +194,10 @@ export class Frr implements VpnSpeaker {
     return this.lab.exec(this.name, 'vtysh', ['--vty_socket', this.vtyDir, ...commands.flatMap((c) => ['-c', c])]);
   }
 
-  async vpnRoutes(): Promise<VpnRoute[]> {
-    const prefixes = parseFrrVpnPrefixes(await this.vtysh(['show bgp ipv4 vpn json']));
-    const details = await Promise.all(prefixes.map((p) => this.vtysh([`show bgp ipv4 vpn ${p} json`])));
+  async vpnRoutes(family: VpnFamily = 'vpnv4'): Promise<VpnRoute[]> {
+    const af = frrAf(family);
+    const prefixes = parseFrrVpnPrefixes(await this.vtysh([`show bgp ${af} json`]));
+    const details = await Promise.all(prefixes.map((p) => this.vtysh([`show bgp ${af} ${p} json`])));
     return details.flatMap((d) => parseFrrVpnPrefixDetail(d));
   }
 
@@ -197,17 +209,24 @@ export class Frr implements VpnSpeaker {
     this.checkNextHop(spec);
     const [rmHead, rmSet] = routeMapLines(spec.routeTargets);
     await this.vtysh(['configure terminal', rmHead ?? '', rmSet ?? '', 'exit', `router bgp ${this.config.asn}`,
-      'address-family ipv4 vpn', networkLine(spec)]);
+      `address-family ${frrAf(vpnFamilyOf(spec.prefix))}`, networkLine(spec)]);
   }
 
   async withdraw(spec: VpnRouteSpec): Promise<void> {
-    await this.vtysh(['configure terminal', `router bgp ${this.config.asn}`, 'address-family ipv4 vpn',
+    await this.vtysh(['configure terminal', `router bgp ${this.config.asn}`, `address-family ${frrAf(vpnFamilyOf(spec.prefix))}`,
       `no network ${spec.prefix} rd ${spec.rd} label ${spec.label}`]);
   }
 
+  /**
+   * The next hop FRR gives the routes it originates in `family`: its own address, IPv4-mapped
+   * for VPNv6 (on the wire: RD 0 + ::ffff:192.0.2.12; FRR's own table shows `::`).
+   */
+  ownNextHop(family: VpnFamily): string {
+    return family === 'vpnv6' ? ipv4Mapped(this.address) : this.address;
+  }
+
   private checkNextHop(spec: VpnRouteSpec): void {
-    if (spec.nextHop !== this.address) {
-      throw new Error(`FRR originates VPN routes with its own next hop ${this.address}, not ${spec.nextHop}`);
-    }
+    const own = this.ownNextHop(vpnFamilyOf(spec.prefix));
+    if (spec.nextHop !== own) throw new Error(`FRR originates VPN routes with its own next hop ${own}, not ${spec.nextHop}`);
   }
 }

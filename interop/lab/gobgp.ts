@@ -1,6 +1,6 @@
 /**
  * GoBGP (gobgpd 3.x) in the lab: TOML config generation, daemon lifecycle and
- * typed readers for `gobgp -j global rib -a vpnv4`, `-a rtc`, `vrf NAME rib` and
+ * typed readers for `gobgp -j global rib -a vpnv4|vpnv6`, `-a rtc`, `vrf NAME rib [-a ipv6]` and
  * `neighbor` (Contrail's extended communities decoded to Contrail's names).
  * Each gobgpd runs in its own namespace, so the default API address
  * 127.0.0.1:50051 never collides.
@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Lab } from './lab.js';
 import type { ProcessHandle } from './proc.js';
 import { WaitAborted, waitUntil } from './proc.js';
-import { normaliseState, targetToCli } from './routes.js';
+import { canonicalNextHop, normaliseState, routeNextHop, targetToCli, vpnFamilyOf } from './routes.js';
 
 /**
  * 'target:4200000000:1001' -> '64086.59904:1001'. gobgp 3.10.0 reads a plain 4-byte AS
@@ -27,9 +27,9 @@ function goBgpTarget(rt: string): string {
 function asplain(value: string): string {
   return value.replace(/^(\d+)\.(\d+):/, (_, hi: string, lo: string) => `${Number(hi) * 65536 + Number(lo)}:`);
 }
-import type { PeerSession, RtcRoute, VpnRoute, VpnRouteSpec, VpnSpeaker } from './routes.js';
+import type { PeerSession, RtcRoute, VpnFamily, VpnRoute, VpnRouteSpec, VpnSpeaker } from './routes.js';
 
-export type GoBgpFamily = 'l3vpn-ipv4-unicast' | 'rtc' | 'ipv4-unicast';
+export type GoBgpFamily = 'l3vpn-ipv4-unicast' | 'l3vpn-ipv6-unicast' | 'rtc' | 'ipv4-unicast' | 'ipv6-unicast';
 
 export interface GoBgpNeighbor {
   address: string;
@@ -179,12 +179,12 @@ function pathAttrs(attrs: readonly GoAttr[]): PathAttrs {
   for (const a of attrs) {
     switch (a.type) {
       case 2: res.asPath = (a.as_paths ?? []).flatMap((s) => s.asns ?? []); break;
-      case 3: res.nextHop = String(a.nexthop ?? a.value ?? ''); break;
+      case 3: res.nextHop = canonicalNextHop(String(a.nexthop ?? a.value ?? '')); break;
       case 4: res.med = a.metric ?? Number(a.value); break;
       case 5: res.localPref = Number(a.value); break;
       case 9: res.originatorId = String(a.value); break;
       case 10: res.clusterList = (a.value as string[] | undefined) ?? []; break;
-      case 14: res.nextHop = a.nexthop ?? res.nextHop; break;
+      case 14: res.nextHop = a.nexthop !== undefined ? canonicalNextHop(a.nexthop) : res.nextHop; break;
       case 16:
         res.extCommunities = ((a.value as { type?: number; subtype?: number; value?: unknown }[] | undefined) ?? []).map(goBgpExtCommunity);
         break;
@@ -198,12 +198,13 @@ function rdText(rd: GoRd | undefined): string {
   return rd ? `${String(rd.admin ?? '')}:${rd.assigned ?? ''}` : '';
 }
 
-/** Parses `gobgp -j global rib -a vpnv4`. */
+/** Parses `gobgp -j global rib -a vpnv4` and `-a vpnv6` (gobgp prints an IPv4-mapped next hop as IPv4: see routeNextHop). */
 export function parseGoBgpVpnRib(text: string): VpnRoute[] {
   return parseRib(text).map(([key, p]) => {
     const rd = rdText(p.nlri?.rd);
     const prefix = p.nlri?.prefix ?? key.slice(rd.length + 1);
-    return { rd, prefix, labels: p.nlri?.labels ?? [], best: p.best === true, ...pathAttrs(p.attrs ?? []) };
+    const attrs = pathAttrs(p.attrs ?? []);
+    return { rd, prefix, labels: p.nlri?.labels ?? [], best: p.best === true, ...attrs, nextHop: routeNextHop(prefix, attrs.nextHop) };
   });
 }
 
@@ -228,7 +229,7 @@ export function parseGoBgpVrfRib(text: string): VrfRoute[] {
     const prefix = p.nlri?.prefix ?? key.slice(key.lastIndexOf(':') + 1);
     const rd = key.endsWith(`:${prefix}`) ? key.slice(0, key.length - prefix.length - 1) : '';
     const attrs = pathAttrs(p.attrs ?? []);
-    const route: VrfRoute = { rd, prefix, nextHop: attrs.nextHop, best: p.best === true };
+    const route: VrfRoute = { rd, prefix, nextHop: routeNextHop(prefix, attrs.nextHop), best: p.best === true };
     if (attrs.localPref !== undefined) route.localPref = attrs.localPref;
     if (attrs.med !== undefined) route.med = attrs.med;
     return route;
@@ -343,13 +344,13 @@ export class GoBgp implements VpnSpeaker {
     return (await this.rtcRoutes()).some((r) => r.isDefault);
   }
 
-  async vpnRoutes(): Promise<VpnRoute[]> {
-    return parseGoBgpVpnRib(await this.cli(['-j', 'global', 'rib', '-a', 'vpnv4']));
+  async vpnRoutes(family: VpnFamily = 'vpnv4'): Promise<VpnRoute[]> {
+    return parseGoBgpVpnRib(await this.cli(['-j', 'global', 'rib', '-a', family]));
   }
 
-  /** Every path of VRF `name` (`gobgp -j vrf NAME rib`). */
-  async vrfRoutes(name: string): Promise<VrfRoute[]> {
-    return parseGoBgpVrfRib(await this.cli(['-j', 'vrf', name, 'rib']));
+  /** Every path of VRF `name` (`gobgp -j vrf NAME rib -a ipv4|ipv6`). */
+  async vrfRoutes(name: string, family: 'ipv4' | 'ipv6' = 'ipv4'): Promise<VrfRoute[]> {
+    return parseGoBgpVrfRib(await this.cli(['-j', 'vrf', name, 'rib', '-a', family]));
   }
 
   async rtcRoutes(): Promise<RtcRoute[]> {
@@ -371,12 +372,12 @@ export class GoBgp implements VpnSpeaker {
 
   async announce(spec: VpnRouteSpec): Promise<void> {
     const rts = spec.routeTargets.map(goBgpTarget);
-    await this.cli(['global', 'rib', 'add', '-a', 'vpnv4', spec.prefix, 'label', String(spec.label), 'rd', spec.rd,
+    await this.cli(['global', 'rib', 'add', '-a', vpnFamilyOf(spec.prefix), spec.prefix, 'label', String(spec.label), 'rd', spec.rd,
       'rt', ...rts, 'nexthop', spec.nextHop]);
   }
 
   async withdraw(spec: VpnRouteSpec): Promise<void> {
-    await this.cli(['global', 'rib', 'del', '-a', 'vpnv4', spec.prefix, 'label', String(spec.label), 'rd', spec.rd]);
+    await this.cli(['global', 'rib', 'del', '-a', vpnFamilyOf(spec.prefix), spec.prefix, 'label', String(spec.label), 'rd', spec.rd]);
   }
 
   /** `gobgp vrf add NAME rd RD rt import ... export ...` */

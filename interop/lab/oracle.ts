@@ -1,10 +1,10 @@
 /**
- * Test oracles on top of the peers' RIB readers: what a reflected VPNv4 route
+ * Test oracles on top of the peers' RIB readers: what a reflected VPN route
  * must look like at a receiving RR client (RFC 4456: next hop, labels, RD and
  * RTs unchanged; ORIGINATOR_ID = originating peer's router id; CLUSTER_LIST =
  * [cluster id]; empty AS_PATH inside the AS), and bounded "stays absent" checks.
  */
-import { findRoute, routeTargetsOf } from './routes.js';
+import { findRoute, routeTargetsOf, vpnFamilyOf } from './routes.js';
 import type { VpnRoute, VpnRouteSpec, VpnSpeaker } from './routes.js';
 import { sleep } from './proc.js';
 
@@ -50,12 +50,12 @@ export function expectedReflection(spec: VpnRouteSpec, source: Pick<VpnSpeaker, 
 
 /** The peer's view of `spec` (best path for its RD + prefix), or undefined when absent. */
 export async function viewAt(peer: VpnSpeaker, spec: Pick<VpnRouteSpec, 'rd' | 'prefix'>): Promise<ReflectedView | undefined> {
-  return viewOf(findRoute(await peer.vpnRoutes(), spec.rd, spec.prefix));
+  return viewOf(findRoute(await peer.vpnRoutes(vpnFamilyOf(spec.prefix)), spec.rd, spec.prefix));
 }
 
 /** True when the peer has any path for RD + prefix. */
 export async function hasRoute(peer: VpnSpeaker, spec: Pick<VpnRouteSpec, 'rd' | 'prefix'>): Promise<boolean> {
-  return findRoute(await peer.vpnRoutes(), spec.rd, spec.prefix) !== undefined;
+  return findRoute(await peer.vpnRoutes(vpnFamilyOf(spec.prefix)), spec.rd, spec.prefix) !== undefined;
 }
 
 /**
@@ -71,7 +71,7 @@ export async function expectAbsentFor(
   const deadline = Date.now() + durationMs;
   let checks = 0;
   do {
-    const seen = findRoute(await peer.vpnRoutes(), spec.rd, spec.prefix);
+    const seen = findRoute(await peer.vpnRoutes(vpnFamilyOf(spec.prefix)), spec.rd, spec.prefix);
     checks++;
     if (seen) throw new Error(`${peer.name} unexpectedly has ${spec.rd}:${spec.prefix}`);
     await sleep(intervalMs);

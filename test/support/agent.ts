@@ -17,8 +17,8 @@
  */
 import net from 'node:net';
 import {
-  KEEPALIVE, XmppStreamParser, agentEndOfRib, agentStreamHeader, parseCnMessage, publishInet, subscribeIq,
-  unsubscribeIq, withdrawInet,
+  KEEPALIVE, XMPP_AFI_IPV4, XMPP_SAFI_UNICAST, XmppStreamParser, agentEndOfRib, agentStreamHeader, parseCnMessage,
+  publishInet, subscribeIq, unsubscribeIq, withdrawInet,
 } from '../../src/xmpp/wire/index.js';
 import type { AgentRouteSpec, ReceivedInetItem, XmlElement, XmppEvent } from '../../src/xmpp/wire/index.js';
 
@@ -160,9 +160,12 @@ export class TestAgent {
 
   // ---- what the CN pushed -------------------------------------------------------
 
-  /** Live view of the inet (1/1) table of `instance`: item id (prefix) → item. */
-  routes(instance: string): ReadonlyMap<string, ReceivedItem> {
-    return this.table(`1/1/${instance}`);
+  /**
+   * Live view of the unicast table of `instance` for `afi`: inet (1/1) by default,
+   * inet6 (2/1) with XMPP_AFI_IPV6. Item id (prefix) → item.
+   */
+  routes(instance: string, afi: number = XMPP_AFI_IPV4): ReadonlyMap<string, ReceivedItem> {
+    return this.table(`${afi}/${XMPP_SAFI_UNICAST}/${instance}`);
   }
 
   /** Live view of any pushed table, by its items node (`afi/safi/<ri>`). */

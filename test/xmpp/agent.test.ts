@@ -140,6 +140,20 @@ describe('TestAgent', () => {
     expect(agent.tableNodes()).toEqual([`1/1/${BLUE}`]);
   });
 
+  test('inet6 items (node 2/1/<ri>) go to routes(instance, 2) and never into the inet view', async () => {
+    const { cn, agent } = await setup();
+    const v6Items = [item('2001:db8:5::5/128', 25), item('2001:db8:5::6/128')].map((i) => ({ ...i, afi: 2 }));
+    cn.push(routeMessage({ agent: 'compute-1', instance: BLUE, afi: 2, items: v6Items }));
+    cn.push(routeMessage({ agent: 'compute-1', instance: BLUE, items: [item('10.1.1.3/32')] }));
+    await agent.waitFor(() => agent.routes(BLUE, 2).size === 2 && agent.routes(BLUE).size === 1, 3000, 'both tables');
+    cn.push(retractMessage({ agent: 'compute-1', instance: BLUE, afi: 2, prefixes: ['2001:db8:5::6/128'] }));
+    await agent.waitFor(() => agent.routes(BLUE, 2).size === 1, 3000, 'the inet6 retract');
+    expect([...agent.routes(BLUE).keys()]).toEqual(['10.1.1.3/32']);
+    const v6 = agent.routes(BLUE, 2).get('2001:db8:5::5/128');
+    expect([v6?.af, v6?.safi, v6?.prefix, v6?.nextHops[0]?.address, v6?.nextHops[0]?.label]).toEqual([2, 1, '2001:db8:5::5/128', '192.168.1.10', 25]);
+    expect(agent.tableNodes().sort()).toEqual([`1/1/${BLUE}`, `2/1/${BLUE}`]);
+  });
+
   test('keepalives are sent every keepaliveMs', async () => {
     const { cn } = await setup({ keepaliveMs: 20 });
     await cn.until(() => cn.events.filter((e) => e.kind === 'keepalive').length >= 3);
