@@ -41,6 +41,12 @@ export class RoutingInstance {
   /** Configured plus automatic targets. */
   readonly importTargets: ReadonlySet<bigint>;
   readonly exportTargets: ReadonlySet<bigint>;
+  /**
+   * Staging tables (per family) for paths whose next hop must be resolved
+   * first — BGP-as-a-Service sessions and static routes — when the instance
+   * has any (src/routing-instances/resolver.ts). Not among allTables().
+   */
+  staging: TableSet | undefined;
   /** Agents subscribed (drives route-target membership, RFC 4684). */
   subscribers = 0;
 

@@ -22,15 +22,24 @@
  */
 
 import { FAMILIES, fromVpnNlri, toVpnNlri, type RouteKey } from '../bgp/wire/families/registry.js';
-import { isOriginVn, originVnCommunities } from '../bgp/wire/index.js';
+import { isOriginVn, makeRd, originVnCommunities } from '../bgp/wire/index.js';
 import type { FamilyName, Ipv4Prefix, Ipv6Prefix, Nlri, PathAttributes, RtMembership, Vpn6Prefix, VpnPrefix } from '../bgp/wire/types.js';
 import type { AttrSet } from '../rib/attr-store.js';
 import type { Rib } from '../rib/rib.js';
 import { isRouteTargetCommunity } from '../rib/rtc.js';
-import type { Table } from '../rib/table.js';
+import { Table } from '../rib/table.js';
+import type { TableSet } from '../rib/peering.js';
 import type { Dest, Path, PeerInfo } from '../rib/types.js';
 import { RoutingInstance, type InstanceSpec } from './instance.js';
+import { NextHopResolver } from './resolver.js';
 import { MASTER_INSTANCE, type RoutingInstanceName } from './name.js';
+
+/** A static route of an instance (config `static-routes`). */
+export interface StaticRoute {
+  readonly prefix: Ipv4Prefix | Ipv6Prefix;
+  readonly nextHop: number;
+  readonly communities: readonly number[];
+}
 
 /** A copy this manager made: where it lives and who owns it. */
 interface CopyRef {
@@ -53,6 +62,7 @@ export class InstanceManager {
   private readonly exported = new Map<Table, Map<RouteKey, CopyRef[]>>();
   /** Per VPN table, per route key: the VRF copies made from it. */
   private readonly imported = new Map<Table, Map<RouteKey, CopyRef[]>>();
+  private readonly resolvers: NextHopResolver[] = [];
   /** Route targets we originate membership for, with how many instances want each. */
   private readonly memberships = new Map<bigint, number>();
   /**
@@ -103,6 +113,42 @@ export class InstanceManager {
   /** The instance owning a table name, if any. */
   byTableName(name: string): RoutingInstance | undefined {
     return this.byTable.get(name);
+  }
+
+  /**
+   * The instance's staging tables, created with their next-hop resolvers on
+   * first use: BGP-as-a-Service sessions receive into them, static routes
+   * are placed in them (contrail-control.md §5.5).
+   */
+  staging(inst: RoutingInstance): TableSet {
+    if (inst.staging) return inst.staging;
+    const tables: Record<string, Table> = {};
+    const v4 = inst.table('inet')!;
+    // An instance's own RD (§3.3), for resolved paths whose resolving route has none.
+    const rd = makeRd(1, this.rib.local.routerId, inst.id & 0xffff);
+    for (const [f, table] of inst.allTables()) {
+      const staged = new Table(`${table.name.slice(0, -table.family.vrfTable!.length)}staged.${table.family.vrfTable!}`, FAMILIES[f]) as Table;
+      tables[f] = staged;
+      this.byTable.set(staged.name, inst);
+      this.resolvers.push(new NextHopResolver(this.rib, staged, table, v4, rd));
+    }
+    inst.staging = tables as TableSet;
+    return inst.staging;
+  }
+
+  /** Originate an instance's static routes (next hop resolved in the instance, like BGP-as-a-Service). */
+  addStaticRoutes(inst: RoutingInstance, routes: readonly StaticRoute[]): void {
+    if (routes.length === 0) return;
+    const staging = this.staging(inst);
+    const source: PeerInfo = {
+      id: this.rib.allocatePeerId(), name: `static:${inst.name}`, kind: 'static', address: this.rib.local.routerId,
+      asn: this.asn, ibgp: true, rrClient: false, routerId: this.rib.local.routerId,
+    };
+    for (const r of routes) {
+      const attrs: PathAttributes = { origin: 2, asPath: [], nextHop: r.nextHop };
+      if (r.communities.length > 0) attrs.communities = [...new Set(r.communities)].sort((a, b) => a - b);
+      this.rib.addPaths(staging[r.prefix.family] as Table, source, attrs, [r.prefix]);
+    }
   }
 
   private add(inst: RoutingInstance): void {
