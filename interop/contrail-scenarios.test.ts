@@ -266,7 +266,7 @@ function startAndFloatingIp(): void {
         await expect.poll(async () => (await agents[h].routes(SUBSCRIPTION[h].instance)).find((i) => i.id === '0.0.0.0/0')?.nextHops,
           { ...POLL, message: `default route at ${h}` }).toEqual([
           // No tunnel-encapsulation community from the gateway: the control node says gre (§2.7).
-          { af: 1, address: GW, mac: '', label: 300, encapsulations: ['gre'], virtualNetwork: PUBLIC_VN, tags: [] },
+          { af: 1, address: GW, mac: '', label: 300, encapsulations: ['gre'], virtualNetwork: PUBLIC_VN, tags: [], localSequenceNumber: 0 },
         ]);
       }
       await expectConverged('default route');
@@ -294,8 +294,8 @@ describe('Contrail scenarios: vRouter agents over XMPP, our control node, gobgpd
       await expect.poll(itemsAtA3, { ...POLL, message: 'one ECMP item at a3' }).toEqual([expect.objectContaining({
         id: SERVICE_A1.prefix,
         nextHops: [
-          { af: 1, address: '192.0.2.21', mac: '', label: 31, encapsulations: ['gre', 'udp'], virtualNetwork: PUBLIC_VN, tags: [] },
-          { af: 1, address: '192.0.2.22', mac: '', label: 32, encapsulations: ['gre', 'udp'], virtualNetwork: PUBLIC_VN, tags: [] },
+          { af: 1, address: '192.0.2.21', mac: '', label: 31, encapsulations: ['gre', 'udp'], virtualNetwork: PUBLIC_VN, tags: [], localSequenceNumber: 0 },
+          { af: 1, address: '192.0.2.22', mac: '', label: 32, encapsulations: ['gre', 'udp'], virtualNetwork: PUBLIC_VN, tags: [], localSequenceNumber: 0 },
         ],
       })]);
       await expectConverged('ECMP');
@@ -323,7 +323,9 @@ describe('Contrail scenarios: vRouter agents over XMPP, our control node, gobgpd
     it('the agent reconnecting and republishing restores its paths everywhere and is sent the whole table again', async () => {
       await bringUp('a1', [FIP, SERVICE_A1]);
       await expectConverged('after a1 came back');
-      expect(await agents.a1.state()).toMatchObject({ connected: true, sessions: 2, stats: { endOfRib: 1 } });
+      // End-of-RIB follows once the subscriptions have settled (6 s without a subscribe).
+      await expect.poll(() => agents.a1.state(), { ...POLL, message: 'a1 End-of-RIB on its second session' })
+        .toMatchObject({ connected: true, sessions: 2, stats: { endOfRib: 1 } });
     });
 
     it('after a SIGTERM restart of the control node the gateway and the agents reconnect and every table is rebuilt with nothing stale', async () => {

@@ -11,7 +11,8 @@
  *
  * Commands (run one at a time, in order): connect {host, port, name, keepaliveMs?,
  * connectTimeoutMs?}, subscribe {instance, instanceId?, noRibOut?}, unsubscribe
- * {instance}, publish {instance, route}, publishMany {instance, routes} (one publish
+ * {instance}, publish {instance, route}, publishReal {instance, route} (exactly as a real
+ * agent prints it, test/support/real-agent.ts), subscribeConfig, publishMany {instance, routes} (one publish
  * stanza with several items), withdraw {instance, prefix}, sendRaw
  * {data, repeat?}, routes {instance, afi?} (the received items of the inet table, or
  * of inet6 with afi 2, sorted by prefix),
@@ -22,7 +23,7 @@
 import { createInterface } from 'node:readline';
 import { agentInetItem, collectionIq, inetPublishNode, publishIq } from '../../src/xmpp/wire/index.js';
 import { TestAgent } from '../../test/support/agent.js';
-import type { PublishedRoute, ReceivedItem } from '../../test/support/agent.js';
+import type { PublishedRoute, RealAgentRoute, ReceivedItem } from '../../test/support/agent.js';
 
 export interface AgentState {
   connected: boolean;
@@ -127,6 +128,12 @@ async function handle(req: Request): Promise<unknown> {
       return null;
     case 'publish':
       live().publish(str(req, 'instance'), req['route'] as PublishedRoute);
+      return null;
+    case 'publishReal':
+      live().publishReal(str(req, 'instance'), req['route'] as RealAgentRoute);
+      return null;
+    case 'subscribeConfig':
+      live().subscribeConfig();
       return null;
     case 'publishMany': {
       // One publish stanza carrying several items (allowed, §2.3), then its collection.

@@ -16,20 +16,20 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { PublishedRoute, ReceivedItem } from '../../test/support/agent.js';
+import type { PublishedRoute, RealAgentRoute, ReceivedItem } from '../../test/support/agent.js';
 import type { AgentState } from './agent-runner.js';
 import { REPO_ROOT } from './control-node.js';
 import type { Lab } from './lab.js';
 import type { PipedProcessHandle } from './proc.js';
 import { run } from './proc.js';
 
-export type { PublishedRoute, ReceivedItem, AgentState };
+export type { PublishedRoute, RealAgentRoute, ReceivedItem, AgentState };
 
 const BUILD_DIR = join(REPO_ROOT, '.lab', 'agent-runner');
 const RUNNER_REL = join('interop', 'lab', 'agent-runner.js');
 const RUNNER_JS = join(BUILD_DIR, RUNNER_REL);
 /** Every source the runner's import graph can reach. */
-const SOURCES = ['src/xmpp/wire', 'test/support/agent.ts', 'interop/lab/agent-runner.ts'];
+const SOURCES = ['src/xmpp/wire', 'test/support/agent.ts', 'test/support/real-agent.ts', 'interop/lab/agent-runner.ts'];
 
 function newestMtime(path: string): number {
   const st = statSync(path);
@@ -165,6 +165,16 @@ export class LabAgent {
 
   async publish(instance: string, route: PublishedRoute): Promise<void> {
     await this.request('publish', { instance, route });
+  }
+
+  /** Publishes exactly as a real agent prints it (every field, C-int integers; test/support/real-agent.ts). */
+  async publishReal(instance: string, route: RealAgentRoute): Promise<void> {
+    await this.request('publishReal', { instance, route });
+  }
+
+  /** Sends the config-channel subscribe a real agent sends after the stream opens. */
+  async subscribeConfig(): Promise<void> {
+    await this.request('subscribeConfig');
   }
 
   /** One publish stanza carrying all `routes` as items (node named after the first), then its collection. */

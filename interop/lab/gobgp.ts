@@ -143,19 +143,46 @@ function opaqueValue(ec: { subtype?: number; value?: unknown }): Buffer | undefi
  * text "[GRE]"; 13 is "[MPLS in UDP]", Contrail's 'udp'), 'originvn:64512:4' and
  * 'secgroup:64512:8000002' (gobgp: opaque, text form the 7 bytes as one decimal number).
  */
-function contrailExtCommunity(ec: { type?: number; subtype?: number; value?: unknown; tunnel_type?: number }): string | undefined {
+function contrailExtCommunity(ec: GoExtCommunity): string | undefined {
   if (ec.type === 3 && ec.subtype === 12 && typeof ec.tunnel_type === 'number') {
     return `encapsulation:${TUNNEL_NAMES[ec.tunnel_type] ?? ec.tunnel_type}`;
   }
+  const evpn = evpnExtCommunity(ec);
+  if (evpn) return evpn;
   const v = ec.type === 0x80 || ec.type === 0x82 ? opaqueValue(ec) : undefined;
   if (!v) return undefined;
-  const name = ec.subtype === 0x71 ? 'originvn' : ec.subtype === 0x04 ? 'secgroup' : undefined;
+  const name = ec.subtype === 0x71 ? 'originvn' : ec.subtype === 0x04 ? 'secgroup' : ec.subtype === 0x84 ? 'tag' : undefined;
   if (!name) return undefined;
   return ec.type === 0x80 ? `${name}:${v.readUInt16BE(0)}:${v.readUInt32BE(2)}` : `${name}:${v.readUInt32BE(0)}:${v.readUInt16BE(4)}`;
 }
 
+/** A gobgp JSON extended community (the fields of the forms decoded here). */
+type GoExtCommunity = {
+  type?: number; subtype?: number; value?: unknown; tunnel_type?: number; sequence?: number; is_sticky?: boolean; mac?: string;
+};
+
+/**
+ * The communities Contrail builds from an agent's next hop and sequence
+ * (contrail-control.md §3.2), as gobgpd 3.10.0 gives them: MAC mobility
+ * {"type":6,"subtype":0,"sequence":3,"is_sticky":false}, router MAC
+ * {"type":6,"subtype":3,"mac":"52:54:00:8a:3e:15"}, and the local sequence
+ * number c0:00 as opaque {"type":192,"subtype":0,"value":"AAAAAAcAAA=="}
+ * (base64 of subtype + seq(4) + 2 zero bytes).
+ */
+function evpnExtCommunity(ec: GoExtCommunity): string | undefined {
+  if (ec.type === 6 && ec.subtype === 0 && typeof ec.sequence === 'number') {
+    return `mobility:${ec.is_sticky === true ? 'sticky' : 'non-sticky'}:${ec.sequence}`;
+  }
+  if (ec.type === 6 && ec.subtype === 3 && typeof ec.mac === 'string') return `rtrmac:${ec.mac.toLowerCase()}`;
+  if (ec.type === 0xc0 && ec.subtype === 0) {
+    const v = opaqueValue(ec);
+    if (v) return `local_sequence_number:${v.readUInt32BE(0)}`;
+  }
+  return undefined;
+}
+
 /** One GoBGP extended community object -> normalised string. */
-export function goBgpExtCommunity(ec: { type?: number; subtype?: number; value?: unknown; tunnel_type?: number }): string {
+export function goBgpExtCommunity(ec: GoExtCommunity): string {
   const transitiveBase = (ec.type ?? 0) & 0x3f;
   if (typeof ec.value === 'string' && transitiveBase <= 2) {
     if (ec.subtype === 2) return `target:${asplain(ec.value)}`;

@@ -3,7 +3,9 @@
  *
  *   xmpp:
  *     listen: { address: 127.0.0.1, port: 5269 }   # defaults shown; port 0 = any free port
- *     hold-time: 90          # seconds, 3..65535 (Contrail's own range is 1..90)
+ *     hold-time: 90          # seconds, 3..65535 (Contrail's own range is 1..90); must
+ *                            # match the agents' own hold time (90, or fast convergence):
+ *                            # nothing is negotiated on the wire (src/xmpp/channel.ts)
  *     enabled: true          # false: no XMPP server at all
  *
  * The whole section may be left out; every key then takes its default.

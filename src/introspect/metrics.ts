@@ -40,6 +40,9 @@ export function metricsRegistry(s: IntrospectSources): Registry {
   gauge('xmpp_sessions_closed', 'Agent XMPP sessions ended, by reason', ['reason'], (g) => {
     for (const [reason, n] of s.xmpp?.closeReasons ?? []) g.set({ reason }, n);
   });
+  gauge('xmpp_unsupported_items', 'Agent items of families not carried (EVPN, multicast, ...), by afi/safi', ['family'], (g) => {
+    for (const [family, n] of s.xmpp?.unsupportedItems ?? []) g.set({ family }, n);
+  });
   gauge('routes', 'Prefixes per table', ['table'], (g) => {
     for (const [name, t] of tables(s)) g.set({ table: name }, t.size);
   });

@@ -52,7 +52,9 @@ export function neighbors(s: IntrospectSources): object[] {
       state: ch.state === 'established' ? 'Established' : ch.state === 'open-wait' ? 'Active' : 'Idle',
       routingInstances: sess ? [...sess.subs.keys()] : [], prefixes: sess?.routeCount ?? 0,
       itemsSent: sess?.stats.itemsSent ?? 0, retractsSent: sess?.stats.retractsSent ?? 0,
-      dropped: sess ? Object.fromEntries(sess.stats.dropped) : {}, congested: ch.isCongested, connectedAt: ch.connectedAt,
+      dropped: sess ? Object.fromEntries(sess.stats.dropped) : {},
+      unsupportedFamilies: sess ? Object.fromEntries(sess.stats.unsupported) : {},
+      endOfRibSent: sess?.endOfRibSent ?? false, congested: ch.isCongested, connectedAt: ch.connectedAt,
     });
   }
   return out;

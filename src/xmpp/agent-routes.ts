@@ -2,7 +2,8 @@
  * Agent routes ↔ RIB paths, the Contrail way:
  * - an agent's inet item becomes a path in `<ri>.inet.0` with the attributes
  *   of shared/docs/contrail-control.md §3.1 and the extended communities of
- *   §3.2 (encapsulation, security groups, MAC mobility / sequence number);
+ *   §3.2 (encapsulation, security groups, tags, MAC mobility / sequence
+ *   number, router MAC, local sequence number, load balance);
  * - a destination's ECMP set becomes the one item pushed to agents (§2.7),
  *   next hops de-duplicated, virtual network resolved as §3.5 says.
  */
@@ -16,6 +17,7 @@ import {
   LOAD_BALANCE_FIELDS,
   loadBalanceCommunity as lbCommunity,
   loadBalanceOf as lbOf,
+  localSequenceCommunity,
   makeRd,
   mobilityCommunity,
   mobilityOf as mobilityIn,
@@ -23,8 +25,11 @@ import {
   communityToString,
   nlriToString,
   parseCommunity,
+  routerMacCommunity,
   securityGroupCommunities,
   securityGroupsOf as securityGroupsIn,
+  tagCommunities,
+  tagsOf,
   TUNNEL_TYPES,
 } from '../bgp/wire/index.js';
 import type { PathAttributes } from '../bgp/wire/types.js';
@@ -82,16 +87,18 @@ export function agentPath(r: AgentInetRoute, o: { asn: number; master: boolean; 
   if (med !== undefined) attrs.med = med;
   const communities = r.communities.map(parseCommunity).filter((c): c is number => c !== undefined);
   if (communities.length > 0) attrs.communities = [...new Set(communities)].sort((a, b) => a - b);
-  let noTunnelEncap = false;
+  const known = r.nextHop.encapsulations.filter((e) => TUNNEL_TYPES[e] !== undefined);
+  const noTunnelEncap = !o.master && r.nextHop.encapsulations.length > 0 && known.length === 0;
   if (!o.master) {
     const ecs = new Set<bigint>();
-    const known = r.nextHop.encapsulations.filter((e) => TUNNEL_TYPES[e] !== undefined);
-    noTunnelEncap = r.nextHop.encapsulations.length > 0 && known.length === 0;
     for (const e of known) add(ecs, encapsulationCommunity(TUNNEL_TYPES[e]!));
     for (const c of securityGroupCommunities(o.asn, r.securityGroups)) ecs.add(c);
+    for (const c of tagCommunities(o.asn, r.nextHop.tags)) ecs.add(c);
     add(ecs, loadBalanceCommunity(r.loadBalance));
-    const seq = r.mobility?.seqno ?? r.sequenceNumber;
-    if (seq !== 0 || r.mobility?.sticky) add(ecs, mobilityCommunity(seq >>> 0, r.mobility?.sticky ?? false));
+    const m = agentMobility(r);
+    if (m !== undefined) add(ecs, mobilityCommunity(m.seq, m.sticky));
+    if (r.nextHop.mac !== undefined) add(ecs, routerMacCommunity(r.nextHop.mac));
+    add(ecs, localSequenceCommunity(r.nextHop.localSequenceNumber));
     if (ecs.size > 0) attrs.extCommunities = [...ecs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
   return {
@@ -100,6 +107,19 @@ export function agentPath(r: AgentInetRoute, o: { asn: number; master: boolean; 
     rd: o.master ? undefined : makeRd(1, r.nextHop.address, o.instanceId & 0xffff),
     noTunnelEncap,
   };
+}
+
+/**
+ * MAC mobility of an item, as the reference reads it: a non-zero
+ * `mobility@seqno` gives (seq, sticky); else a non-zero `sequence-number`
+ * gives (seq, not sticky); else none. Real agents always write
+ * `<mobility seqno="0" sticky="false"/>` and carry the VM-move sequence in
+ * `sequence-number`, so the mobility element must not shadow it.
+ */
+export function agentMobility(r: Pick<AgentInetRoute, 'mobility' | 'sequenceNumber'>): { seq: number; sticky: boolean } | undefined {
+  if (r.mobility !== undefined && r.mobility.seqno !== 0) return { seq: r.mobility.seqno, sticky: r.mobility.sticky };
+  if (r.sequenceNumber !== 0) return { seq: r.sequenceNumber, sticky: false };
+  return undefined;
 }
 
 function add(ecs: Set<bigint>, c: bigint | undefined): void {
@@ -139,9 +159,9 @@ export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetIt
       label: p.labels[0] ?? 0,
       encapsulations: encapsulationsOf(p),
       virtualNetwork: vn.networkOf(p),
-      tags: [],
+      tags: tagsOf(a.extCommunities),
     };
-    const key = `${nh.af}|${nh.address}|${nh.label}|${nh.encapsulations.join(',')}|${nh.virtualNetwork}`;
+    const key = `${nh.af}|${nh.address}|${nh.label}|${nh.encapsulations.join(',')}|${nh.virtualNetwork}|${nh.tags.join(',')}`;
     if (seen.has(key)) continue;
     seen.add(key);
     nextHops.push(nh);

@@ -13,6 +13,14 @@
  * whatever happens to a prefix between two flushes becomes one item (or
  * retract) built from the table's current state, so a slow agent costs
  * memory bounded by its table size and never holds up anyone else.
+ *
+ * End-of-RIB goes to the agent once its subscriptions have settled (§2.7;
+ * tf-controller bgp_xmpp_channel.cc `EndOfRibTimerExpired`): the channel
+ * asks `settle()` every second whether no subscribe came for the quiet
+ * period (6 s), or the session is older than the maximum (300 s); the
+ * marker then follows the flush of everything queued. Publishes of
+ * families this implementation does not carry (EVPN, multicast, MVPN,
+ * labelled inet) are counted per family and logged once per family.
  */
 
 import type { Logger } from 'pino';
@@ -43,6 +51,8 @@ export interface AgentSessionDeps {
   readonly manager: InstanceManager;
   readonly asn: number;
   readonly logger: Logger;
+  /** Told of every item of an unsupported family (server-wide counters). */
+  readonly unsupported?: (family: string, items: number) => void;
   /** The shared item renderer of an instance, taken while subscribed. */
   readonly items: {
     acquire(inst: RoutingInstance, table: Table): ItemCache;
@@ -58,6 +68,8 @@ export interface AgentTransport {
   writev(parts: readonly Uint8Array[]): boolean;
   /** A protocol error: close this session (only). */
   fail(reason: string): void;
+  /** A request this control node refuses to serve: close this session (only), with the reason. */
+  refuse(reason: string): void;
   /** There is outbound work: call flush() soon. */
   wake(): void;
 }
@@ -96,6 +108,8 @@ export interface AgentStats {
   published: number;
   withdrawn: number;
   dropped: Map<string, number>;
+  /** Items of families not carried here, by `afi/safi` (e.g. `25/242` for EVPN). */
+  unsupported: Map<string, number>;
   itemsSent: number;
   retractsSent: number;
   messagesSent: number;
@@ -107,17 +121,44 @@ const FLUSH_BUDGET = 1024;
 export class AgentSession {
   readonly subs = new Map<string, Subscription>();
   readonly stats: AgentStats = {
-    subscribes: 0, published: 0, withdrawn: 0, dropped: new Map(), itemsSent: 0, retractsSent: 0, messagesSent: 0,
+    subscribes: 0, published: 0, withdrawn: 0, dropped: new Map(), unsupported: new Map(),
+    itemsSent: 0, retractsSent: 0, messagesSent: 0,
   };
   private parked: PublishRequest | undefined;
   private eorSent = false;
+  /** Subscriptions have settled: End-of-RIB goes after the next complete flush. */
+  private eorDue = false;
+  private readonly startedAt: number;
+  private lastSubscribeAt: number;
   private closed = false;
 
   constructor(
     readonly info: PeerInfo,
     private readonly deps: AgentSessionDeps,
     private readonly out: AgentTransport,
-  ) {}
+    now: number = Date.now(),
+  ) {
+    this.startedAt = now;
+    this.lastSubscribeAt = now;
+  }
+
+  /** End-of-RIB has been sent to the agent. */
+  get endOfRibSent(): boolean {
+    return this.eorSent;
+  }
+
+  /**
+   * Called periodically: true once no subscribe has come for `quietMs`, or
+   * the session is `maxMs` old (then the End-of-RIB is due and a flush is
+   * requested). False before, and after the marker is due or sent.
+   */
+  settle(now: number, o: { quietMs: number; maxMs: number }): boolean {
+    if (this.eorDue || this.eorSent || this.closed) return false;
+    if (now - this.lastSubscribeAt < o.quietMs && now - this.startedAt < o.maxMs) return false;
+    this.eorDue = true;
+    this.out.wake();
+    return true;
+  }
 
   get name(): string {
     return this.info.name;
@@ -140,6 +181,10 @@ export class AgentSession {
         if (paired.kind === 'unpaired') this.drop('unpaired-collection', paired.why);
         return;
       }
+      case 'config':
+        return this.out.refuse(
+          `config channel not served (${req.action} ${req.node}): the agent must take its configuration from another control node`,
+        );
       case 'ignored':
         return;
     }
@@ -152,6 +197,7 @@ export class AgentSession {
     };
     this.subs.set(name, sub);
     this.stats.subscribes++;
+    this.lastSubscribeAt = Date.now();
     const inst = this.deps.manager.get(name);
     if (inst) this.attach(sub, inst);
     else this.deps.logger.info({ agent: this.name, instance: name }, 'subscription to an unknown instance kept pending');
@@ -207,10 +253,14 @@ export class AgentSession {
       return this.out.fail(`publish to ${u.instance}, subscribed without instance-id`);
     }
     const parsed = parseUpdateItems(u);
-    if (parsed.kind !== 'inet') return this.drop('unsupported-family', u.node);
+    if (parsed.kind !== 'inet') {
+      const family = parsed.node ? `${parsed.node.afi}/${parsed.node.safi}` : 'unknown';
+      return this.unsupportedFamily(family, Math.max(1, u.items.length));
+    }
     for (const r of parsed.results) {
       if (!r.ok) {
-        this.drop(r.reason, r.detail);
+        if (r.reason === 'unsupported-family') this.unsupportedFamily(r.family ?? `${parsed.node.afi}/${parsed.node.safi}`, 1);
+        else this.drop(r.reason, r.detail);
         continue;
       }
       const ts = sub.tables.get(r.route.prefix.family)!;
@@ -242,6 +292,16 @@ export class AgentSession {
     ts.routes.set(key, ap.rd);
   }
 
+  /** Counted per family; logged at info the first time an agent sends the family (not per item). */
+  private unsupportedFamily(family: string, items: number): void {
+    const before = this.stats.unsupported.get(family) ?? 0;
+    this.stats.unsupported.set(family, before + items);
+    this.deps.unsupported?.(family, items);
+    if (before === 0) {
+      this.deps.logger.info({ agent: this.name, family }, 'agent publishes a family this control node does not carry; its items are counted and ignored');
+    }
+  }
+
   private drop(reason: string, detail: string): void {
     this.stats.dropped.set(reason, (this.stats.dropped.get(reason) ?? 0) + 1);
     this.deps.logger.warn({ agent: this.name, reason, detail }, 'agent item dropped');
@@ -271,7 +331,7 @@ export class AgentSession {
         if (budget <= 0) return true;
       }
     }
-    if (!this.eorSent && this.subs.size > 0 && [...this.subs.values()].every((s) => [...s.tables.values()].every((t) => t.dirty.size === 0))) {
+    if (this.eorDue && !this.eorSent && [...this.subs.values()].every((s) => [...s.tables.values()].every((t) => t.dirty.size === 0 || !t.cache))) {
       this.eorSent = true;
       this.out.write(endOfRibMessage({ agent: this.name }));
     }

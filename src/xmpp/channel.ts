@@ -8,6 +8,17 @@
  * expiry, a parse error or a protocol error the session — and only this
  * session — is closed and every route the agent published is withdrawn
  * (§1.7). `</stream:stream>` from the agent is treated as a close.
+ *
+ * Hold time: there is no negotiation on the wire; each side uses its own
+ * (§1.4). An agent uses its configured one (90 s, or the fast-convergence
+ * value), which `xmpp.hold-time` must match. Because the agent's value is
+ * not known here, a silent session is only closed after the larger of our
+ * hold time and the agent's (`agentHoldTimeSec`, 90 s by default), and
+ * keepalives go out every third of the smaller one, so a mismatch never
+ * takes a session down that keeps the agent's pace.
+ *
+ * End-of-RIB: every `endOfRibCheckMs` the session is asked whether its
+ * subscriptions have settled (AgentSession.settle).
  */
 
 import type net from 'node:net';
@@ -25,6 +36,25 @@ import {
 
 /** Open timer: the agent must send its stream header within 15 s (§1.4). */
 export const OPEN_TIMEOUT_MS = 15_000;
+
+/** Session timers with Contrail's defaults; tests shorten them. */
+export interface XmppTimers {
+  /** The agents' hold time as far as we know it (Contrail's agent default: 90 s). */
+  agentHoldTimeSec: number;
+  /** End-of-RIB once no subscribe came for this long (Contrail: 6 s)… */
+  endOfRibQuietMs: number;
+  /** …checked this often (Contrail: 1 s)… */
+  endOfRibCheckMs: number;
+  /** …and at the latest this long after the session came up (Contrail: 300 s). */
+  endOfRibMaxMs: number;
+}
+
+export const DEFAULT_XMPP_TIMERS: Readonly<XmppTimers> = Object.freeze({
+  agentHoldTimeSec: 90,
+  endOfRibQuietMs: 6_000,
+  endOfRibCheckMs: 1_000,
+  endOfRibMaxMs: 300_000,
+});
 /** Stop writing to an agent above this many buffered bytes; resume on drain. */
 const HIGH_WATER = 1 << 20;
 
@@ -33,6 +63,7 @@ export type ChannelState = 'open-wait' | 'established' | 'closed';
 export interface ChannelOptions extends AgentSessionDeps {
   readonly serverName: string;
   readonly holdTimeSec: number;
+  readonly timers?: Readonly<XmppTimers>;
   readonly limits?: Partial<XmppStreamLimits>;
   /** Accept the agent's name (false: another live session has it). */
   readonly register: (ch: AgentChannel, name: string) => boolean;
@@ -50,6 +81,7 @@ export class AgentChannel {
   private readonly parser: XmppStreamParser;
   private holdTimer?: NodeJS.Timeout;
   private keepaliveTimer?: NodeJS.Timeout;
+  private eorTimer?: NodeJS.Timeout;
   private flushQueued = false;
   private congested = false;
   private readonly log: Logger;
@@ -100,7 +132,7 @@ export class AgentChannel {
 
   private receive(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    if (this.state === 'established') this.armHold(this.opts.holdTimeSec * 1000, 'hold timer expired');
+    if (this.state === 'established') this.armHold(this.holdMs, 'hold timer expired');
     for (const ev of this.parser.feed(chunk)) {
       if ((this.state as ChannelState) === 'closed') return; // a handler may have closed it
       switch (ev.kind) {
@@ -135,15 +167,38 @@ export class AgentChannel {
       write: (text) => this.write(text),
       writev: (parts) => this.writev(parts),
       fail: (reason) => this.close(`protocol error: ${reason}`),
+      refuse: (reason) => {
+        this.log.warn({ agent: name, reason }, 'agent request refused; closing its session');
+        this.close(`refused: ${reason}`);
+      },
       wake: () => this.wake(),
     });
     this.state = 'established';
     this.write(streamHeader({ from: this.opts.serverName, to: name }));
-    this.armHold(this.opts.holdTimeSec * 1000, 'hold timer expired');
-    const every = Math.max(1, Math.floor(this.opts.holdTimeSec / 3)) * 1000;
+    this.armHold(this.holdMs, 'hold timer expired');
+    const hold = Math.min(this.opts.holdTimeSec, this.timers.agentHoldTimeSec);
+    const every = Math.max(1, Math.floor(hold / 3)) * 1000;
     this.keepaliveTimer = setInterval(() => this.socket.write(KEEPALIVE), every);
     this.keepaliveTimer.unref();
+    this.eorTimer = setInterval(() => this.guard(() => this.settle()), this.timers.endOfRibCheckMs);
+    this.eorTimer.unref();
     this.log.info({ agent: name }, 'agent session established');
+  }
+
+  private get timers(): Readonly<XmppTimers> {
+    return this.opts.timers ?? DEFAULT_XMPP_TIMERS;
+  }
+
+  /** The hold timer: the larger of ours and the agent's (see the header). */
+  private get holdMs(): number {
+    return Math.max(this.opts.holdTimeSec, this.timers.agentHoldTimeSec) * 1000;
+  }
+
+  private settle(): void {
+    const t = this.timers;
+    if (this.session?.settle(Date.now(), { quietMs: t.endOfRibQuietMs, maxMs: t.endOfRibMaxMs })) {
+      clearInterval(this.eorTimer);
+    }
   }
 
   private write(data: string | Uint8Array): boolean {
@@ -189,6 +244,7 @@ export class AgentChannel {
     this.closeReason = reason;
     clearTimeout(this.holdTimer);
     clearInterval(this.keepaliveTimer);
+    clearInterval(this.eorTimer);
     this.session?.close();
     if (sendClose && wasUp && !this.socket.destroyed) this.socket.end(STREAM_CLOSE);
     else this.socket.destroy();

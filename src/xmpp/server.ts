@@ -2,6 +2,8 @@
  * The XMPP server for vRouter agents (shared/docs/contrail-control.md §1):
  * accepts connections, keeps one live session per agent name (a second
  * connection claiming a live name is dropped, §1.3), and stops them all.
+ * `timers` (hold, End-of-RIB) start at Contrail's defaults; every session
+ * opened afterwards uses their current values (tests shorten them).
  */
 
 import net from 'node:net';
@@ -9,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Rib } from '../rib/rib.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
 import type { Table } from '../rib/table.js';
-import { AgentChannel } from './channel.js';
+import { AgentChannel, DEFAULT_XMPP_TIMERS, type XmppTimers } from './channel.js';
 import { ItemCache } from './item-cache.js';
 import type { XmppStreamLimits } from './wire/index.js';
 
@@ -22,6 +24,7 @@ export interface XmppServerOptions {
   readonly manager: InstanceManager;
   readonly logger: Logger;
   readonly limits?: Partial<XmppStreamLimits>;
+  readonly timers?: Partial<XmppTimers>;
 }
 
 export class XmppServer {
@@ -29,11 +32,17 @@ export class XmppServer {
   readonly byName = new Map<string, AgentChannel>();
   /** Sessions ended, by reason (introspect, metrics). */
   readonly closeReasons = new Map<string, number>();
+  /** Items of families not carried here, by `afi/safi`, over all sessions (metrics). */
+  readonly unsupportedItems = new Map<string, number>();
+  /** Session timers, Contrail's defaults unless given; read when a session opens. */
+  readonly timers: XmppTimers;
   /** Rendered items per instance table, shared by its subscribers (refcounted). */
   readonly itemCaches = new Map<Table, { cache: ItemCache; users: number }>();
   private server?: net.Server;
 
-  constructor(private readonly opts: XmppServerOptions) {}
+  constructor(private readonly opts: XmppServerOptions) {
+    this.timers = { ...DEFAULT_XMPP_TIMERS, ...opts.timers };
+  }
 
   async start(): Promise<{ address: string; port: number }> {
     const server = net.createServer((socket) => this.accept(socket));
@@ -54,7 +63,8 @@ export class XmppServer {
     const o = this.opts;
     const ch = new AgentChannel(socket, {
       rib: o.rib, manager: o.manager, asn: o.asn, logger: o.logger.child({ xmpp: true }),
-      serverName: o.serverName, holdTimeSec: o.holdTimeSec, limits: o.limits,
+      serverName: o.serverName, holdTimeSec: o.holdTimeSec, limits: o.limits, timers: { ...this.timers },
+      unsupported: (family, n) => this.unsupportedItems.set(family, (this.unsupportedItems.get(family) ?? 0) + n),
       peerId: () => o.rib.allocatePeerId(),
       items: {
         acquire: (inst, table) => {

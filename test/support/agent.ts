@@ -9,6 +9,9 @@
  *   - subscribe / unsubscribe / publish+collection / withdraw iqs exactly as
  *     a real agent prints them, by default each preceded by
  *     `<?xml version="1.0"?>\n` (pugixml `format_default`);
+ *   - `publishReal` / `subscribeConfig` / `publishOtherFamily` send exactly
+ *     what a real agent prints (test/support/real-agent.ts: every field,
+ *     C-int integers, the config-channel subscribe);
  *   - answers nothing (the protocol is fire-and-forget);
  *   - keeps per-table views of what the CN pushes: items replace, retracts
  *     remove; End-of-RIB messages are counted.
@@ -21,6 +24,9 @@ import {
   publishInet, subscribeIq, unsubscribeIq, withdrawInet,
 } from '../../src/xmpp/wire/index.js';
 import type { AgentRouteSpec, ReceivedInetItem, XmlElement, XmppEvent } from '../../src/xmpp/wire/index.js';
+import { realAgentOtherFamily, realAgentPublish, realConfigSubscribe, type RealAgentRoute } from './real-agent.js';
+
+export type { RealAgentRoute };
 
 export type ReceivedItem = ReceivedInetItem;
 export type PublishedRoute = AgentRouteSpec;
@@ -60,7 +66,7 @@ export class TestAgent {
   serverHeader: Record<string, string> = {};
   /** Resolves when the TCP connection is gone, whoever closed it. */
   readonly closed: Promise<TestAgentClosed>;
-  readonly stats = { stanzas: 0, keepalives: 0, items: 0, retracts: 0, endOfRib: 0, bytesSent: 0 };
+  readonly stats = { stanzas: 0, keepalives: 0, keepalivesSent: 0, items: 0, retracts: 0, endOfRib: 0, bytesSent: 0 };
   readonly received: XmlElement[] = [];
   /** The parse error that made the agent drop the session, if any. */
   protocolError: string | undefined;
@@ -142,6 +148,21 @@ export class TestAgent {
   /** Add or change a route: publish + collection/associate (Example B). */
   publish(instance: string, route: PublishedRoute): void {
     this.write(publishInet({ ...this.iqBase(), seq: this.seq++, instance, route }));
+  }
+
+  /** Add or change a route exactly as a real agent prints it (every field, C-int integers). */
+  publishReal(instance: string, route: RealAgentRoute): void {
+    this.write(realAgentPublish({ agent: this.name, seq: this.seq++, instance, route }));
+  }
+
+  /** Publish an item of another family (`node` e.g. `25/242/<mac>,<ip>/32`), associated with `instance`. */
+  publishOtherFamily(instance: string, node: string, itemXml: string): void {
+    this.write(realAgentOtherFamily({ agent: this.name, seq: this.seq++, instance, node, itemXml }));
+  }
+
+  /** Ask for configuration on the config channel, as a real agent does right after the stream opens. */
+  subscribeConfig(): void {
+    this.write(realConfigSubscribe(this.name));
   }
 
   /** Withdraw a route: publish (nlri only) + collection/dissociate (Example E). */
@@ -235,7 +256,11 @@ export class TestAgent {
       case 'open':
         this.serverHeader = e.attrs;
         this.write(KEEPALIVE);
-        this.keepaliveTimer = setInterval(() => this.write(KEEPALIVE), this.opts.keepaliveMs ?? 30_000);
+        this.keepaliveTimer = setInterval(() => {
+          this.write(KEEPALIVE);
+          this.stats.keepalivesSent++;
+          this.checkWaiters();
+        }, this.opts.keepaliveMs ?? 30_000);
         this.keepaliveTimer.unref();
         this.onOpen?.();
         break;

@@ -27,7 +27,8 @@ function session(rib: Rib, manager: InstanceManager, name: string, write: (t: st
     release: () => {},
   };
   return new AgentSession(info, { rib, manager, asn: 64512, logger: pino({ level: 'silent' }), items }, {
-    write, writev: (parts) => write(Buffer.concat(parts).toString('utf8')), fail: (r) => { throw new Error(r); }, wake: () => {},
+    write, writev: (parts) => write(Buffer.concat(parts).toString('utf8')), fail: (r) => { throw new Error(r); },
+    refuse: (r) => { throw new Error(r); }, wake: () => {},
   });
 }
 

@@ -290,6 +290,7 @@ describe('bad agent input never disturbs another agent', () => {
   it('closes a silent agent when its hold timer expires and withdraws its routes, while a talking agent stays', async () => {
     await server.stop();
     server = await startServer(parseConfigText(CONFIG.replace('hold-time: 9', 'hold-time: 3'), 'test.yaml'), { logger: pino({ level: 'silent' }) });
+    server.xmpp!.timers.agentHoldTimeSec = 3; // agents at the same hold time (the default assumes 90 s)
     const port = server.listening.xmpp!.port;
     const talking = await TestAgent.connect({ host: '127.0.0.1', port, name: 'talking', keepaliveMs: 1000 });
     const silent = await TestAgent.connect({ host: '127.0.0.1', port, name: 'silent', keepaliveMs: 600_000 });

@@ -5,6 +5,9 @@
  *
  * `parseAgentStanza` turns one stanza into a typed request exactly as the
  * reference dispatches it:
+ *   - an iq addressed to the `config` resource (the IF-MAP channel, §2.8
+ *     Example F) is reported as a config request: this control node does
+ *     not serve configuration, and the session layer refuses it;
  *   - `to` must contain `bgp-peer` (substring test, §1.6), else ignored;
  *   - only `<iq type="set">` acts; `<message>` stanzas (including the agent's
  *     own End-of-RIB message) and other iq types are ignored;
@@ -18,7 +21,7 @@
  * `pairCollection` then implements the publish/collection pairing rule of
  * §2.3 (byte-identical node strings; both empty = End-of-RIB).
  */
-import { BGP_PEER_RESOURCE, MASTER_INSTANCE } from './constants.js';
+import { BGP_PEER_RESOURCE, CONFIG_RESOURCE, MASTER_INSTANCE } from './constants.js';
 import { parseInetItem, parsePublishNode, publishFamilySupported } from './inet-item.js';
 import type { InetItemResult, PublishNode } from './inet-item.js';
 import { pugiAsBool, pugiAsInt } from './values.js';
@@ -38,14 +41,30 @@ export type PublishRequest = { kind: 'publish'; node: string; items: XmlElement[
 /** Both `associate` and `dissociate` absent with an empty instance = the EoR half. */
 export type CollectionRequest = { kind: 'collection'; instance: string; associate?: string; dissociate?: string };
 export type IgnoredRequest = { kind: 'ignored'; why: string };
+/** An iq on the configuration channel (`…/config`): `action` is the pubsub action, `node` its node. */
+export type ConfigRequest = { kind: 'config'; action: string; node: string };
 
-export type AgentRequest = SubscribeRequest | UnsubscribeRequest | PublishRequest | CollectionRequest | IgnoredRequest;
+export type AgentRequest =
+  | SubscribeRequest | UnsubscribeRequest | PublishRequest | CollectionRequest | ConfigRequest | IgnoredRequest;
 
 function ignored(why: string): IgnoredRequest {
   return { kind: 'ignored', why };
 }
 
+/** The resource of a JID (`network-control@contrailsystems.com/config` → `config`), '' when none. */
+function resourceOf(jid: string): string {
+  const slash = jid.indexOf('/');
+  return slash < 0 ? '' : jid.slice(slash + 1);
+}
+
+function configRequest(el: XmlElement): ConfigRequest {
+  const pubsub = findFirst(el, 'pubsub');
+  const action = pubsub === undefined ? undefined : children(pubsub)[0];
+  return { kind: 'config', action: action?.name ?? '', node: (action && attr(action, 'node')) ?? '' };
+}
+
 export function parseAgentStanza(el: XmlElement): AgentRequest {
+  if (el.name === 'iq' && resourceOf(attr(el, 'to') ?? '') === CONFIG_RESOURCE) return configRequest(el);
   if (!(attr(el, 'to') ?? '').includes(BGP_PEER_RESOURCE)) {
     return ignored(`<${el.name}> not addressed to ${BGP_PEER_RESOURCE}`);
   }

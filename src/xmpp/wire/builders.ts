@@ -12,7 +12,8 @@
  * Item content follows Example C: every field of the schema is emitted, empty
  * or zero when unset (`<mac/>`, `<vni>0</vni>`, `<tag-list/>`, …). One
  * rendering rule lives here: a next-hop with a non-zero label and no
- * encapsulation gets `gre` (§2.7). De-duplication, sorting and mapping of
+ * encapsulation gets `gre` (§2.7). Tags are printed as the reference's C
+ * `int` (ids ≥ 2^31 negative), as agents expect. De-duplication, sorting and mapping of
  * encapsulation names are the caller's business.
  */
 import {
@@ -20,6 +21,7 @@ import {
   MAX_RETRACTS_PER_MESSAGE, PUBSUB_NS, STREAM_ID, STREAM_NS, XMPP_AFI_IPV4, XMPP_SAFI_UNICAST,
 } from './constants.js';
 import { escapeAttr as a, escapeText as t } from './escape.js';
+import { formatCInt } from './values.js';
 
 export { KEEPALIVE } from './constants.js';
 
@@ -96,7 +98,7 @@ function nextHopXml(nh: OutNextHop): string {
     `<next-hop><af>${nh.af ?? XMPP_AFI_IPV4}</af>${leaf('address', nh.address)}<mac/><label>${nh.label}</label><vni>0</vni>` +
     list('tunnel-encapsulation-list', 'tunnel-encapsulation', encaps) +
     leaf('virtual-network', nh.virtualNetwork) +
-    list('tag-list', 'tag', nh.tags) +
+    list('tag-list', 'tag', nh.tags.map(formatCInt)) +
     '<local-sequence-number>0</local-sequence-number></next-hop>'
   );
 }

@@ -65,6 +65,7 @@ function nextHopOf(nh: XmlElement): ReceivedNextHop {
     encapsulations: listText(child(nh, 'tunnel-encapsulation-list'), 'tunnel-encapsulation'),
     virtualNetwork: str(child(nh, 'virtual-network')),
     tags: listText(child(nh, 'tag-list'), 'tag').map((s) => parseItemUint(s) ?? 0),
+    localSequenceNumber: num(child(nh, 'local-sequence-number')),
   };
 }
 

@@ -31,8 +31,12 @@ export interface AgentInetRoute {
     label: number;
     encapsulations: string[];
     virtualNetwork: string;
+    /** Tag ids (uint32; the agent prints them as C int). */
     tags: number[];
+    /** The vhost (router) MAC, canonical; absent when empty. */
     mac?: string;
+    /** Next-hop local-sequence-number (0 = none). */
+    localSequenceNumber: number;
   };
   sequenceNumber: number;
   mobility?: { seqno: number; sticky: boolean };
@@ -59,7 +63,7 @@ export type InetDropReason =
 
 export type InetItemResult =
   | { ok: true; route: AgentInetRoute }
-  | { ok: false; reason: InetDropReason; detail: string };
+  | { ok: false; reason: InetDropReason; detail: string; /** `afi/safi` of an 'unsupported-family' item. */ family?: string };
 
 /** A next-hop element's fields as written, before validation (both directions use this shape). */
 export interface RawNextHop {
@@ -70,6 +74,7 @@ export interface RawNextHop {
   encapsulations: string[];
   virtualNetwork: string;
   tags: number[];
+  localSequenceNumber: number;
 }
 
 interface RawEntry {
@@ -99,7 +104,7 @@ class Reader {
   uintText(value: string, path: string): number {
     const v = parseItemUint(value);
     if (v !== undefined) return v;
-    this.bad ??= `${path} is not an unsigned integer: ${JSON.stringify(value.slice(0, 32))}`;
+    this.bad ??= `${path} is not an integer: ${JSON.stringify(value.slice(0, 32))}`;
     return 0;
   }
 }
@@ -113,7 +118,9 @@ function listOf(el: XmlElement, itemName: string): XmlElement[] {
 }
 
 function decodeNextHop(el: XmlElement, r: Reader): RawNextHop {
-  const nh: RawNextHop = { af: 0, address: '', mac: '', label: 0, encapsulations: [], virtualNetwork: '', tags: [] };
+  const nh: RawNextHop = {
+    af: 0, address: '', mac: '', label: 0, encapsulations: [], virtualNetwork: '', tags: [], localSequenceNumber: 0,
+  };
   for (const c of elements(el)) {
     switch (c.name) {
       case 'af': nh.af = r.uint(c, 'next-hop/af'); break;
@@ -121,7 +128,7 @@ function decodeNextHop(el: XmlElement, r: Reader): RawNextHop {
       case 'mac': nh.mac = text(c); break;
       case 'label': nh.label = r.uint(c, 'next-hop/label'); break;
       case 'vni': r.uint(c, 'next-hop/vni'); break;
-      case 'local-sequence-number': r.uint(c, 'next-hop/local-sequence-number'); break;
+      case 'local-sequence-number': nh.localSequenceNumber = r.uint(c, 'next-hop/local-sequence-number'); break;
       case 'virtual-network': nh.virtualNetwork = text(c); break;
       case 'tunnel-encapsulation-list':
         nh.encapsulations = listOf(c, 'tunnel-encapsulation').map(text);
@@ -211,13 +218,14 @@ function checkNextHop(nh: RawNextHop, master: boolean, afi: number): NextHopChec
   }
   const nextHop: AgentInetRoute['nextHop'] = {
     address, label: nh.label, encapsulations: nh.encapsulations, virtualNetwork: nh.virtualNetwork, tags: nh.tags,
+    localSequenceNumber: nh.localSequenceNumber,
   };
   if (mac !== undefined) nextHop.mac = mac;
   return { ok: true, nextHop };
 }
 
 const NO_NEXT_HOP: Readonly<AgentInetRoute['nextHop']> = Object.freeze({
-  address: 0, label: 0, encapsulations: [], virtualNetwork: '', tags: [],
+  address: 0, label: 0, encapsulations: [], virtualNetwork: '', tags: [], localSequenceNumber: 0,
 });
 
 /** Rules 2–3: the family and the prefix of the entry's nlri, per the publish node's AFI. */
@@ -230,7 +238,9 @@ function checkNlri(e: RawEntry, afi: number): { ok: true; prefix: Ipv4Prefix | I
     return p6 === undefined ? fail('bad-prefix', `nlri address ${JSON.stringify(e.address)}`) : { ok: true, prefix: p6 };
   }
   if (e.safi !== XMPP_SAFI_UNICAST && e.safi !== XMPP_SAFI_LABELED) return fail('bad-family', `nlri safi ${e.safi}`);
-  if (e.safi !== XMPP_SAFI_UNICAST) return fail('unsupported-family', `nlri safi ${e.safi} (labeled unicast)`);
+  if (e.safi !== XMPP_SAFI_UNICAST) {
+    return { ok: false, result: { ok: false, reason: 'unsupported-family', detail: `nlri safi ${e.safi} (labeled unicast)`, family: `${afi}/${e.safi}` } };
+  }
   const p4 = parseIpv4Prefix(e.address);
   if (p4 === undefined) return fail('bad-prefix', `nlri address ${JSON.stringify(e.address)}`);
   return { ok: true, prefix: { family: 'inet', addr: p4.addr, len: p4.len } };

@@ -5,8 +5,10 @@
  *   integers are base-10 `strtoul` with optional surrounding whitespace;
  *   anything else after the digits makes the whole item invalid; an empty
  *   element is 0. Booleans are true only for the exact text `true`.
- *   Deviation (stricter): a minus sign or a value above 2^32−1 is refused
- *   instead of wrapping around as `strtoul` into a C `int` would.
+ *   A leading `-` is accepted and the value taken modulo 2^32, as `strtoul`
+ *   into a 32-bit field does: the agent prints tags, labels and sequence
+ *   numbers as C `int`, so values ≥ 2^31 arrive negative (`-2147418111` is
+ *   0x80010001). Beyond 2^64−1 `strtoul` saturates (ERANGE): 0xffffffff.
  * - IPv4 addresses (`inet_pton`): exactly four decimal octets 0..255, no
  *   leading zeros, nothing else.
  * - Prefix lengths (`atoi`): leading whitespace, optional sign, digits; the
@@ -14,17 +16,27 @@
  * - pugixml `as_int` / `as_bool` for subscribe options (§2.2).
  */
 
-const XSD_UINT = /^[\t\n\v\f\r ]*(?:\+?(\d+))?[\t\n\v\f\r ]*$/;
+const XSD_UINT = /^[\t\n\v\f\r ]*(?:([+-]?)(\d+))?[\t\n\v\f\r ]*$/;
 const UINT32_MAX = 0xffffffff;
+const ULONG_MAX = (1n << 64n) - 1n;
+const TWO_32 = 1n << 32n;
 
-/** `strtoul`-style unsigned integer of an item field; undefined = invalid item. */
+/** `strtoul`-style integer of an item field, modulo 2^32; undefined = invalid item. */
 export function parseItemUint(text: string): number | undefined {
   const m = XSD_UINT.exec(text);
   if (m === null) return undefined;
-  const digits = m[1];
+  const digits = m[2];
   if (digits === undefined) return 0;
-  const v = Number(digits);
-  return v <= UINT32_MAX ? v : undefined;
+  if (m[1] !== '-' && digits.length < 10) return Number(digits); // the common case, exact
+  const v = BigInt(digits);
+  if (v > ULONG_MAX) return UINT32_MAX;
+  const wrapped = ((m[1] === '-' ? -v : v) % TWO_32 + TWO_32) % TWO_32;
+  return Number(wrapped);
+}
+
+/** A uint32 as the agent's C `int` prints it (values ≥ 2^31 negative). */
+export function formatCInt(v: number): string {
+  return String(v >= 0x80000000 ? v - 0x100000000 : v);
 }
 
 /** Item boolean: exactly `true`. */

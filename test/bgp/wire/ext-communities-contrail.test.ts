@@ -8,10 +8,14 @@ import {
   isRouteTarget,
   loadBalanceCommunity,
   loadBalanceOf,
+  localSequenceCommunity,
+  localSequenceOf,
   mobilityCommunity,
   mobilityOf,
   originVnCommunities,
   originVnOf,
+  routerMacCommunity,
+  routerMacOf,
   securityGroupCommunities,
   securityGroupRefs,
   securityGroupsOf,
@@ -119,5 +123,29 @@ describe('other communities the agent path uses', () => {
   it('gives undefined, not an exception, for a tunnel type or sequence number that does not fit', () => {
     expect(encapsulationCommunity(70000)).toBeUndefined();
     expect(mobilityCommunity(2 ** 32, false)).toBeUndefined();
+  });
+});
+
+describe('router MAC and local sequence number, as Contrail builds them from a next hop', () => {
+  it('gives 06:03 with the six MAC bytes for a non-zero MAC, and reads it back', () => {
+    const c = routerMacCommunity('52:54:00:8a:3e:01');
+    expect(c).toBe(hex('06 03 5254 008a 3e01'));
+    expect(routerMacOf([hex('00 02 fc00 00000064'), c!])).toBe('52:54:00:8a:3e:01');
+    expect(extCommunityToString(c!)).toBe('rtrmac:52:54:00:8a:3e:01');
+  });
+
+  it('gives no router MAC community for the all-zero MAC or an unparsable one', () => {
+    expect(routerMacCommunity('00:00:00:00:00:00')).toBeUndefined();
+    expect(routerMacCommunity('52:54:00:8a:3e')).toBeUndefined();
+  });
+
+  it('gives c0:00 with the sequence in bytes 2..5 and two zero bytes, none for 0, and reads it back', () => {
+    const c = localSequenceCommunity(7);
+    expect(c).toBe(hex('c0 00 00000007 0000'));
+    expect(localSequenceCommunity(0x80010001)).toBe(hex('c0 00 80010001 0000'));
+    expect(localSequenceCommunity(0)).toBeUndefined();
+    expect(localSequenceCommunity(2 ** 32)).toBeUndefined();
+    expect(localSequenceOf([c!])).toBe(7);
+    expect(extCommunityToString(c!)).toBe('local_sequence_number:7');
   });
 });

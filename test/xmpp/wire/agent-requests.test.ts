@@ -64,9 +64,15 @@ describe('parseAgentStanza', () => {
   });
 
   test('a `to` without bgp-peer is ignored, whatever the stanza', () => {
-    const config = iq(`<subscribe node="virtual-router:x"/>`, `type="set" to="network-control@contrailsystems.com/config"`);
-    expect(request(config).kind).toBe('ignored');
     expect(request(iq(`<subscribe node="${BLUE}"/>`, 'type="set"')).kind).toBe('ignored');
+    expect(request(iq(`<subscribe node="${BLUE}"/>`, 'type="set" to="network-control@contrailsystems.com/other"')).kind).toBe('ignored');
+  });
+
+  test('an iq to the config resource is a config request, with its action and node', () => {
+    const config = iq(`<subscribe node="virtual-router:default-global-system-config:compute-1"/>`, `type="set" to="network-control@contrailsystems.com/config"`);
+    expect(request(config)).toEqual({
+      kind: 'config', action: 'subscribe', node: 'virtual-router:default-global-system-config:compute-1',
+    });
   });
 
   test('iq type get, message stanzas and other elements are ignored', () => {

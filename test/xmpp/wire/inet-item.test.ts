@@ -35,7 +35,7 @@ describe('parseInetItem accepts', () => {
         prefix: { family: 'inet' as const, addr: 0x0a010103, len: 32 },
         nextHop: {
           address: 0xc0a8010a, label: 38, encapsulations: ['gre', 'udp'],
-          virtualNetwork: 'default-domain:demo:blue', tags: [],
+          virtualNetwork: 'default-domain:demo:blue', tags: [], localSequenceNumber: 0,
         },
         sequenceNumber: 0, localPref: 100, med: 0, securityGroups: [8000002], communities: [],
         loadBalance: { fields: [], decision: 'field-hash' }, subProtocol: 'interface', virtualNetwork: '',
@@ -90,7 +90,7 @@ describe('parseInetItem drops, one poisoned field each (§2.4)', () => {
   const cases: [string, string | RegExp, string, InetDropReason][] = [
     ['rule 1: a non-numeric integer', '<med>0</med>', '<med>zero</med>', 'malformed-item'],
     ['rule 1: trailing junk after a number', '<local-preference>100</local-preference>', '<local-preference>100x</local-preference>', 'malformed-item'],
-    ['rule 1: a negative number', '<sequence-number>0</sequence-number>', '<sequence-number>-1</sequence-number>', 'malformed-item'],
+    ['rule 1: a sign without digits', '<sequence-number>0</sequence-number>', '<sequence-number>-</sequence-number>', 'malformed-item'],
     ['rule 1: a non-numeric label', '<label>38</label>', '<label>0x26</label>', 'malformed-item'],
     ['rule 1: a non-numeric security group', '8000002', 'sg', 'malformed-item'],
     ['rule 2: bad af', '<af>1</af><safi>1</safi>', '<af>2</af><safi>1</safi>', 'bad-family'],
@@ -138,7 +138,7 @@ describe('parseInetItem drops, one poisoned field each (§2.4)', () => {
 
   test('a drop carries a human-readable detail', () => {
     const r = parseInetItem(poisoned('<med>0</med>', '<med>zero</med>'), VRF);
-    expect(r).toEqual({ ok: false, reason: 'malformed-item', detail: 'med is not an unsigned integer: "zero"' });
+    expect(r).toEqual({ ok: false, reason: 'malformed-item', detail: 'med is not an integer: "zero"' });
   });
 });
 

@@ -186,3 +186,25 @@ export function mobilityOf(ecs: readonly bigint[] | undefined): { seq: number; s
   const m = ofType(ecs, 'mac-mobility')[0];
   return m ? { seq: m.seq, sticky: m.sticky } : undefined;
 }
+
+/** The Router-MAC community (06:03, RFC 9135 §8.1) for a canonical `aa:bb:cc:dd:ee:ff`; undefined for all-zero or unparsable. */
+export function routerMacCommunity(mac: string): bigint | undefined {
+  if (/^(?:00:){5}00$/.test(mac)) return undefined;
+  return encodeExtCommunity({ type: 'router-mac', mac });
+}
+
+/** The first Router-MAC community of a path, as `aa:bb:cc:dd:ee:ff`. */
+export function routerMacOf(ecs: readonly bigint[] | undefined): string | undefined {
+  return ofType(ecs, 'router-mac')[0]?.mac;
+}
+
+/** Contrail's Local-Sequence-Number community (c0:00, seq(4), 2 zero bytes); undefined for 0 or a value over 32 bits. */
+export function localSequenceCommunity(seq: number): bigint | undefined {
+  if (seq === 0) return undefined;
+  return encodeExtCommunity({ type: 'local-sequence-number', seq });
+}
+
+/** The first Local-Sequence-Number community of a path. */
+export function localSequenceOf(ecs: readonly bigint[] | undefined): number | undefined {
+  return ofType(ecs, 'local-sequence-number')[0]?.seq;
+}
