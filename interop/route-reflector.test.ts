@@ -5,7 +5,9 @@
  *   gw   192.0.2.11  gobgpd  inet-vpn + route-target, VRF blue (target:64512:1)
  *   frr  192.0.2.12  FRR bgpd -Z, VPNv4 only (no RTC)
  *   bird 192.0.2.13  BIRD 2, vpn4 only (no RTC)
- *   cn   192.0.2.15  the route reflector, cluster id 192.0.2.15
+ *   cn   192.0.2.15  the route reflector, router id 10.0.0.15, cluster id 10.255.0.1
+ * Every node's router id differs from its address, and the reflector's cluster id
+ * from both, so a reflector that writes one where another belongs fails.
  * Every assertion reads the peers' own RIBs / session tables.
  */
 import { describe, expect, it } from 'vitest';
@@ -15,6 +17,8 @@ import type { CnConfig, RouteReflectorDut, VpnRouteSpec, VpnSpeaker } from './la
 
 const ASN = 64512;
 const RR = '192.0.2.15';
+const RR_ROUTER_ID = '10.0.0.15';
+const CLUSTER_ID = '10.255.0.1';
 const RT1 = 'target:64512:1';
 const IMPL = dutImpl();
 const POLL = { timeout: 15_000, interval: 300 } as const;
@@ -27,7 +31,7 @@ type PeerName = 'gw' | 'frr' | 'bird';
 const PEER_NAMES: readonly PeerName[] = ['gw', 'frr', 'bird'];
 
 const CN_CONFIG: CnConfig = {
-  node: { name: 'cn1', routerId: RR, asn: ASN, clusterId: RR },
+  node: { name: 'cn1', routerId: RR_ROUTER_ID, asn: ASN, clusterId: CLUSTER_ID },
   bgp: {
     listen: { address: RR, port: 179 },
     holdTime: 90,
@@ -73,7 +77,7 @@ let peers: Record<PeerName, VpnSpeaker>;
 const others = (src: PeerName): PeerName[] => PEER_NAMES.filter((p) => p !== src);
 
 async function expectReflected(spec: VpnRouteSpec, src: PeerName, at: readonly PeerName[], timeout: number = POLL.timeout): Promise<void> {
-  const want = expectedReflection(spec, peers[src], RR);
+  const want = expectedReflection(spec, peers[src], CLUSTER_ID);
   await Promise.all(at.map((p) =>
     expect.poll(() => viewAt(peers[p], spec), { ...POLL, timeout, message: `${spec.prefix} from ${src} at ${p}` }).toEqual(want)));
 }
@@ -111,13 +115,13 @@ async function startLab(): Promise<void> {
   ]);
   dut = createRouteReflector(lab, 'cn', CN_CONFIG, IMPL);
   gw = new GoBgp(lab, 'gw', {
-    asn: ASN, routerId: '192.0.2.11', localAddress: '192.0.2.11', multiplePaths: true,
+    asn: ASN, routerId: '10.0.0.11', localAddress: '192.0.2.11', multiplePaths: true,
     vrfs: [{ name: 'blue', rd: '192.0.2.11:1', importRts: [RT1], exportRts: [RT1] }],
     neighbors: [{ address: RR, peerAs: ASN, families: ['rtc', 'l3vpn-ipv4-unicast'], connectRetry: 3 }],
   });
-  frr = new Frr(lab, 'frr', { asn: ASN, routerId: '192.0.2.12', neighbors: [{ address: RR, peerAs: ASN }], networks: [BASELINE.frr] });
+  frr = new Frr(lab, 'frr', { asn: ASN, routerId: '10.0.0.12', neighbors: [{ address: RR, peerAs: ASN }], networks: [BASELINE.frr] });
   bird = new Bird(lab, 'bird', {
-    asn: ASN, routerId: '192.0.2.13', localAddress: '192.0.2.13', neighbors: [{ name: 'to_cn', address: RR, peerAs: ASN }],
+    asn: ASN, routerId: '10.0.0.13', localAddress: '192.0.2.13', neighbors: [{ name: 'to_cn', address: RR, peerAs: ASN }],
     routes: [BASELINE.bird], connectRetry: 3, errorWait: [1, 2],
   });
   peers = { gw, frr, bird };
@@ -136,6 +140,17 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
 
   it('after start-up every peer learns the baseline routes of the other two (initial table exchange)', async () => {
     for (const src of PEER_NAMES) await expectReflected(BASELINE[src], src, others(src), INITIAL_SYNC_TIMEOUT);
+  });
+
+  it.each(PEER_NAMES)('a route from %s arrives with the source\'s router id (not its address) as ORIGINATOR_ID and only the cluster id in CLUSTER_LIST', async (src) => {
+    const spec = BASELINE[src];
+    await Promise.all(others(src).map(async (p) => {
+      await expect.poll(() => hasRoute(peers[p], spec), { ...POLL, message: `${spec.prefix} from ${src} at ${p}` }).toBe(true);
+      const seen = await viewAt(peers[p], spec);
+      expect(seen?.originatorId, `ORIGINATOR_ID at ${p}`).toBe(peers[src].routerId);
+      expect(seen?.originatorId).not.toBe(peers[src].address);
+      expect(seen?.clusterList, `CLUSTER_LIST at ${p}`).toEqual([CLUSTER_ID]);
+    }));
   });
 
   it.each(PEER_NAMES)('a VPNv4 route injected at %s reaches the other two peers with RD, label, RTs, next hop, originator id and cluster list intact', async (src) => {

@@ -183,10 +183,10 @@ describe('routes from a gateway and slow agents', () => {
     const a = await agent('compute-1');
     a.subscribe(BLUE, 1);
     const gw = server.peering.addPeer(
-      { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: false, routerId: 0xc000020b },
+      { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: false, routerId: 0x0a00000b },
       ['inet-vpn'],
     );
-    server.peering.peerUp(gw, [{ afi: 1, safi: 128 }], true, 0xc000020b);
+    server.peering.peerUp(gw, [{ afi: 1, safi: 128 }], true, 0x0a00000b);
     const update = (rd: string, label: number, nextHop: number): UpdateMessage => ({
       type: 'update', withdrawn: [], nlri: [],
       attrs: { origin: 0, asPath: [], localPref: 100, extCommunities: [parseRouteTarget('target:64512:100')!] },
