@@ -24,6 +24,8 @@ export interface RawBgpPeerOptions {
   ctx?: CodecContext;
   /** Bound on every wait, ms (default 8000). */
   timeoutMs?: number;
+  /** Source address for connect() (any 127.x.y.z works on Linux: one per simulated peer). */
+  localAddress?: string;
 }
 
 const DEFAULT_CTX: CodecContext = { fourOctetAs: true, ebgp: false, families: new Set(['1/1', '1/128', '1/132']) };
@@ -51,7 +53,8 @@ export class RawBgpPeer {
   /** Connects to host:port; the socket stays half-open when the other side ends first. */
   static connect(port: number, host = '127.0.0.1', opts: RawBgpPeerOptions = {}): Promise<RawBgpPeer> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port, allowHalfOpen: true }, () => resolve(new RawBgpPeer(s, opts)));
+      const local = opts.localAddress === undefined ? {} : { localAddress: opts.localAddress };
+      const s = net.connect({ host, port, allowHalfOpen: true, ...local }, () => resolve(new RawBgpPeer(s, opts)));
       s.once('error', reject);
     });
   }
@@ -106,10 +109,14 @@ export class RawBgpPeer {
     }, { timeout: this.timeoutMs, interval: 10 });
   }
 
-  /** Their OPEN, our OPEN, KEEPALIVE both ways: the other side becomes Established. */
-  async handshake(open: OpenMessage): Promise<OpenMessage> {
+  /**
+   * OPEN both ways, then KEEPALIVE both ways: the other side becomes
+   * Established. Sends ours first (`weOpen`) when we connected to a passive side.
+   */
+  async handshake(open: OpenMessage, weOpen = false): Promise<OpenMessage> {
+    if (weOpen) this.send(open);
     const theirs = await this.next('open');
-    this.send(open);
+    if (!weOpen) this.send(open);
     this.send({ type: 'keepalive' });
     await this.next('keepalive');
     return theirs as OpenMessage;
