@@ -7,7 +7,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -166,9 +166,9 @@ describe('control-node given a good configuration', () => {
     r.child.kill('SIGTERM');
     expect(await r.exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - sent).toBeLessThan(5000);
-    for (const line of r.stdout().split('\n').filter((l) => l !== '')) {
-      expect(() => JSON.parse(line) as unknown).not.toThrow();
-    }
+    const lines = r.stdout().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { level?: unknown; node?: unknown; msg?: unknown });
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['started', 'stopping', 'stopped']));
+    for (const l of lines) expect(l).toMatchObject({ level: expect.any(Number), node: 'cli-test' });
   });
 
   it('exits 1 with one line on stderr when its port is taken', async () => {
@@ -243,6 +243,7 @@ describe('control-node --version', () => {
   it('prints the package version and exits 0', async () => {
     const r = run(['--version']);
     expect((await r.exit).code).toBe(0);
-    expect(r.stdout()).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(r.stdout()).toBe(`${version}\n`);
   });
 });
