@@ -5,9 +5,11 @@
  *   gw   192.0.2.11  gobgpd  inet-vpn + inet6-vpn + route-target, VRF blue (target:64512:1)
  *   frr  192.0.2.12  FRR bgpd -Z, VPNv4 + VPNv6 (no RTC)
  *   bird 192.0.2.13  BIRD 2, vpn4 + vpn6 (no RTC)
- *   cn   192.0.2.15  the route reflector, cluster id 192.0.2.15
+ *   cn   192.0.2.15  the route reflector, router id 10.0.0.15, cluster id 10.255.0.1
  *   a1   192.0.2.21  a vRouter agent (our control node only), instances blue (target:64512:1)
  *                    and green (target:64512:5)
+ * Every node's router id differs from its address, and the reflector's cluster id
+ * from both, so a reflector that writes one where another belongs fails.
  * The sessions are IPv4, so a VPNv6 route's next hop is IPv4-mapped (RFC 4659 §3.2.1.2):
  * all three send RD 0 + ::ffff:a.b.c.d, and the reflector must pass it on unchanged.
  * Every assertion reads the peers' own RIBs / session tables.
@@ -19,6 +21,8 @@ import type { CnConfig, RouteReflectorDut, VpnRouteSpec, VpnSpeaker } from './la
 
 const ASN = 64512;
 const RR = '192.0.2.15';
+const RR_ROUTER_ID = '10.0.0.15';
+const CLUSTER_ID = '10.255.0.1';
 const RT1 = 'target:64512:1';
 const RT5 = 'target:64512:5';
 const BLUE = 'default-domain:admin:blue:blue';
@@ -35,7 +39,7 @@ type PeerName = 'gw' | 'frr' | 'bird';
 const PEER_NAMES: readonly PeerName[] = ['gw', 'frr', 'bird'];
 
 const CN_CONFIG: CnConfig = {
-  node: { name: 'cn1', routerId: RR, asn: ASN, clusterId: RR },
+  node: { name: 'cn1', routerId: RR_ROUTER_ID, asn: ASN, clusterId: CLUSTER_ID },
   bgp: {
     listen: { address: RR, port: 179 },
     holdTime: 90,
@@ -109,7 +113,7 @@ let agent: LabAgent | undefined;
 const others = (src: PeerName): PeerName[] => PEER_NAMES.filter((p) => p !== src);
 
 async function expectReflected(spec: VpnRouteSpec, src: PeerName, at: readonly PeerName[], timeout: number = POLL.timeout): Promise<void> {
-  const want = expectedReflection(spec, peers[src], RR);
+  const want = expectedReflection(spec, peers[src], CLUSTER_ID);
   await Promise.all(at.map((p) =>
     expect.poll(() => viewAt(peers[p], spec), { ...POLL, timeout, message: `${spec.prefix} from ${src} at ${p}` }).toEqual(want)));
 }
@@ -148,15 +152,15 @@ async function startLab(): Promise<void> {
   ]);
   dut = createRouteReflector(lab, 'cn', CN_CONFIG, IMPL);
   gw = new GoBgp(lab, 'gw', {
-    asn: ASN, routerId: '192.0.2.11', localAddress: '192.0.2.11', multiplePaths: true,
+    asn: ASN, routerId: '10.0.0.11', localAddress: '192.0.2.11', multiplePaths: true,
     vrfs: [{ name: 'blue', rd: '192.0.2.11:1', importRts: [RT1], exportRts: [RT1] }],
     neighbors: [{ address: RR, peerAs: ASN, families: ['rtc', 'l3vpn-ipv4-unicast', 'l3vpn-ipv6-unicast'], connectRetry: 3 }],
   });
   frr = new Frr(lab, 'frr', {
-    asn: ASN, routerId: '192.0.2.12', neighbors: [{ address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'], networks: [BASELINE.frr, BASELINE6.frr],
+    asn: ASN, routerId: '10.0.0.12', neighbors: [{ address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'], networks: [BASELINE.frr, BASELINE6.frr],
   });
   bird = new Bird(lab, 'bird', {
-    asn: ASN, routerId: '192.0.2.13', localAddress: '192.0.2.13', neighbors: [{ name: 'to_cn', address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'],
+    asn: ASN, routerId: '10.0.0.13', localAddress: '192.0.2.13', neighbors: [{ name: 'to_cn', address: RR, peerAs: ASN }], families: ['vpnv4', 'vpnv6'],
     routes: [BASELINE.bird, BASELINE6.bird], connectRetry: 3, errorWait: [1, 2],
   });
   peers = { gw, frr, bird };
@@ -199,6 +203,17 @@ describe(`route reflector interop against gobgpd, FRR and BIRD (device under tes
       await expectReflected(BASELINE[src], src, others(src), INITIAL_SYNC_TIMEOUT);
       await expectReflected(BASELINE6[src], src, others(src), INITIAL_SYNC_TIMEOUT);
     }
+  });
+
+  it.each(PEER_NAMES)('a route from %s arrives with the source\'s router id (not its address) as ORIGINATOR_ID and only the cluster id in CLUSTER_LIST', async (src) => {
+    const spec = BASELINE[src];
+    await Promise.all(others(src).map(async (p) => {
+      await expect.poll(() => hasRoute(peers[p], spec), { ...POLL, message: `${spec.prefix} from ${src} at ${p}` }).toBe(true);
+      const seen = await viewAt(peers[p], spec);
+      expect(seen?.originatorId, `ORIGINATOR_ID at ${p}`).toBe(peers[src].routerId);
+      expect(seen?.originatorId).not.toBe(peers[src].address);
+      expect(seen?.clusterList, `CLUSTER_LIST at ${p}`).toEqual([CLUSTER_ID]);
+    }));
   });
 
   it.each(PEER_NAMES)('a VPNv4 route injected at %s reaches the other two peers with RD, label, RTs, next hop, originator id and cluster list intact', async (src) => {

@@ -2,9 +2,11 @@
  * The composition root: command line → configuration → logger → server,
  * then wait for SIGTERM or SIGINT and stop cleanly.
  *
- * Exit codes: 0 after a clean (or forced) stop, 1 when the server cannot
- * start (e.g. the BGP port is in use), 2 for a bad command line or a bad
- * configuration (nothing is started). Operator-facing lines go to stderr;
+ * Exit codes: 0 after a clean stop, 1 when the server cannot start (e.g. the
+ * BGP port is in use) or failed while stopping, 2 for a bad command line or a
+ * bad configuration (nothing is started), 3 when the stop was cut short (it
+ * did not finish within STOP_TIMEOUT_MS, or a second signal forced the exit):
+ * a supervisor must be able to tell that peers may not have seen a Cease. Operator-facing lines go to stderr;
  * the structured log (pino, JSON) goes to stdout.
  */
 
@@ -13,7 +15,7 @@ import type { Logger } from 'pino';
 import { parseCli } from './cli.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import type { Config } from './config/index.js';
-import { startServer } from './server.js';
+import { startServer, stopWithin } from './server.js';
 import type { ServerHandle } from './server.js';
 
 /** How long stop() may take before the process exits anyway. */
@@ -22,6 +24,7 @@ const STOP_TIMEOUT_MS = 5000;
 const EXIT_OK = 0;
 const EXIT_START_FAILED = 1;
 const EXIT_BAD_CONFIG = 2;
+const EXIT_STOP_CUT_SHORT = 3;
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -43,23 +46,23 @@ function configOrExit(path: string | undefined): Config {
   }
 }
 
-/** Stops the server on the first SIGTERM/SIGINT; a second one, or a stop past the timeout, forces the exit. */
+/** Stops the server on the first SIGTERM/SIGINT; a second one, or a stop past the timeout, forces a non-zero exit. */
 function stopOnSignals(server: ServerHandle, logger: Logger, label: string): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
       say(`${label}: ${signal} again, exiting without waiting`);
-      process.exit(EXIT_OK);
+      process.exit(EXIT_STOP_CUT_SHORT);
     }
     stopping = true;
     logger.info({ signal }, 'stopping');
     say(`${label}: ${signal}, stopping`);
-    setTimeout(() => {
-      say(`${label}: stop did not finish within ${STOP_TIMEOUT_MS / 1000} s, exiting anyway`);
-      process.exit(EXIT_OK);
-    }, STOP_TIMEOUT_MS).unref();
-    server.stop().then(
-      () => {
+    stopWithin(() => server.stop(), STOP_TIMEOUT_MS).then(
+      (outcome) => {
+        if (outcome === 'timed-out') {
+          say(`${label}: stop did not finish within ${STOP_TIMEOUT_MS / 1000} s, exiting anyway`);
+          process.exit(EXIT_STOP_CUT_SHORT);
+        }
         logger.info('stopped');
         process.exit(EXIT_OK);
       },

@@ -126,3 +126,26 @@ function attachPolicies(config: Config, rib: Rib, instances: InstanceManager): v
   rib.importPolicy = importHook({ byTable, byPeer });
   instances.exportPolicy = exportHook(exports);
 }
+
+/**
+ * Runs a stop with a deadline: 'stopped' when it finished in time,
+ * 'timed-out' when `ms` passed first (the stop keeps running; the caller
+ * decides whether to wait). A stop that fails rejects. The timer is not
+ * unref'd on purpose: a stop stuck on nothing must still end in 'timed-out',
+ * not in a silent exit 0 when the event loop runs dry.
+ */
+export function stopWithin(stop: () => Promise<void>, ms: number): Promise<'stopped' | 'timed-out'> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve('timed-out'), ms);
+    stop().then(
+      () => {
+        clearTimeout(timer);
+        resolve('stopped');
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

@@ -32,6 +32,8 @@ export interface SpeakerOptions {
   readonly routerId: number;
   readonly bgp: BgpOptions;
   readonly logger: Logger;
+  /** How long VPN advertisement to a route-target peer waits for its route-target End-of-RIB; default RTC_EOR_WAIT_MS (tests shorten it). */
+  readonly rtcEorWaitMs?: number;
 }
 
 export interface PeerEntry {
@@ -168,7 +170,7 @@ export class BgpSpeaker {
       e.rtcTimer = setTimeout(() => {
         e.rtcTimer = undefined;
         e.peering.releaseVpn(e.rib);
-      }, RTC_EOR_WAIT_MS);
+      }, this.opts.rtcEorWaitMs ?? RTC_EOR_WAIT_MS);
       e.rtcTimer.unref();
     }
   }

@@ -6,7 +6,7 @@
  */
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RxBuffer } from '../../src/bgp/session/rx-buffer.js';
 import { receive, strongest } from '../../src/bgp/session/receive.js';
 import type { Received } from '../../src/bgp/session/receive.js';
@@ -160,27 +160,39 @@ describe('RFC 7606 sorting of decode results', () => {
 });
 
 describe('session timers', () => {
-  it('fire once, can be re-armed, and a cancelled timer never fires', async () => {
+  // Fake time: the deadlines are checked to the millisecond, with no wall-clock margin to flake on.
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('fire once, can be re-armed, and a cancelled timer never fires', () => {
     const fired: string[] = [];
     const t = new Timers<'a' | 'b'>((n) => fired.push(n));
     t.arm('a', 0.02);
     t.arm('b', 0.02);
     t.cancel('b');
     t.arm('a', 0.03); // same name, new duration: restarts
-    await new Promise((r) => setTimeout(r, 80));
+    vi.advanceTimersByTime(29);
+    expect(fired).toEqual([]);
+    expect(t.running('a')).toBe(true);
+    vi.advanceTimersByTime(1);
     expect(fired).toEqual(['a']);
     expect(t.running('a')).toBe(false);
+    vi.advanceTimersByTime(1000);
+    expect(fired).toEqual(['a']);
   });
 
-  it('re-arming with the same duration pushes the deadline back', async () => {
+  it('re-arming with the same duration pushes the deadline back', () => {
     const fired: number[] = [];
     const start = Date.now();
     const t = new Timers<'hold'>(() => fired.push(Date.now() - start));
     t.arm('hold', 0.05);
-    await new Promise((r) => setTimeout(r, 30));
+    vi.advanceTimersByTime(30);
     t.arm('hold', 0.05);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(fired).toHaveLength(1);
-    expect(fired[0]).toBeGreaterThanOrEqual(75);
+    vi.advanceTimersByTime(49); // 79 ms in: the first deadline (50) has passed unfired
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual([80]);
+    vi.advanceTimersByTime(1000);
+    expect(fired).toEqual([80]);
   });
 });

@@ -281,8 +281,16 @@ describe('BgpSession over TCP', () => {
     expect(rb.downs[0]?.detail).toContain('maintenance window');
     expect(b.stats.lastNotificationReceived).toMatchObject({ code: 6, subcode: 2 });
     expect(a.stateName).toBe('Idle');
-    // A stopped session stays down: no reconnect after the retry time.
-    await new Promise((r) => setTimeout(r, 1500));
+    // A stopped session stays down: no reconnect after the retry time. The witness that a retry
+    // time has passed is a session started after the stop, with the same 1 s retry, pointed at a
+    // closed port: once it has tried twice, a's own timer (armed earlier) would have fired too.
+    const closedPort = await listener(() => undefined).then(async (p) => {
+      await cleanups.pop()?.(); // close that listener again: connections to p are refused
+      return p;
+    });
+    const witness = session({ peerPort: closedPort }, recorder());
+    witness.start();
+    await vi.waitFor(() => expect(witness.stats.connectAttempts).toBeGreaterThanOrEqual(2), { timeout: 8000, interval: 20 });
     expect(a.stateName).toBe('Idle');
     expect(a.stats.connectAttempts).toBe(1);
   });
@@ -350,7 +358,11 @@ describe('connection collisions (RFC 4271 §6.8)', () => {
     a.start();
     b.start();
     await established(a, b);
-    await new Promise((r) => setTimeout(r, 300));
+    // The losing connection of the collision is closed (6/7) shortly after: wait for that.
+    await vi.waitFor(() => {
+      expect(a.connections()).toHaveLength(1);
+      expect(b.connections()).toHaveLength(1);
+    }, { timeout: 8000, interval: 20 });
     expect(a.stateName).toBe('Established');
     expect(b.stateName).toBe('Established');
     const [ca, ...restA] = a.connections();

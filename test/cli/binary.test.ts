@@ -7,13 +7,15 @@
 
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BgpMessage } from '../../src/bgp/wire/types.js';
+import { RawBgpPeer, openFor } from '../support/bgp-peer.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = path.join(ROOT, 'bin', 'control-node.js');
@@ -164,9 +166,9 @@ describe('control-node given a good configuration', () => {
     r.child.kill('SIGTERM');
     expect(await r.exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - sent).toBeLessThan(5000);
-    for (const line of r.stdout().split('\n').filter((l) => l !== '')) {
-      expect(() => JSON.parse(line) as unknown).not.toThrow();
-    }
+    const lines = r.stdout().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { level?: unknown; node?: unknown; msg?: unknown });
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['started', 'stopping', 'stopped']));
+    for (const l of lines) expect(l).toMatchObject({ level: expect.any(Number), node: 'cli-test' });
   });
 
   it('exits 1 with one line on stderr when its port is taken', async () => {
@@ -183,10 +185,65 @@ describe('control-node given a good configuration', () => {
   });
 });
 
+/** A config whose one BGP peer is a RawBgpPeer listening on 127.0.0.1:`peerPort`. */
+function peerConfig(listenPort: number, peerPort: number): string {
+  return [
+    'node: { name: cli-test, router-id: 10.0.0.1, asn: 64512 }',
+    `bgp: { listen: { address: 127.0.0.1, port: ${listenPort} }, connect-retry: 1, peers: [ { name: raw, address: 127.0.0.1, asn: 64513, port: ${peerPort} } ] }`,
+    'xmpp: { enabled: false }',
+    'introspect: { enabled: false }',
+    '',
+  ].join('\n');
+}
+
+const ceaseOf = (m: BgpMessage | undefined) => (m?.type === 'notification' ? { code: m.code, subcode: m.subcode } : undefined);
+
+describe('control-node stopped while a BGP session is Established', () => {
+  const listeners: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of listeners.splice(0)) await close();
+  });
+
+  /** Starts the binary with one peer and brings that session up; returns the run and the peer. */
+  async function established(): Promise<{ r: Run; peer: RawBgpPeer }> {
+    const l = await RawBgpPeer.listen();
+    listeners.push(l.close);
+    const r = run(['--config', writeConfig('peer.yaml', peerConfig(await freePort(), l.port))]);
+    const peer = await l.accepted();
+    const theirs = await peer.handshake(openFor(64513, 0x0a000002, ['1/1', '1/128']));
+    expect(theirs).toMatchObject({ myAs: 64512, bgpId: 0x0a000001 });
+    return { r, peer };
+  }
+
+  it('sends Cease 6/2 (administrative shutdown) as its last message before closing, and exits 0', async () => {
+    const { r, peer } = await established();
+    r.child.kill('SIGTERM');
+    // The peer closes its side only once it has the NOTIFICATION, as a real one would.
+    await peer.until('a NOTIFICATION', (got) => got.some((m) => m.type === 'notification'));
+    peer.end();
+    expect(await r.exit).toEqual({ code: 0, signal: null });
+    await peer.until('the connection closed', () => peer.closed);
+    expect(ceaseOf(peer.received.at(-1))).toEqual({ code: 6, subcode: 2 });
+    // The FIN came after the NOTIFICATION, never before it.
+    expect(peer.endedAfter).toBe(peer.received.length);
+  });
+
+  it('exits 3, not 0, when a second signal cuts the clean stop short', async () => {
+    const { r, peer } = await established();
+    r.child.kill('SIGTERM');
+    await peer.until('a NOTIFICATION', (got) => got.some((m) => m.type === 'notification'));
+    // The peer keeps its side open, so the stop lingers on this connection; a second SIGTERM forces the exit.
+    r.child.kill('SIGTERM');
+    expect(await r.exit).toEqual({ code: 3, signal: null });
+    expect(r.stderr()).toContain('SIGTERM again, exiting without waiting');
+  });
+});
+
 describe('control-node --version', () => {
   it('prints the package version and exits 0', async () => {
     const r = run(['--version']);
     expect((await r.exit).code).toBe(0);
-    expect(r.stdout()).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(r.stdout()).toBe(`${version}\n`);
   });
 });

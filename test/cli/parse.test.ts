@@ -3,8 +3,9 @@
  * usage errors (which map to exit code 2, like a bad config).
  */
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { packageVersion, parseCli } from '../../src/cli.js';
+import { parseCli } from '../../src/cli.js';
 import type { CliOutput } from '../../src/cli.js';
 
 function capture(): CliOutput & { out: string; err: string } {
@@ -40,8 +41,11 @@ describe('parseCli', () => {
   it('prints the package version for --version and exits 0', () => {
     const out = capture();
     expect(parseCli(['--version'], out)).toEqual({ kind: 'exit', code: 0 });
-    expect(out.out.trim()).toBe(packageVersion());
-    expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
+    // Read here, independently of src/cli.ts: a parser that printed some other string, or read
+    // the wrong package.json, would otherwise agree with itself.
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(out.out).toBe(`${version}\n`);
   });
 
   it('prints help that names every option for --help and exits 0', () => {

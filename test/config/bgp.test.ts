@@ -160,22 +160,31 @@ describe('bgp.peers', () => {
 });
 
 describe('each peer key', () => {
-  const good: [string, unknown][] = [
-    ['name', 'rr-client.1'],
-    ['address', '192.0.2.7'],
-    ['asn', 4200000000],
-    ['port', 1],
-    ['port', 65535],
-    ['passive', true],
-    ['route-reflector-client', false],
-    ['families', ['inet']],
-    ['families', ['inet', 'inet-vpn', 'route-target']],
-    ['hold-time', 0],
-    ['hold-time', 3],
-    ['local-address', '192.0.2.1'],
+  // [key, value, the parsed peer's field, what it must hold]; every value differs from the default.
+  const good: [string, unknown, string, unknown][] = [
+    ['name', 'rr-client.1', 'name', 'rr-client.1'],
+    ['address', '192.0.2.7', 'address', '192.0.2.7'],
+    ['asn', 4200000000, 'asn', 4200000000],
+    ['port', 1, 'port', 1],
+    ['port', 65535, 'port', 65535],
+    ['passive', true, 'passive', true],
+    ['route-reflector-client', true, 'routeReflectorClient', true],
+    ['families', ['inet'], 'families', ['inet']],
+    ['families', ['inet', 'inet-vpn', 'route-target'], 'families', ['inet', 'inet-vpn', 'route-target']],
+    ['hold-time', 0, 'holdTime', 0],
+    ['hold-time', 3, 'holdTime', 3],
+    ['local-address', '192.0.2.1', 'localAddress', '192.0.2.1'],
   ];
-  it.each(good)('accepts %s: %j', (key, value) => {
-    expect(() => load(docWithPeer({ [key]: value }))).not.toThrow();
+  it.each(good)('accepts %s: %j', (key, value, field, expected) => {
+    const peer = load(docWithPeer({ [key]: value })).bgp.peers[0] as unknown as Record<string, unknown>;
+    expect(peer[field]).toEqual(expected);
+  });
+
+  it('gives a peer written with only name, address and asn its defaults', () => {
+    expect(load(docWithPeer()).bgp.peers[0]).toMatchObject({
+      port: 179, passive: false, routeReflectorClient: false, families: ['inet', 'inet-vpn'],
+    });
+    expect(load(docWithPeer()).bgp.peers[0]?.holdTime).toBeUndefined();
   });
 
   const bad: [string, unknown, string][] = [

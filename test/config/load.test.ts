@@ -26,9 +26,9 @@ node:
   name: cn1
   router-id: 10.0.0.1
   asn: 64512
-  cluster-id: 10.0.0.1
+  cluster-id: 10.255.0.1
 bgp:
-  listen: { address: 10.0.0.1, port: 179 }
+  listen: { address: 192.0.2.1, port: 179 }
   hold-time: 30
   peers:
     - name: gobgp1
@@ -50,8 +50,9 @@ describe('loadConfig', () => {
       routerId: 0x0a000001,
       routerIdText: '10.0.0.1',
       asn: 64512,
-      clusterId: 0x0a000001,
+      clusterId: 0x0aff0001,
     });
+    expect(config.bgp.listen).toEqual({ address: '192.0.2.1', port: 179 });
     expect(config.bgp.holdTime).toBe(30);
     expect(config.bgp.peers.map((p) => [p.name, p.families])).toEqual([
       ['gobgp1', ['inet', 'inet-vpn']],

@@ -9,7 +9,9 @@ const VPN = { afi: 1, safi: 128 } as const;
 const RTC = { afi: 1, safi: 132 } as const;
 const RT1 = parseRouteTarget('target:64512:1')!;
 const RT2 = parseRouteTarget('target:64512:2')!;
-const LOCAL = { routerId: ip('192.0.2.15'), asn: 64512, clusterId: ip('192.0.2.15'), reflector: true };
+// Router id, cluster id and every peer's address and router id (support.ts) all differ, so a
+// reflector that writes one where the other belongs fails these tests.
+const LOCAL = { routerId: ip('10.0.0.15'), asn: 64512, clusterId: ip('10.255.0.1'), reflector: true };
 const ctx: CodecContext = { fourOctetAs: true, ebgp: false, families: new Set(['1/1', '1/128', '1/132']) };
 
 interface Seen {
@@ -103,6 +105,36 @@ describe('the master RIB as a route reflector', () => {
     expect(r!.attrs.clusterList).toEqual([LOCAL.clusterId]);
     expect(r!.attrs.extCommunities).toEqual([RT1]);
     expect(receive(rib, a, fresh()).vpn.size).toBe(0);
+  });
+
+  it('prepends its cluster id to a CLUSTER_LIST the route already carries', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    const upstream = [ip('10.255.0.7'), ip('10.255.0.8')];
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12', { clusterList: upstream, originatorId: ip('10.9.9.9') }));
+    const r = [...receive(rib, b, fresh()).vpn.values()][0]!;
+    expect(r.attrs.clusterList).toEqual([LOCAL.clusterId, ...upstream]);
+  });
+
+  it('keeps an ORIGINATOR_ID the route already carries instead of writing the sending peer\'s router id', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    const originator = ip('10.9.9.9');
+    expect(originator).not.toBe(a.info.routerId);
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12', { originatorId: originator, clusterList: [ip('10.255.0.7')] }));
+    const r = [...receive(rib, b, fresh()).vpn.values()][0]!;
+    expect(r.attrs.originatorId).toBe(originator);
+  });
+
+  it('writes the sending peer\'s router id, not its address, as ORIGINATOR_ID', () => {
+    const a = up('a', ['inet-vpn']);
+    const b = up('b', ['inet-vpn']);
+    expect(a.info.routerId).not.toBe(a.info.address);
+    rib.update(a, vpnUpdate('192.0.2.12:1', '198.18.10.0/24', 1001, [RT1], '192.0.2.12'));
+    const r = [...receive(rib, b, fresh()).vpn.values()][0]!;
+    expect(r.attrs.originatorId).toBe(a.info.routerId);
+    expect(r.attrs.clusterList).toEqual([LOCAL.clusterId]);
+    expect(r.attrs.clusterList).not.toContain(LOCAL.routerId);
   });
 
   it('sends End-of-RIB after the initial dump of each family', () => {

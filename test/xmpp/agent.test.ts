@@ -183,7 +183,7 @@ describe('TestAgent', () => {
     cn.push('<message><oops></message>');
     const c = await agent.closed;
     expect(c.reason).toMatch(/parse error not-well-formed/);
-    expect(agent.protocolError).toBeDefined();
+    expect(agent.protocolError).toMatch(/^not-well-formed: /);
   });
 
   test('connect rejects when nothing listens and when the CN never answers the header', async () => {

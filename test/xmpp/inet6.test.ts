@@ -125,10 +125,10 @@ describe('IPv6 from a BGP peer', () => {
 
   function gateway(families: { afi: number; safi: number }[]): PeerRib {
     const gw = server.peering.addPeer(
-      { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: true, routerId: 0xc000020b },
+      { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: true, routerId: 0x0a00000b },
       ['inet6-vpn', 'inet-vpn'],
     );
-    server.peering.peerUp(gw, families, true, 0xc000020b);
+    server.peering.peerUp(gw, families, true, 0x0a00000b);
     return gw;
   }
 

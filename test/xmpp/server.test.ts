@@ -116,8 +116,27 @@ describe('vRouter agents over XMPP', () => {
     await c.waitFor(() => nextHopsOf(c, RED).length === 2, 3000, 'the leaked ECMP item at compute-3');
     expect(nextHopsOf(c, RED)).toEqual(['192.0.2.21/25', '192.0.2.22/26']);
     expect(c.routes(RED).get('10.1.1.3/32')!.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
-    // Red exports nothing of blue's back: blue's agents see no red routes.
-    expect(a.routes(RED).size).toBe(0);
+  });
+
+  it('keeps red\'s own routes out of blue, which does not import any target red exports', async () => {
+    const a = await agent('compute-1');
+    const c = await agent('compute-3');
+    a.subscribe(BLUE, 1);
+    c.subscribe(RED, 2);
+    c.publish(RED, { ...route('192.0.2.23', 27), prefix: '10.2.2.2/32' });
+    // Red's route is exported (with red's automatic target only) and placed in red's own table...
+    await expect.poll(() => vpnRoutes().find((r) => r.rd === '192.0.2.23:2')?.communities.filter((x) => x.startsWith('target:')), { timeout: 3000 })
+      .toEqual(['target:64512:8000002']);
+    const prefixesOf = (instance: string): string[] =>
+      [...server.instances.get(instance)!.tables.inet!.entries()].map(([, d]) => `${ipv4ToString((d.nlri as { addr: number }).addr)}/${(d.nlri as { len: number }).len}`);
+    expect(prefixesOf(RED)).toContain('10.2.2.2/32');
+    // ...but never imported into blue (replication is synchronous with the VPN table change).
+    expect(prefixesOf(BLUE)).not.toContain('10.2.2.2/32');
+    // A later blue route reaches compute-1, and red's still has not.
+    a.publish(BLUE, route('192.0.2.21', 25));
+    await a.waitFor(() => a.routes(BLUE).has('10.1.1.3/32'), 3000, 'blue\'s own route at compute-1');
+    expect(a.routes(BLUE).has('10.2.2.2/32')).toBe(false);
+    expect(prefixesOf(BLUE)).toEqual(['10.1.1.3/32']);
   });
 
   it('shrinks the ECMP item on a withdraw and retracts the prefix when the last agent disconnects', async () => {
@@ -183,10 +202,10 @@ describe('routes from a gateway and slow agents', () => {
     const a = await agent('compute-1');
     a.subscribe(BLUE, 1);
     const gw = server.peering.addPeer(
-      { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: false, routerId: 0xc000020b },
+      { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: false, routerId: 0x0a00000b },
       ['inet-vpn'],
     );
-    server.peering.peerUp(gw, [{ afi: 1, safi: 128 }], true, 0xc000020b);
+    server.peering.peerUp(gw, [{ afi: 1, safi: 128 }], true, 0x0a00000b);
     const update = (rd: string, label: number, nextHop: number): UpdateMessage => ({
       type: 'update', withdrawn: [], nlri: [],
       attrs: { origin: 0, asPath: [], localPref: 100, extCommunities: [parseRouteTarget('target:64512:100')!] },
@@ -250,22 +269,31 @@ describe('bad agent input never disturbs another agent', () => {
     expect(good.routes(BLUE).has('10.9.9.9/32')).toBe(true);
   }
 
-  const cases: [string, (bad: TestAgent) => void][] = [
-    ['malformed XML', (b) => b.sendRaw('<iq type="set" to="x/bgp-peer"><pubsub></iq>')],
-    ['an entity bomb', (b) => b.sendRaw('<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><iq>&lol2;</iq>')],
-    ['deep nesting', (b) => b.sendRaw(`<iq type="set" to="x/bgp-peer">${'<a>'.repeat(200)}`)],
-    ['a huge stanza', (b) => b.sendRaw(`<iq type="set" to="x/bgp-peer"><pubsub>${'x'.repeat(2 * 1024 * 1024)}`)],
-    ['a publish without subscribe', (b) => b.publish('default-domain:demo:green:green', route('192.0.2.23', 30))],
-    ['an unsubscribe from an instance never subscribed', (b) => b.unsubscribe('default-domain:demo:green:green')],
-    ['a duplicate subscribe', (b) => b.subscribe(BLUE, 1)],
+  // [what, how the bad agent sends it, why the control node must close that session]: a session
+  // closed for any other reason (or for no reason of its own) would not show the check works.
+  const cases: [string, (bad: TestAgent) => void, RegExp][] = [
+    ['malformed XML', (b) => b.sendRaw('<iq type="set" to="x/bgp-peer"><pubsub></iq>'), /^stream error \(not-well-formed\): /],
+    ['an entity bomb', (b) => b.sendRaw('<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><iq>&lol2;</iq>'),
+      /^stream error \(restricted-xml\): DOCTYPE, ENTITY/],
+    ['deep nesting', (b) => b.sendRaw(`<iq type="set" to="x/bgp-peer">${'<a>'.repeat(200)}`), /^stream error \(policy-violation\): elements nested deeper than 32$/],
+    ['a huge stanza', (b) => b.sendRaw(`<iq type="set" to="x/bgp-peer"><pubsub>${'x'.repeat(2 * 1024 * 1024)}`),
+      /^stream error \(policy-violation\): stanza larger than 1048576 bytes$/],
+    ['a publish without subscribe', (b) => b.publish('default-domain:demo:green:green', route('192.0.2.23', 30)),
+      /^protocol error: publish to default-domain:demo:green:green without a subscription$/],
+    ['an unsubscribe from an instance never subscribed', (b) => b.unsubscribe('default-domain:demo:green:green'),
+      /^protocol error: spurious unsubscribe from default-domain:demo:green:green$/],
+    ['a duplicate subscribe', (b) => b.subscribe(BLUE, 1), /^protocol error: duplicate subscribe to default-domain:demo:blue:blue$/],
   ];
-  for (const [what, send] of cases) {
+  for (const [what, send, why] of cases) {
     it(`closes only the session that sends ${what}, and withdraws that agent's routes`, async () => {
       const [good, bad] = await twoAgentsWithRoutes();
       bad.publish(BLUE, { ...route('192.0.2.99', 99), prefix: '10.8.8.8/32' });
       await good.waitFor(() => good.routes(BLUE).has('10.8.8.8/32'), 3000, 'bad agent route');
+      const channel = server.xmpp!.byName.get('bad')!;
       send(bad);
       await expectIsolated(good, bad);
+      expect(channel.closeReason).toMatch(why);
+      expect((await bad.closed).reason).toBe('CN closed the stream'); // a stream close, not a dropped socket
       await good.waitFor(() => !good.routes(BLUE).has('10.8.8.8/32'), 3000, "bad agent's route withdrawn");
     });
   }
@@ -299,12 +327,15 @@ describe('bad agent input never disturbs another agent', () => {
     silent.subscribe(BLUE, 1);
     silent.publish(BLUE, { ...route('192.0.2.22', 26), prefix: '10.6.6.6/32' });
     await talking.waitFor(() => talking.routes(BLUE).has('10.6.6.6/32'), 3000, 'silent agent route');
-    const started = Date.now();
+    const silentChannel = server.xmpp!.byName.get('silent')!;
     await silent.closed;
-    expect(Date.now() - started).toBeGreaterThan(1500);
+    expect(silentChannel.closeReason).toBe('hold timer expired');
     await talking.waitFor(() => !talking.routes(BLUE).has('10.6.6.6/32'), 3000, 'route withdrawn after hold expiry');
-    await new Promise((r) => setTimeout(r, 3500));
-    expect(server.xmpp!.byName.get('talking')?.state).toBe('established');
+    // The talking agent outlives a whole further hold time: the CN's keepalives (every hold/3 = 1 s)
+    // keep arriving, four of them after the silent one's close, and its session is still up.
+    const keepalives = talking.stats.keepalives;
+    await talking.waitFor(() => talking.stats.keepalives >= keepalives + 4, 8000, 'four more keepalives from the CN');
+    expect(server.xmpp!.byName.get('talking')?.state).toBe('established'); // (waitFor rejects on a closed connection)
   });
 
   it('drops a second connection that claims the name of a live agent, and keeps the first', async () => {

@@ -174,6 +174,8 @@ describe('framing', () => {
 
   it('decodes every framed message', () => {
     const stream = Buffer.concat([keepalive, eor, big]);
-    for (const m of frame(stream).messages) expect(decodeMessage(m, IBGP4).value).toBeDefined();
+    const decoded = frame(stream).messages.map((m) => decodeMessage(m, IBGP4));
+    expect(decoded.map((d) => d.value?.type)).toEqual(['keepalive', 'update', 'update']);
+    expect(decoded.flatMap((d) => d.faults.filter((f) => f.action !== 'none' && f.action !== 'discard'))).toEqual([]);
   });
 });

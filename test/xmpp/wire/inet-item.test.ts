@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseInetItem, parsePublishNode } from '../../../src/xmpp/wire/inet-item.js';
 import type { InetDropReason } from '../../../src/xmpp/wire/inet-item.js';
-import { findFirst } from '../../../src/xmpp/wire/xml.js';
+import { findFirst, text } from '../../../src/xmpp/wire/xml.js';
 import type { XmlElement } from '../../../src/xmpp/wire/xml.js';
 import { AGENT_HEADER, ENTRY_B, parseAll, stanzas } from './fixtures.js';
 
@@ -172,6 +172,7 @@ describe('parsePublishNode', () => {
 
 describe('fixture sanity', () => {
   test('the item fixture really holds the Example B entry', () => {
-    expect(findFirst(itemOf(ENTRY_B), 'sub-protocol')).toBeDefined();
+    const sub = findFirst(itemOf(ENTRY_B), 'sub-protocol');
+    expect(sub && text(sub)).toBe('interface');
   });
 });

@@ -235,7 +235,7 @@ describe('refusals', () => {
 
   test('after an error the parser is dead and later feeds return nothing', () => {
     const p = new XmppStreamParser();
-    expect(errorOf(p.feed(Buffer.from(`${AGENT_HEADER}<iq></x>`)))).toBeDefined();
+    expect(errorOf(p.feed(Buffer.from(`${AGENT_HEADER}<iq></x>`)))?.condition).toBe('not-well-formed');
     expect(p.dead).toBe(true);
     expect(p.feed(Buffer.from(SUBSCRIBE_B))).toEqual([]);
   });
