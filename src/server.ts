@@ -7,10 +7,10 @@
  */
 
 import type { Logger } from 'pino';
-import type { BgpOptions } from './bgp/options.js';
+import type { BgpOptions, BgpPeerOptions } from './bgp/options.js';
 import { BgpSpeaker } from './bgp/speaker.js';
 import type { BgpConfig, Config } from './config/index.js';
-import { exportHook, importHook, peerExportHook } from './policy/attach.js';
+import { bgpaasExportHook, exportHook, importHook, peerExportHook } from './policy/attach.js';
 import type { Policy } from './policy/types.js';
 import { BgpPeering } from './rib/peering.js';
 import { Rib } from './rib/rib.js';
@@ -68,13 +68,15 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     reflector,
   });
   const instances = new InstanceManager(rib, node.asn, config.routingInstances);
+  const policies = new Map(config.routingPolicies.map((p) => [p.name, p]));
+  const sessions = instanceSessions(config, rib, instances, policies);
   attachPolicies(config, rib, instances);
   const peering = new BgpPeering(rib, instances.master.tables);
   const bgp = new BgpSpeaker(peering, {
     name: node.name,
     asn: node.asn,
     routerId: node.routerId,
-    bgp: bgpOptions(config.bgp, new Map(config.routingPolicies.map((p) => [p.name, p]))),
+    bgp: { ...bgpOptions(config.bgp, policies), peers: [...bgpOptions(config.bgp, policies).peers, ...sessions] },
     logger: deps.logger,
   });
   const xmpp = config.xmpp.enabled
@@ -110,18 +112,52 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
   return handle;
 }
 
+/**
+ * Per routing instance: its static routes, and its BGP-as-a-Service
+ * sessions as peers of a peering engine of its own, which receives into the
+ * instance's staging tables (next hops resolved there) and advertises the
+ * instance's tables; while a session is up, the instance's import targets
+ * are asked for (RFC 4684), as for a subscribed agent.
+ */
+function instanceSessions(
+  config: Config, rib: Rib, instances: InstanceManager, policies: ReadonlyMap<string, Policy>,
+): BgpPeerOptions[] {
+  const out: BgpPeerOptions[] = [];
+  for (const ri of config.routingInstances) {
+    const inst = instances.get(ri.name)!;
+    instances.addStaticRoutes(inst, ri.staticRoutes);
+    if (ri.bgpaas.length === 0) continue;
+    const peering = new BgpPeering(rib, inst.tables, instances.staging(inst));
+    for (const b of ri.bgpaas) {
+      out.push({
+        name: b.name, address: b.address, asn: b.asn, port: 179, passive: true, routeReflectorClient: false,
+        families: [...b.families], kind: 'bgpaas', peering,
+        ...(b.holdTime !== undefined && { holdTime: b.holdTime }),
+        ...(b.sourcePort !== undefined && { sourcePort: b.sourcePort }),
+        exportPolicy: bgpaasExportHook(b.exportPolicies.map((n) => policies.get(n)!), b.gatewayAddress, b.ipv6GatewayAddress),
+        lifecycle: { up: () => instances.subscribe(inst), down: () => instances.unsubscribe(inst) },
+      });
+    }
+  }
+  return out;
+}
+
 /** Routing policies by name, attached where the config says: instance and peer import at the one way in, instance export toward the VPN tables. */
 function attachPolicies(config: Config, rib: Rib, instances: InstanceManager): void {
   const byName = new Map(config.routingPolicies.map((p) => [p.name, p]));
   const chain = (names: readonly string[]): Policy[] => names.map((n) => byName.get(n)!);
   const byTable = new Map<string, Policy[]>();
+  const byPeer = new Map<string, Policy[]>();
   const exports = new Map<string, Policy[]>();
   for (const ri of config.routingInstances) {
     const inst = instances.get(ri.name)!;
-    if (ri.importPolicies.length > 0) for (const [, t] of inst.allTables()) byTable.set(t.name, chain(ri.importPolicies));
+    if (ri.importPolicies.length > 0) {
+      for (const [, t] of inst.allTables()) byTable.set(t.name, chain(ri.importPolicies));
+      for (const t of Object.values(inst.staging ?? {})) byTable.set(t.name, chain(ri.importPolicies));
+    }
+    for (const b of ri.bgpaas) if (b.importPolicies.length > 0) byPeer.set(b.name, chain(b.importPolicies));
     if (ri.exportPolicies.length > 0) exports.set(ri.name, chain(ri.exportPolicies));
   }
-  const byPeer = new Map<string, Policy[]>();
   for (const p of config.bgp.peers) if (p.importPolicies.length > 0) byPeer.set(p.name, chain(p.importPolicies));
   rib.importPolicy = importHook({ byTable, byPeer });
   instances.exportPolicy = exportHook(exports);

@@ -67,3 +67,22 @@ export function peerExportHook(chain: readonly Policy[]): PeerExportPolicy {
     },
   };
 }
+
+/**
+ * A BGP-as-a-Service session's export policy: its own policy chain, then
+ * the next hop rewritten to the gateway address of the route's family
+ * (contrail-control.md §5.5); with no gateway for a family, nothing of that
+ * family is sent.
+ */
+export function bgpaasExportHook(chain: readonly Policy[], gateway: number | undefined, gateway6: bigint | undefined): PeerExportPolicy {
+  return {
+    key: `bgpaas|${gateway ?? ''}|${gateway6 ?? ''}|${chain.map((p) => p.name).join(',')}`,
+    decide(nlri, source, attrs) {
+      const d = chain.length === 0 ? { accept: true, attrs } : evaluate(chain, { nlri, attrs, protocol: protocolOf(source) });
+      if (!d.accept) return undefined;
+      if (nlri.family === 'inet6' && gateway6 !== undefined) return { ...d.attrs, nextHop: undefined, nextHop6: gateway6 };
+      if (gateway === undefined) return undefined;
+      return { ...d.attrs, nextHop: gateway, nextHop6: undefined };
+    },
+  };
+}
