@@ -7,9 +7,9 @@
  * prefix itself: contrail-introspect-cli asks `<address>/32` with
  * shorter_match to find the routes an address uses).
  *
- * Deviation: in a VPN table a plain prefix (no RD) is compared with the
- * route's address part, so one `--shorter_match 10.1.1.3/32` finds the VPN
- * routes too; Contrail's parse of a VPN prefix fails there and matches none.
+ * As in Contrail, the given prefix is read in the table's own family: in a
+ * VPN table it needs its RD (`192.0.2.21:3:10.1.1.3/32`), and a plain
+ * `10.1.1.3/32` matches none of its routes.
  *
  * Also the text → route key parse used to resume a page at `start_prefix`.
  */
@@ -60,25 +60,15 @@ function parseNlri(table: Table, text: string): Nlri | undefined {
   }
 }
 
-/** The span a match asks for; in a VPN table the RD may be left out (then any RD matches). */
-function wantedSpan(table: Table, text: string): Span | undefined {
-  const n = parseNlri(table, text);
-  if (n) return spanOf(n);
-  const family = table.family.name;
-  if (family !== 'inet-vpn' && family !== 'inet6-vpn') return undefined;
-  const bare = family === 'inet-vpn' ? parsePrefix(text) : parsePrefix6(text);
-  return bare && { rd: undefined, addr: bare.addr, len: bare.len };
-}
-
 /** The route key a page resumes at, or undefined when the text is not a prefix of this table. */
 export function keyOfText(table: Table, text: string): RouteKey | undefined {
   const n = parseNlri(table, text);
   return n && (table.keyOf as (x: Nlri) => RouteKey)(n);
 }
 
-/** True when `outer` covers `inner`: same RD (when one is asked for), same or shorter length, same leading bits. */
-function covers(outer: Span, inner: Span, sameRd: boolean): boolean {
-  if (sameRd && outer.rd !== inner.rd) return false;
+/** True when `outer` covers `inner`: same RD (VPN), same or shorter length, same leading bits. */
+function covers(outer: Span, inner: Span): boolean {
+  if (outer.rd !== inner.rd) return false;
   if (inner.len < outer.len) return false;
   if (outer.len === 0) return true;
   if (typeof outer.addr === 'number' && typeof inner.addr === 'number') {
@@ -99,12 +89,12 @@ export interface PrefixMatch {
 export function prefixMatcher(table: Table, m: PrefixMatch): (n: Nlri, text: string) => boolean {
   if (m.prefix === '') return () => true;
   if (!m.longer && !m.shorter) return (_n, text) => text.includes(m.prefix);
-  const want = wantedSpan(table, m.prefix);
+  const wanted = parseNlri(table, m.prefix);
+  const want = wanted && spanOf(wanted);
+  if (!wanted) return () => false;
   if (!want) return (_n, text) => text === m.prefix;
-  const rdGiven = want.rd !== undefined;
   return (n) => {
     const have = spanOf(n);
-    if (!have) return false;
-    return (m.longer && covers(want, have, rdGiven)) || (m.shorter && covers(have, want, rdGiven));
+    return have !== undefined && ((m.longer && covers(want, have)) || (m.shorter && covers(have, want)));
   };
 }

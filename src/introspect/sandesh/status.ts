@@ -27,7 +27,7 @@ function cacheResp(returned: number): string {
 
 /** The UVEs of one type and the closing SandeshUVECacheResp, joined as Sandesh joins them. */
 function uveList(uve: string, structName: string, inner: string): string {
-  const body = sandesh(uve, struct('data', 1, structName, inner), undefined) + cacheResp(1);
+  const body = sandesh(uve, struct('data', 1, structName, inner), null) + cacheResp(1);
   return `<__${uve}_list type="slist">${body}</__${uve}_list>`;
 }
 

@@ -83,9 +83,12 @@ export function structList(name: string, id: number, structName: string, items: 
   return `${open(name, 'list', id, attrs)}<list type="struct" size="${items.length}">${body}</list></${name}>`;
 }
 
-/** A sandesh (a response or request): its fields, then `more`, the auto-generated field 0, when it is a response. */
-export function sandesh(name: string, inner: string, more: boolean | undefined = false): string {
-  const tail = more === undefined ? '' : bool('more', 0, more);
+/**
+ * A sandesh: its fields, then `more`, the auto-generated field 0 of a
+ * response; null for a sandesh without it (a UVE).
+ */
+export function sandesh(name: string, inner: string, more: boolean | null = false): string {
+  const tail = more === null ? '' : bool('more', 0, more);
   return `<${name} type="sandesh">${inner}${tail}</${name}>`;
 }
 
