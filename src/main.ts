@@ -1,6 +1,7 @@
 /**
  * The composition root: command line → configuration → logger → server,
- * then wait for SIGTERM or SIGINT and stop cleanly.
+ * then wait for SIGTERM or SIGINT and stop cleanly; or, for `show`, ask a
+ * running node and exit with runShow's code.
  *
  * Exit codes: 0 after a clean stop, 1 when the server cannot start (e.g. the
  * BGP port is in use) or failed while stopping, 2 for a bad command line or a
@@ -12,7 +13,7 @@
 
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { parseCli } from './cli.js';
+import { parseCli, runShow } from './cli.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import type { Config } from './config/index.js';
 import { startServer, stopWithin } from './server.js';
@@ -79,6 +80,7 @@ function stopOnSignals(server: ServerHandle, logger: Logger, label: string): voi
 async function main(args: readonly string[]): Promise<void> {
   const cli = parseCli(args);
   if (cli.kind === 'exit') process.exit(cli.code);
+  if (cli.kind === 'show') process.exit(await runShow(cli.show));
   const config = configOrExit(cli.options.configPath);
   const label = `control-node ${config.node.name}`;
   const logger = pino({ level: cli.options.logLevel, base: { node: config.node.name } });

@@ -131,7 +131,7 @@ function instanceSessions(
     for (const b of ri.bgpaas) {
       out.push({
         name: b.name, address: b.address, asn: b.asn, port: 179, passive: true, routeReflectorClient: false,
-        families: [...b.families], kind: 'bgpaas', peering,
+        families: [...b.families], kind: 'bgpaas', peering, instance: ri.name,
         ...(b.holdTime !== undefined && { holdTime: b.holdTime }),
         ...(b.sourcePort !== undefined && { sourcePort: b.sourcePort }),
         exportPolicy: bgpaasExportHook(b.exportPolicies.map((n) => policies.get(n)!), b.gatewayAddress, b.ipv6GatewayAddress),

@@ -33,6 +33,8 @@ export interface BgpPeerOptions {
   readonly peering?: BgpPeering;
   /** Inbound sessions must come from this source port too (VMs behind the vRouter's NAT share an address). */
   readonly sourcePort?: number;
+  /** The routing instance a BGP-as-a-Service session belongs to (for introspect). */
+  readonly instance?: string;
   /** Told when the session comes up and when it goes down (e.g. to originate route-target membership meanwhile). */
   readonly lifecycle?: { up(): void; down(): void };
 }

@@ -1,36 +1,60 @@
 /**
  * The introspect HTTP server (node:http): JSON views of neighbours, routing
- * instances and routes, and Prometheus metrics. GET only; bad requests get a
- * 4xx with a one-line JSON error, never an exception escaping.
+ * instances and routes, Prometheus metrics, and the same data as Contrail's
+ * Sandesh XML pages. GET only; bad requests get a 4xx with a one-line error,
+ * never an exception escaping.
  *
  *   /api/summary                         table sizes, peers up, update groups
  *   /api/neighbors                       BGP peers and XMPP agents (BgpNeighborReq)
  *   /api/instances                       routing instances (ShowRoutingInstanceReq)
  *   /api/routes?table=T&prefix=P&limit=N routes with every path and why it lost (ShowRouteReq)
  *   /metrics                             Prometheus text format
+ *   /, /<module>.xml, /Snh_<Request>     Contrail-compatible introspect (sandesh/index.ts)
  */
 
 import http from 'node:http';
 import type { Logger } from 'pino';
+import os from 'node:os';
 import type { IntrospectSources } from './sources.js';
+import { PathClock } from './clock.js';
 import { metricsRegistry } from './metrics.js';
+import { sandeshReply, type PageContext } from './sandesh/index.js';
 import { instances, neighbors, routes, summary } from './views.js';
 
 const MAX_ROUTES = 1000;
+const PAGE_LIMIT = 64;
 
 export interface IntrospectServer {
   readonly address: { address: string; port: number };
   close(): Promise<void>;
 }
 
+/** Knobs for tests (Contrail has the same: a test mode with smaller pages). */
+export interface IntrospectOptions {
+  /** Wall clock of path changes (default Date.now). */
+  readonly now?: () => number;
+  /** NodeStatus name (default the host name, as Contrail). */
+  readonly hostname?: string;
+  /** Routes per ShowRouteReq page (default 1000). */
+  readonly routePageSize?: number;
+  /** Entries per page of the other Sandesh requests (default 64). */
+  readonly pageLimit?: number;
+}
+
 export async function startIntrospect(
   s: IntrospectSources,
   listen: { address: string; port: number },
   logger: Logger,
+  opts: IntrospectOptions = {},
 ): Promise<IntrospectServer> {
   const registry = metricsRegistry(s);
+  const clock = new PathClock(() => s.rib.lastStamp, opts.now);
+  const ctx: PageContext = {
+    s, clock, hostname: opts.hostname ?? os.hostname(),
+    routePageSize: opts.routePageSize ?? MAX_ROUTES, pageLimit: opts.pageLimit ?? PAGE_LIMIT,
+  };
   const server = http.createServer((req, res) => {
-    handle(s, registry, req, res).catch((err: unknown) => {
+    handle(ctx, registry, req, res).catch((err: unknown) => {
       logger.error({ err }, 'introspect request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
     });
@@ -46,15 +70,23 @@ export async function startIntrospect(
   return {
     address: { address: a.address, port: a.port },
     close: () => new Promise<void>((resolve) => {
+      clock.close();
       server.closeAllConnections();
       server.close(() => resolve());
     }),
   };
 }
 
-async function handle(s: IntrospectSources, registry: ReturnType<typeof metricsRegistry>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(ctx: PageContext, registry: ReturnType<typeof metricsRegistry>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method !== 'GET') return send(res, 405, { error: 'only GET' });
   const url = new URL(req.url ?? '/', 'http://introspect');
+  const s = ctx.s;
+  const snh = sandeshReply(ctx, url.pathname, url.search.slice(1));
+  if (snh) {
+    res.writeHead(snh.status, { 'content-type': snh.contentType });
+    res.end(snh.body);
+    return;
+  }
   switch (url.pathname) {
     case '/api/summary':
       return send(res, 200, summary(s));
@@ -66,7 +98,7 @@ async function handle(s: IntrospectSources, registry: ReturnType<typeof metricsR
       const table = url.searchParams.get('table') ?? 'bgp.l3vpn.0';
       const limit = Number(url.searchParams.get('limit') ?? '100');
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROUTES) return send(res, 400, { error: `limit: 1..${MAX_ROUTES}` });
-      const view = routes(s, { table, prefix: url.searchParams.get('prefix') ?? undefined, limit });
+      const view = routes(ctx, { table, prefix: url.searchParams.get('prefix') ?? undefined, limit });
       return view ? send(res, 200, view) : send(res, 404, { error: `no table ${table}` });
     }
     case '/metrics': {

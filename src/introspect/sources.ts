@@ -19,4 +19,9 @@ export interface IntrospectSources {
   readonly instances: InstanceManager;
   /** Absent when XMPP is disabled. */
   readonly xmpp?: XmppServer | undefined;
+  /** Where the node listens (the local end of BGP sessions and agent connections), when known. */
+  readonly listening?: {
+    readonly bgp?: { readonly address: string; readonly port: number };
+    readonly xmpp?: { readonly address: string; readonly port: number } | undefined;
+  };
 }

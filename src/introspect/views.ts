@@ -1,23 +1,21 @@
 /**
- * Introspect views: plain JSON built from the running pieces (RIB, routing
- * instances, BGP speaker, XMPP server), in the vocabulary Contrail operators
+ * Introspect views: the JSON of /api/*, in the vocabulary Contrail operators
  * know from the control node's introspect (ShowRoute, BgpNeighbor,
- * ShowRoutingInstance, ShowXmppConnection; contrail-control.md §6).
- * Read-only: nothing here changes state, and nothing imports this module.
+ * ShowRoutingInstance, ShowXmppConnection; contrail-control.md §6). Built
+ * from the records of data.ts, like the Sandesh pages, so the JSON and the
+ * XML show the same thing. Field names here are relied on by scripts and
+ * the `control-node show` command: add fields, never rename them.
+ * Read-only: nothing here changes state.
  */
 
-import { communityToString, extCommunityToString, ipv4ToString, nextHopToString, nlriToString, rdToString } from '../bgp/wire/index.js';
-import { explain } from '../rib/best-path.js';
-import type { Table } from '../rib/table.js';
-import type { Dest, Path } from '../rib/types.js';
+import { nlriToString } from '../bgp/wire/index.js';
+import {
+  bgpNeighbors, instanceRecord, pathRecord, tables, xmppNeighbors,
+  type IntrospectContext, type PathRecord,
+} from './data.js';
 import type { IntrospectSources } from './sources.js';
 
-/** Every table of every instance by its Contrail name, the master's first. */
-export function tables(s: IntrospectSources): Map<string, Table> {
-  const out = new Map<string, Table>();
-  for (const inst of s.instances.instances.values()) for (const [, t] of inst.allTables()) out.set(t.name, t);
-  return out;
-}
+export { tables } from './data.js';
 
 export function summary(s: IntrospectSources): object {
   return {
@@ -31,43 +29,35 @@ export function summary(s: IntrospectSources): object {
 }
 
 export function neighbors(s: IntrospectSources): object[] {
-  const out: object[] = [];
-  for (const e of s.bgp.peers.values()) {
-    const st = e.session.stats;
-    out.push({
-      name: e.config.name, encoding: 'BGP', address: e.config.address, asn: e.config.asn,
-      type: e.info.ibgp ? 'internal' : 'external', routeReflectorClient: e.info.rrClient,
-      state: e.session.stateName, routerId: e.rib.up ? ipv4ToString(e.info.routerId) : undefined,
-      families: [...e.rib.families], establishedAt: st.establishedAt, flaps: st.flaps,
-      prefixes: e.rib.paths, updatesIn: st.updatesIn, updatesOut: st.updatesOut,
-      notificationsIn: st.notificationsIn, notificationsOut: st.notificationsOut, faults: st.faults,
-      lastDownReason: st.lastDownReason, lastError: st.lastError,
-      updateGroups: [...e.rib.groups.values()].map((g) => g.key),
-    });
-  }
-  for (const ch of s.xmpp?.channels ?? []) {
-    const sess = ch.session;
-    out.push({
-      name: ch.name ?? `${ch.remoteAddress}:${ch.remotePort}`, encoding: 'XMPP', address: ch.remoteAddress,
-      state: ch.state === 'established' ? 'Established' : ch.state === 'open-wait' ? 'Active' : 'Idle',
-      routingInstances: sess ? [...sess.subs.keys()] : [], prefixes: sess?.routeCount ?? 0,
-      itemsSent: sess?.stats.itemsSent ?? 0, retractsSent: sess?.stats.retractsSent ?? 0,
-      dropped: sess ? Object.fromEntries(sess.stats.dropped) : {},
-      unsupportedFamilies: sess ? Object.fromEntries(sess.stats.unsupported) : {},
-      endOfRibSent: sess?.endOfRibSent ?? false, congested: ch.isCongested, connectedAt: ch.connectedAt,
-    });
-  }
-  return out;
+  const bgp = bgpNeighbors(s).map((n) => ({
+    name: n.name, encoding: n.encoding, address: n.address, asn: n.asn,
+    type: n.ibgp ? 'internal' : 'external', routeReflectorClient: n.rrClient,
+    state: n.state, routerId: n.routerId, families: n.families, establishedAt: n.establishedAt, flaps: n.flaps,
+    prefixes: n.prefixes, updatesIn: n.updatesIn, updatesOut: n.updatesOut,
+    notificationsIn: n.notificationsIn, notificationsOut: n.notificationsOut, faults: n.faults,
+    lastDownReason: n.lastDownReason, lastError: n.lastError, updateGroups: n.updateGroups,
+    ...(n.routingInstance !== undefined && { routingInstance: n.routingInstance }),
+  }));
+  const xmpp = xmppNeighbors(s).map((n) => ({
+    name: n.name, encoding: n.encoding, address: n.address, state: n.state,
+    routingInstances: n.instances.map((i) => i.name), prefixes: n.prefixes,
+    itemsSent: n.itemsSent, retractsSent: n.retractsSent, dropped: n.dropped, unsupportedFamilies: n.unsupportedFamilies,
+    endOfRibSent: n.endOfRibSent, congested: n.congested, connectedAt: n.connectedAt,
+  }));
+  return [...bgp, ...xmpp];
 }
 
 export function instances(s: IntrospectSources): object[] {
-  return [...s.instances.instances.values()].map((i) => ({
-    name: i.name, id: i.id, virtualNetwork: i.virtualNetwork, vnIndex: i.vnIndex,
-    importTargets: [...i.importTargets].map(extCommunityToString),
-    exportTargets: [...i.exportTargets].map(extCommunityToString),
-    tables: [...i.allTables()].map(([, t]) => ({ name: t.name, prefixes: t.size })),
-    table: i.table('inet')?.name, prefixes: i.table('inet')?.size ?? 0, subscribers: i.subscribers,
-  }));
+  return [...s.instances.instances.values()].map((inst) => {
+    const i = instanceRecord(inst);
+    const inet = inst.table('inet');
+    return {
+      name: i.name, id: i.id, virtualNetwork: i.virtualNetwork, vnIndex: i.vnIndex,
+      importTargets: i.importTargets, exportTargets: i.exportTargets,
+      tables: i.tables.map((t) => ({ name: t.name, prefixes: t.size })),
+      table: inet?.name, prefixes: inet?.size ?? 0, subscribers: i.subscribers,
+    };
+  });
 }
 
 export interface RouteQuery {
@@ -77,33 +67,24 @@ export interface RouteQuery {
   readonly limit: number;
 }
 
-export function routes(s: IntrospectSources, q: RouteQuery): object | undefined {
-  const table = tables(s).get(q.table);
+export function routes(ctx: IntrospectContext, q: RouteQuery): object | undefined {
+  const table = tables(ctx.s).get(q.table);
   if (!table) return undefined;
   const out: object[] = [];
   for (const [, dest] of table.entries()) {
     if (out.length >= q.limit) break;
     const text = nlriToString(dest.nlri);
     if (q.prefix && !text.includes(q.prefix)) continue;
-    out.push({ prefix: text, paths: dest.paths.map((p, i) => pathView(dest, p, i)) });
+    out.push({ prefix: text, paths: dest.paths.map((p, i) => pathView(pathRecord(ctx, dest, p, i))) });
   }
   return { table: q.table, prefixes: table.size, paths: table.paths, routes: out, more: out.length >= q.limit };
 }
 
-function pathView(dest: Dest, p: Path, i: number): object {
-  const a = p.attrs.attrs;
-  const best = dest.paths[0]!;
+function pathView(p: PathRecord): object {
   return {
-    protocol: p.peer.kind === 'xmpp' ? 'XMPP' : p.peer.kind === 'local' ? 'Local' : 'BGP',
-    source: p.peer.name, best: i === 0 && dest.ecmpCount > 0, ecmp: i < dest.ecmpCount,
-    lostAt: i === 0 ? undefined : explain(best, p), infeasible: p.infeasible,
-    nextHop: nextHopToString(a),
-    labels: p.labels,
-    rd: p.rd === undefined ? undefined : rdToString(p.rd), localPref: a.localPref, med: a.med, origin: a.origin,
-    asPath: (a.asPath ?? []).map((seg) => (seg.type === 1 ? `{${seg.asns.join(' ')}}` : seg.asns.join(' '))).join(' '),
-    communities: [...(a.communities ?? []).map(communityToString), ...(a.extCommunities ?? []).map(extCommunityToString)],
-    originatorId: a.originatorId === undefined ? undefined : ipv4ToString(a.originatorId),
-    clusterList: a.clusterList?.map(ipv4ToString), replicatedFrom: p.replicated?.fromTable,
+    protocol: p.protocol, source: p.source, best: p.best, ecmp: p.ecmp, lostAt: p.lostAt, infeasible: p.infeasible,
+    nextHop: p.nextHop, labels: p.labels, rd: p.rd, localPref: p.localPref, med: p.med, origin: p.origin,
+    asPath: p.asPath, communities: p.communities, originatorId: p.originatorId, clusterList: p.clusterList,
+    replicatedFrom: p.replicatedFrom, lastModified: new Date(p.lastModified).toISOString(),
   };
 }
-

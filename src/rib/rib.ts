@@ -66,6 +66,11 @@ export class Rib {
     return ++this.stamp;
   }
 
+  /** The stamp of the newest path so far (introspect turns stamps into times). */
+  get lastStamp(): number {
+    return this.stamp;
+  }
+
   /**
    * The one way in: add (or replace) `source`'s path for each NLRI with the
    * received attributes. Returns the net change in the number of this
