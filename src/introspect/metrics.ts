@@ -17,6 +17,11 @@ export function metricsRegistry(s: IntrospectSources): Registry {
   gauge('bgp_peer_up', 'BGP session Established (1) or not (0)', ['peer'], (g) => {
     for (const e of s.bgp.peers.values()) g.set({ peer: e.config.name }, e.rib.up ? 1 : 0);
   });
+  gauge('bgpaas_session_up', 'BGP-as-a-Service session Established (1) or not (0), by routing instance', ['session', 'instance'], (g) => {
+    for (const e of s.bgp.peers.values()) {
+      if (e.config.instance !== undefined) g.set({ session: e.config.name, instance: e.config.instance }, e.rib.up ? 1 : 0);
+    }
+  });
   gauge('bgp_peer_flaps', 'Times the BGP session left Established', ['peer'], (g) => {
     for (const e of s.bgp.peers.values()) g.set({ peer: e.config.name }, e.session.stats.flaps);
   });

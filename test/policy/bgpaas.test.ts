@@ -24,7 +24,7 @@ const CONFIG = `
 node: { name: cn-test, router-id: 127.0.0.1, asn: 64512 }
 bgp: { listen: { address: 127.0.0.1, port: 0 } }
 xmpp: { listen: { address: 127.0.0.1, port: 0 } }
-introspect: { enabled: false }
+introspect: { listen: { address: 127.0.0.1, port: 0 } }
 routing-policies:
   - name: calico-lp
     terms: [{ from: { prefixes: [{ prefix: 10.244.1.0/24, match: exact }] }, then: { local-pref: 150 } }]
@@ -152,6 +152,16 @@ describe('BGP-as-a-Service', () => {
     expect(ipv4ToString(u.attrs.nextHop!)).toBe('10.10.0.1');
     expect(u.attrs.asPath).toEqual([{ type: 2, asns: [64512] }]);
     expect(got.has('10.244.0.0/24')).toBe(false); // its own route, AS 64500 in the path
+  });
+
+  it('lists the session with its instance in introspect and metrics', async () => {
+    const s = (server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) }));
+    await calicoUp(s);
+    const base = `http://127.0.0.1:${s.listening.introspect!.port}`;
+    const list = (await (await fetch(`${base}/api/neighbors`)).json()) as { name: string; routingInstance?: string; state: string }[];
+    expect(list.find((n) => n.name === 'calico-1')).toMatchObject({ routingInstance: PODS, state: 'Established' });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain(`control_node_bgpaas_session_up{session="calico-1",instance="${PODS}"} 1`);
   });
 
   it('asks for the instance\'s import targets while the session is up', async () => {
