@@ -23,7 +23,7 @@ import type { Rib } from './rib.js';
 import { UpdateGroup, type Delivery } from './update-group.js';
 import { MembershipOut, RtInterest, type MembershipSet } from './rtc.js';
 import type { Table } from './table.js';
-import type { Dest, Path, PeerInfo } from './types.js';
+import { sentAt, type Dest, type Path, type PeerInfo } from './types.js';
 
 /**
  * A peer's export policy (src/policy, attached by the composition root):
@@ -439,7 +439,7 @@ export class BgpPeering {
   /** The destinations a group has an advertisement recorded for. */
   private sentDests(g: UpdateGroup<PeerRib>): Dest[] {
     const out: Dest[] = [];
-    for (const dest of this.table(g.family)!.allDests()) if (dest.sent?.[g.slot]) out.push(dest);
+    for (const dest of this.table(g.family)!.allDests()) if (sentAt(dest, g.slot)) out.push(dest);
     return out;
   }
 

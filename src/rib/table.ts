@@ -11,7 +11,7 @@ import type { FamilyName, NlriOf } from '../bgp/wire/types.js';
 import type { Family } from '../bgp/wire/families/registry.js';
 import { DEFAULT_SELECTION, rankPaths, type SelectionOptions } from './best-path.js';
 import type { RouteKey } from './nlri-key.js';
-import type { Dest, Nlri, Path, PeerInfo } from './types.js';
+import { anySent, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
 
 export type TableListener<N extends Nlri> = (key: RouteKey, dest: Dest<N>) => void;
 
@@ -115,9 +115,7 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
 
   /** Forget a destination that has no paths and no outbound state left. */
   collect(dest: Dest<N>): void {
-    if (dest.paths.length > 0) return;
-    const sent = dest.sent;
-    if (sent) for (let i = 0; i < sent.length; i++) if (sent[i] !== undefined) return;
+    if (dest.paths.length > 0 || anySent(dest)) return;
     if (this.dests.get(dest.key) === dest) this.dests.delete(dest.key);
   }
 

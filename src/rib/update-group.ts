@@ -5,7 +5,7 @@
  * UPDATE is packed once and the same bytes go to every member (FRR's
  * update-groups, Contrail's RibOut; RFC 4271 §9.2).
  *
- * The group's Adj-RIB-Out lives on the destinations (`dest.sent[slot]`) and
+ * The group's Adj-RIB-Out lives on the destinations (`dest.sent`, read through sentAt / setSent) and
  * its queue is a set of destinations: whatever happens to a destination
  * between two drains becomes one advertisement, computed from its state at
  * drain time. A route is never sent back to the member it came from: its
@@ -18,7 +18,7 @@ import type { AfiSafi, CodecContext, FamilyName } from '../bgp/wire/types.js';
 import type { AttrSet, AttrStore } from './attr-store.js';
 import type { RtInterest } from './rtc.js';
 import type { Table } from './table.js';
-import type { Dest, Nlri, Path, PeerInfo } from './types.js';
+import { sentAt, setSent, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
 
 /** Something that receives a group's messages (a peer's RIB state). */
 export interface Member {
@@ -93,7 +93,7 @@ export class UpdateGroup<M extends Member = Member> {
   /** Forget every advertisement (the group is going away). */
   dispose(): void {
     for (const dest of this.table.allDests()) {
-      if (dest.sent) dest.sent[this.slot] = undefined;
+      setSent(dest, this.slot, undefined);
       if (dest.paths.length === 0) this.table.collect(dest);
     }
     this.pending.clear();
@@ -137,7 +137,7 @@ export class UpdateGroup<M extends Member = Member> {
    * the old route's source (which never had it).
    */
   private advance(dest: Dest, announce: Map<AttrSet, Map<M | undefined, Nlri[]>>, withdraw: Map<M | undefined, Nlri[]>): void {
-    const prev = dest.sent?.[this.slot];
+    const prev = sentAt(dest, this.slot);
     const next = this.policy.desired(this, dest);
     if (prev === next) return;
     setSent(dest, this.slot, next);
@@ -173,7 +173,7 @@ export class UpdateGroup<M extends Member = Member> {
   private snapshot(m: M): Uint8Array[] {
     const bySet = new Map<AttrSet, Nlri[]>();
     for (const dest of this.table.allDests()) {
-      const p = dest.sent?.[this.slot];
+      const p = sentAt(dest, this.slot);
       if (!p || p.peer === m.info) continue;
       push(bySet, this.policy.outSet(this, p, dest), withLabels(dest.nlri, p.labels));
     }
@@ -203,18 +203,6 @@ export class UpdateGroup<M extends Member = Member> {
       set.wire.set(variant, bytes);
     }
     return bytes;
-  }
-}
-
-/** Record a group's advertisement; the array is sized exactly (no growth slack per route). */
-function setSent(dest: Dest, slot: number, p: Path | undefined): void {
-  const sent = dest.sent;
-  if (sent && slot < sent.length) sent[slot] = p;
-  else if (p) {
-    const grown: (Path | undefined)[] = new Array(slot + 1).fill(undefined);
-    if (sent) for (let i = 0; i < sent.length; i++) grown[i] = sent[i];
-    grown[slot] = p;
-    dest.sent = grown;
   }
 }
 

@@ -31,6 +31,17 @@ function readU32(buf: Uint8Array, p: number): number {
   );
 }
 
+/**
+ * The RD of the previous NLRI of a field, by its 8 bytes: NLRI of one UPDATE
+ * usually share their RD (one VRF), so they share one bigint too instead of
+ * each holding an equal copy (a million routes: ~24 MB less).
+ */
+interface RdCache {
+  hi: number;
+  lo: number;
+  rd: bigint | undefined;
+}
+
 /** How one labeled family reads and builds its address part. */
 export interface LabeledAddress<T> {
   readonly what: string;
@@ -45,7 +56,7 @@ export interface LabeledAddress<T> {
  * bottom-of-stack bit, BIRD 0x000001, GoBGP the route's label.
  */
 function decodeOne<T>(
-  a: LabeledAddress<T>, buf: Uint8Array, p: number, end: number, out: T[], withdrawal: boolean,
+  a: LabeledAddress<T>, buf: Uint8Array, p: number, end: number, out: T[], withdrawal: boolean, cache: RdCache,
 ): number | string {
   const len = buf[p] as number;
   if (len < 88) return `${a.what} prefix length ${len} below 88 (label + RD)`;
@@ -66,7 +77,14 @@ function decodeOne<T>(
   if (bits > a.maxBits) return `${a.what} prefix length ${len} exceeds 24*${labels.length || 1}+64+${a.maxBits}`;
   const n = (bits + 7) >> 3;
   if (p + 8 + n > end) return `${a.what} NLRI truncated`;
-  const rd = (BigInt(readU32(buf, p)) << 32n) | BigInt(readU32(buf, p + 4));
+  const hi = readU32(buf, p);
+  const lo = readU32(buf, p + 4);
+  if (cache.rd === undefined || cache.hi !== hi || cache.lo !== lo) {
+    cache.rd = (BigInt(hi) << 32n) | BigInt(lo);
+    cache.hi = hi;
+    cache.lo = lo;
+  }
+  const rd = cache.rd;
   // A grown array keeps V8's spare capacity (~17 slots) for the life of the
   // route; copy it to an exact-size one (a million routes: ~130 MB less).
   out.push(a.make(labels.length === 1 ? [labels[0] as number] : labels.slice(), rd, buf, p + 8, bits));
@@ -76,9 +94,10 @@ function decodeOne<T>(
 export function decodeLabeled<T>(a: LabeledAddress<T>, r: Reader, withdrawal: boolean): T[] | string {
   const out: T[] = [];
   const end = r.end;
+  const cache: RdCache = { hi: 0, lo: 0, rd: undefined };
   let p = r.pos;
   while (p < end) {
-    const next = decodeOne(a, r.buf, p, end, out, withdrawal);
+    const next = decodeOne(a, r.buf, p, end, out, withdrawal, cache);
     if (typeof next === 'string') return next;
     p = next;
   }
