@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { runBgp, type BgpResult } from './lib/bgp-run.js';
 import { DEVICES, deviceVersion, type DeviceKind } from './lib/devices.js';
 import { cleanupStale, listening, stopAll } from './lib/procs.js';
-import { bgpTables, ResultsFile, xmppTable } from './lib/report.js';
+import { bgpTables, compareTables, ResultsFile, xmppTable } from './lib/report.js';
 import { buildWorkload } from './lib/workload.js';
 import { runXmpp } from './lib/xmpp-run.js';
 
@@ -55,6 +55,7 @@ Common:
   --addr A --port P      device address and BGP port (default 127.0.0.1:17900; XMPP on P+2)
   --out FILE             JSON lines (default bench/results/<date>.jsonl)
   --report FILES         print the tables of earlier results (comma-separated .jsonl files) and exit
+  --compare FILE         after the run (or with --report), each cell beside the same cell of an earlier results file
 `;
 
 function parse() {
@@ -86,6 +87,7 @@ function parse() {
       port: { type: 'string', default: '17900' },
       out: { type: 'string' },
       report: { type: 'string' },
+      compare: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
@@ -111,7 +113,7 @@ function parse() {
     subsPerAgent: num('subs-per-agent', 1), ecmp: num('ecmp', 0), flap: num('flap', 0), agentProcs: num('agent-procs', 1),
     profile: values.profile!, nodeArgs: values['node-args']!.split(' ').filter(Boolean),
     timeoutMs: num('timeout', 1) * 1000, establishMs: num('establish-timeout', 1) * 1000, settleMs: num('settle', 0) * 1000,
-    addr: values.addr!, port: num('port', 1024), out: values.out, report: values.report,
+    addr: values.addr!, port: num('port', 1024), out: values.out, report: values.report, compare: values.compare,
   };
 }
 
@@ -128,11 +130,12 @@ async function main(): Promise<void> {
     return;
   }
   if (o.report) {
-    const rows = o.report.split(',').flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+    const rows = o.report.split(',').flatMap(readResults);
     const bgp = rows.filter((r) => r.kind === 'bgp') as BgpResult[];
     const xmpp = rows.filter((r) => r.kind === 'xmpp');
     if (bgp.length > 0) process.stdout.write(bgpTables(bgp, [...new Set(bgp.map((r) => r.device))]) + '\n\n');
     if (xmpp.length > 0) process.stdout.write(xmppTable(xmpp) + '\n');
+    if (o.compare) process.stdout.write('\n' + compareTables(rows, readResults(o.compare)) + '\n');
     return;
   }
   if (!o.bgp && !o.xmpp) {
@@ -198,6 +201,7 @@ async function main(): Promise<void> {
   process.stdout.write('\n');
   if (bgpResults.length > 0) process.stdout.write(bgpTables(bgpResults, devices) + '\n\n');
   if (xmppResults.length > 0) process.stdout.write(xmppTable(xmppResults) + '\n\n');
+  if (o.compare) process.stdout.write(compareTables([...bgpResults, ...xmppResults], readResults(o.compare)) + '\n\n');
   process.stdout.write(`raw results: ${path.relative(process.cwd(), out.file)}\n`);
 }
 
@@ -217,3 +221,8 @@ main()
     process.exitCode = 1;
   })
   .finally(() => stopAll());
+
+/** The result lines of a results file (.jsonl). */
+function readResults(file: string): Record<string, unknown>[] {
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}

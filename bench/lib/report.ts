@@ -156,3 +156,49 @@ export function xmppTable(results: Record<string, unknown>[]): string {
     ),
   ].join('\n');
 }
+
+/**
+ * `--compare FILE`: each cell of this run beside the same cell of an earlier
+ * results file, as ratios now / then (below 1.0× is better for times, memory
+ * and CPU). BGP cells are (device, N, K); XMPP cells (agents, routes,
+ * instances). Medians over clean runs, as in the tables.
+ */
+export function compareTables(now: Record<string, unknown>[], then: Record<string, unknown>[]): string {
+  const bgpNow = cells(now.filter((r) => r.kind === 'bgp') as BgpResult[]);
+  const bgpThen = cells(then.filter((r) => r.kind === 'bgp') as BgpResult[]);
+  const rows: string[][] = [];
+  for (const [key, row] of bgpNow) {
+    for (const [device, c] of row) {
+      const old = bgpThen.get(key)?.get(device);
+      if (!old || old.ok.length === 0 || c.ok.length === 0) continue;
+      const pair = (phase: 'announce' | 'withdraw', k: string): string => {
+        const a = phaseMed(c, phase, k).v;
+        const b = phaseMed(old, phase, k).v;
+        return `${fmt(a)} / ${fmt(b)} (${ratio(a, b)})`;
+      };
+      const plain = (k: string): string => `${fmt(med(c, k))} / ${fmt(med(old, k))} (${ratio(med(c, k), med(old, k))})`;
+      rows.push([`${device} ${key}`, pair('announce', 'announce_s'), pair('withdraw', 'withdraw_s'), plain('peak_rss_mb'), plain('dut_cpu_total_s')]);
+    }
+  }
+  const out: string[] = [];
+  if (rows.length > 0) {
+    out.push('Compared with the earlier file: now / then (ratio)', '', table(['cell', 'announce s', 'withdraw s', 'peak RSS MB', 'device CPU s'], rows));
+  }
+  const xkey = (r: Record<string, unknown>): string => `${r.agents}×${r.routes_per_agent} / ${r.instances}`;
+  const xrows: string[][] = [];
+  for (const r of now.filter((x) => x.kind === 'xmpp' && x.status === 'ok')) {
+    const old = then.find((x) => x.kind === 'xmpp' && x.status === 'ok' && xkey(x) === xkey(r));
+    if (!old) continue;
+    const cmp = (k: string): string => {
+      const a = typeof r[k] === 'number' ? (r[k] as number) : undefined;
+      const b = typeof old[k] === 'number' ? (old[k] as number) : undefined;
+      return `${fmt(a)} / ${fmt(b)} (${ratio(a, b)})`;
+    };
+    xrows.push([xkey(r), cmp('agents_full_s'), cmp('gateway_full_s'), cmp('flap_agents_full_s'), cmp('peak_rss_mb'), cmp('cpu_total_s')]);
+  }
+  if (xrows.length > 0) {
+    if (out.length > 0) out.push('');
+    out.push(table(['XMPP cell', 'agents full s', 'gateway full s', 'flap: agents full s', 'peak RSS MB', 'CPU s'], xrows));
+  }
+  return out.length > 0 ? out.join('\n') : 'no cell in common with the earlier file';
+}
