@@ -43,6 +43,9 @@ function bgpOptions(bgp: BgpConfig, policies: ReadonlyMap<string, Policy>): BgpO
     listen: { address: bgp.listen.address, port: bgp.listen.port },
     holdTime: bgp.holdTime,
     connectRetry: bgp.connectRetry,
+    ...(bgp.gracefulRestart.enabled && {
+      gracefulRestart: { restartTime: bgp.gracefulRestart.restartTime, staleTime: bgp.gracefulRestart.staleTime },
+    }),
     peers: bgp.peers.map((p) => ({
       name: p.name,
       address: p.address,

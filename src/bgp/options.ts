@@ -6,6 +6,7 @@
  */
 
 import type { BgpPeering, PeerExportPolicy } from '../rib/peering.js';
+import type { GracefulRestartOptions } from './graceful-restart.js';
 import type { FamilyName } from './wire/types.js';
 
 /** One configured neighbour. */
@@ -47,4 +48,6 @@ export interface BgpOptions {
   /** Seconds between outbound connection attempts. */
   readonly connectRetry: number;
   readonly peers: readonly BgpPeerOptions[];
+  /** Graceful-restart helper (RFC 4724); absent: off, as in Contrail by default. */
+  readonly gracefulRestart?: GracefulRestartOptions;
 }

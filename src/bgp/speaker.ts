@@ -16,6 +16,7 @@ import type { PeerInfo } from '../rib/types.js';
 import type { BgpOptions, BgpPeerOptions } from './options.js';
 import { endOfRibFamily, familyName, parseIpv4 } from './wire/index.js';
 import type { Fault, UpdateMessage } from './wire/types.js';
+import { familiesToRetain, preservedFamilies } from './graceful-restart.js';
 import { BgpSession } from './session/index.js';
 import type { Negotiated, DownReason } from './session/index.js';
 
@@ -44,6 +45,11 @@ export interface PeerEntry {
   readonly peering: BgpPeering;
   readonly session: BgpSession;
   rtcTimer?: NodeJS.Timeout;
+  /** What the last OPEN exchange settled (graceful restart decides with it when the session ends). */
+  negotiated?: Negotiated;
+  /** Graceful restart: waiting for a restarting peer to come back, then for it to resend its routes. */
+  restartTimer?: NodeJS.Timeout;
+  staleTimer?: NodeJS.Timeout;
   blocked: boolean;
 }
 
@@ -121,6 +127,7 @@ export class BgpSpeaker {
         peerAs: pc.asn,
         passive: pc.passive,
         holdTime: pc.holdTime ?? this.opts.bgp.holdTime,
+        ...(this.opts.bgp.gracefulRestart && { restartTime: this.opts.bgp.gracefulRestart.restartTime }),
         connectRetry: this.opts.bgp.connectRetry,
         families: pc.families,
       },
@@ -160,12 +167,16 @@ export class BgpSpeaker {
   private established(e: PeerEntry, n: Negotiated): void {
     this.opts.logger.info({ peer: e.config.name, families: n.families, holdTime: n.holdTime }, 'peer established');
     e.blocked = false;
+    e.negotiated = n;
     e.peering.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId);
+    this.cameBack(e, n);
     e.config.lifecycle?.up();
     // Only a peer that advertised graceful restart promises End-of-RIB
     // (RFC 4724 §2); for the others, waiting would only delay: start now and
-    // let their memberships, as they arrive, decide what they get.
-    if (e.rib.vpnHeld && !n.gracefulRestart) e.peering.releaseVpn(e.rib);
+    // let their memberships, as they arrive, decide what they get. A peer
+    // that is itself restarting waits for our End-of-RIB before sending its
+    // own (§4.2): holding ours for its would only wait for the timer.
+    if (e.rib.vpnHeld && (!n.gracefulRestart || n.gracefulRestart.restarting)) e.peering.releaseVpn(e.rib);
     if (e.rib.vpnHeld) {
       e.rtcTimer = setTimeout(() => {
         e.rtcTimer = undefined;
@@ -199,8 +210,47 @@ export class BgpSpeaker {
     if (wasUp) this.opts.logger.info({ peer: e.config.name, reason, detail }, 'peer down');
     if (e.rtcTimer) clearTimeout(e.rtcTimer);
     e.rtcTimer = undefined;
-    e.peering.peerDown(e.rib);
+    const keep = wasUp && this.opts.bgp.gracefulRestart ? familiesToRetain(e.negotiated, reason) : undefined;
+    e.peering.peerDown(e.rib, keep?.families);
+    if (keep) this.awaitRestart(e, keep.restartMs);
     if (wasUp) e.config.lifecycle?.down();
+  }
+
+  /** Graceful restart: the peer's routes stay stale until it is back, at most its restart time. */
+  private awaitRestart(e: PeerEntry, ms: number): void {
+    this.opts.logger.info({ peer: e.config.name, restartSeconds: ms / 1000, families: [...e.rib.staleFamilies] }, 'keeping routes of a restarting peer');
+    this.clearRestartTimers(e);
+    e.restartTimer = setTimeout(() => {
+      e.restartTimer = undefined;
+      this.opts.logger.info({ peer: e.config.name }, 'restarting peer did not come back in time: its stale routes go');
+      e.peering.sweepStale(e.rib);
+    }, ms);
+    e.restartTimer.unref();
+  }
+
+  /**
+   * Graceful restart: the peer is back. Families it did not preserve lose
+   * their stale routes now; the others keep them until its End-of-RIB or
+   * the stale timer.
+   */
+  private cameBack(e: PeerEntry, n: Negotiated): void {
+    if (e.rib.staleFamilies.size === 0) return;
+    this.clearRestartTimers(e);
+    const preserved = preservedFamilies(n);
+    e.peering.sweepStale(e.rib, [...e.rib.staleFamilies].filter((f) => !preserved.has(f)));
+    if (e.rib.staleFamilies.size === 0) return;
+    e.staleTimer = setTimeout(() => {
+      e.staleTimer = undefined;
+      e.peering.sweepStale(e.rib);
+    }, (this.opts.bgp.gracefulRestart?.staleTime ?? 0) * 1000);
+    e.staleTimer.unref();
+  }
+
+  private clearRestartTimers(e: PeerEntry): void {
+    if (e.restartTimer) clearTimeout(e.restartTimer);
+    if (e.staleTimer) clearTimeout(e.staleTimer);
+    e.restartTimer = undefined;
+    e.staleTimer = undefined;
   }
 
   private scheduleFlush(): void {
@@ -245,6 +295,7 @@ export class BgpSpeaker {
 
   private async stopPeer(e: PeerEntry): Promise<void> {
     if (e.rtcTimer) clearTimeout(e.rtcTimer);
+    this.clearRestartTimers(e);
     await e.session.stop();
   }
 }

@@ -5,6 +5,10 @@
  *     listen: { address: 127.0.0.1, port: 179 }   # defaults shown; port 0 = any free port
  *     hold-time: 90          # 0 or 3..65535 seconds
  *     connect-retry: 5       # seconds between outbound connection attempts
+ *     graceful-restart:      # RFC 4724 helper: keep a restarting peer's routes (default off, as in Contrail)
+ *       enabled: false
+ *       restart-time: 60     # seconds we advertise, 1..4095
+ *       stale-time: 300      # seconds a peer that came back has to resend its routes (End-of-RIB)
  *     peers:
  *       - name: gobgp1                 # unique
  *         address: 10.0.0.2            # unique, dotted quad
@@ -51,10 +55,17 @@ export interface PeerConfig {
   exportPolicies: string[];
 }
 
+export interface GracefulRestartConfig {
+  enabled: boolean;
+  restartTime: number;
+  staleTime: number;
+}
+
 export interface BgpConfig {
   listen: ListenConfig;
   holdTime: number;
   connectRetry: number;
+  gracefulRestart: GracefulRestartConfig;
   peers: PeerConfig[];
 }
 
@@ -117,16 +128,24 @@ function checkUnique(peers: PeerConfig[], ctx: z.RefinementCtx): void {
   }
 }
 
+const gracefulRestart = mapping({
+  enabled: bool.default(false),
+  'restart-time': integer(1, 4095).default(60),
+  'stale-time': integer(1, 65535).default(300),
+}).transform((raw): GracefulRestartConfig => ({ enabled: raw.enabled, restartTime: raw['restart-time'], staleTime: raw['stale-time'] }));
+
 export const bgpSection = mapping({
   listen: listen(DEFAULT_BGP_PORT).prefault({}),
   'hold-time': holdTime.default(DEFAULT_HOLD_TIME),
   'connect-retry': integer(1, 65535).default(DEFAULT_CONNECT_RETRY),
+  'graceful-restart': gracefulRestart.prefault({}),
   peers: list(peer, 'a list of peers').superRefine(checkUnique).default([]),
 }).transform(
   (raw): BgpConfig => ({
     listen: { address: raw.listen.address, port: raw.listen.port },
     holdTime: raw['hold-time'],
     connectRetry: raw['connect-retry'],
+    gracefulRestart: raw['graceful-restart'],
     peers: raw.peers,
   }),
 );

@@ -86,5 +86,6 @@ function pathView(p: PathRecord): object {
     nextHop: p.nextHop, labels: p.labels, rd: p.rd, localPref: p.localPref, med: p.med, origin: p.origin,
     asPath: p.asPath, communities: p.communities, originatorId: p.originatorId, clusterList: p.clusterList,
     replicatedFrom: p.replicatedFrom, lastModified: new Date(p.lastModified).toISOString(),
+    ...(p.stale && { stale: true }),
   };
 }

@@ -39,6 +39,8 @@ export interface PeerExportPolicy {
 /** The tables a peering engine works on: its instance's, one per family it has. */
 export type TableSet = { readonly [F in FamilyName]?: Table<F> };
 
+const NO_FAMILIES: ReadonlySet<FamilyName> = new Set();
+
 /** The VPN families (route-target constraint applies to them, RFC 4684). */
 const isVpn = (f: FamilyName): boolean => FAMILIES[f].vrf !== undefined;
 
@@ -68,6 +70,8 @@ export interface PeerRib {
   /** Routes announced to us, ever (a counter for introspect). */
   received: number;
   eorReceived: Set<FamilyName>;
+  /** Families whose paths are kept stale after a graceful restart, until swept. */
+  staleFamilies: Set<FamilyName>;
 }
 
 export class BgpPeering {
@@ -134,7 +138,7 @@ export class BgpPeering {
       info, configured: new Set(families), up: false, families: new Set(),
       ctx: { fourOctetAs: false, ebgp: !info.ibgp, families: new Set() },
       paths: 0, groups: new Map(), rtc: false, interest: new RtInterest(),
-      vpnHeld: false, classId, received: 0, eorReceived: new Set(),
+      vpnHeld: false, classId, received: 0, eorReceived: new Set(), staleFamilies: new Set(),
     };
     this.peers.set(info.id, st);
     return st;
@@ -142,6 +146,7 @@ export class BgpPeering {
 
   removePeer(st: PeerRib): void {
     this.peerDown(st);
+    this.sweepStale(st);
     this.peers.delete(st.info.id);
   }
 
@@ -163,12 +168,22 @@ export class BgpPeering {
   }
 
   /** The session ended: every path it gave us goes (no graceful restart yet). */
-  peerDown(st: PeerRib): void {
+  /**
+   * The session ended. Its paths go, except in the families of `retain`
+   * (graceful restart, RFC 4724 §4.2): those stay, marked stale, until the
+   * peer sends them again and sweepStale() removes the rest.
+   */
+  peerDown(st: PeerRib, retain: ReadonlySet<FamilyName> = NO_FAMILIES): void {
     if (!st.up) return;
     st.up = false;
     for (const f of [...st.groups.keys()]) this.leave(st, f);
-    for (const f of st.families) this.rib.removeSource(this.inTable(f)!, st.info);
-    st.paths = 0;
+    const kept = [...st.families].filter((f) => retain.has(f));
+    if (kept.length > 0) {
+      st.info.staleBefore = this.rib.lastStamp;
+      for (const f of kept) st.staleFamilies.add(f);
+    }
+    for (const f of st.families) if (!retain.has(f)) st.paths -= this.rib.removeSource(this.inTable(f)!, st.info);
+    if (kept.length === 0) st.paths = 0;
     st.interest.clear();
     st.families = new Set();
     st.eorReceived.clear();
@@ -199,7 +214,25 @@ export class BgpPeering {
   /** End-of-RIB from the peer for a family. */
   endOfRib(st: PeerRib, family: FamilyName): void {
     st.eorReceived.add(family);
+    this.sweepStale(st, [family]); // RFC 4724 §4.2: what it did not send again is gone
     if (family === 'route-target') this.releaseVpn(st);
+  }
+
+  /**
+   * Remove the peer's stale paths (graceful restart) in the given families,
+   * all of them by default: at its End-of-RIB, when its restart or stale
+   * timer expires, or when it comes back without preserving a family.
+   */
+  sweepStale(st: PeerRib, families: Iterable<FamilyName> = [...st.staleFamilies]): void {
+    const before = st.info.staleBefore;
+    if (before === undefined) return;
+    for (const f of families) {
+      if (!st.staleFamilies.delete(f)) continue;
+      const n = this.rib.removeSource(this.inTable(f)!, st.info, before);
+      st.paths -= n;
+      if (f === 'route-target' && n > 0) this.rescanVpn(st);
+    }
+    if (st.staleFamilies.size === 0) st.info.staleBefore = undefined;
   }
 
   /** Start VPN advertisement to a route-target peer (its End-of-RIB, or the 30 s timer). */

@@ -110,13 +110,17 @@ export class Rib {
     return true;
   }
 
-  /** Remove every path of `source` from the table (a session ended). Returns how many. */
-  removeSource(table: Table, source: PeerInfo): number {
+  /**
+   * Remove every path of `source` from the table (a session ended), or only
+   * those stamped up to `upToStamp` (graceful restart's sweep of stale
+   * paths). Returns how many.
+   */
+  removeSource(table: Table, source: PeerInfo, upToStamp = Infinity): number {
     // Walk the table (BIRD's prune): cheaper overall than keeping a per-source
     // index of every route on the hot path.
     const mine: { key: number | bigint; rd: bigint | undefined }[] = [];
     for (const dest of table.allDests()) {
-      for (const p of dest.paths) if (p.peer === source) mine.push({ key: dest.key, rd: p.rd });
+      for (const p of dest.paths) if (p.peer === source && p.stamp <= upToStamp) mine.push({ key: dest.key, rd: p.rd });
     }
     for (const m of mine) {
       const old = table.removeByKey(m.key, source, m.rd);

@@ -34,6 +34,18 @@ export interface PeerInfo {
   readonly rrClient: boolean;
   /** The BGP identifier learned from the peer's OPEN (0 until Established). */
   routerId: number;
+  /**
+   * Graceful restart (RFC 4724 §4.2): while set, the source's paths with a
+   * stamp up to this one are stale — kept from before its session went
+   * down, until it sends them again, its End-of-RIB, or a timer.
+   */
+  staleBefore?: number | undefined;
+}
+
+/** True for a path kept from before its source's session restarted (RFC 4724). */
+export function isStale(p: Path): boolean {
+  const before = p.peer.staleBefore;
+  return before !== undefined && p.stamp <= before;
 }
 
 /**

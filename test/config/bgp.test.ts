@@ -17,8 +17,17 @@ describe('the bgp section', () => {
       listen: { address: '127.0.0.1', port: 179 },
       holdTime: 90,
       connectRetry: 5,
+      gracefulRestart: { enabled: false, restartTime: 60, staleTime: 300 },
       peers: [],
     });
+  });
+
+  it('reads graceful-restart, its times defaulted key by key', () => {
+    expect(load(bgpWith({ 'graceful-restart': { enabled: true, 'stale-time': 120 } })).bgp.gracefulRestart)
+      .toEqual({ enabled: true, restartTime: 60, staleTime: 120 });
+    expect(errorOf(bgpWith({ 'graceful-restart': { 'restart-time': 5000 } })).message).toBe(
+      'config.yaml: bgp.graceful-restart.restart-time: expected an integer 1..4095, got 5000',
+    );
   });
 
   it('fills in the listen defaults key by key', () => {
@@ -37,7 +46,7 @@ describe('the bgp section', () => {
 
   it('rejects an unknown key and lists the keys allowed there', () => {
     expect(errorOf(bgpWith({ holdtime: 30 })).message).toBe(
-      'config.yaml: bgp.holdtime: unknown key (allowed: listen, hold-time, connect-retry, peers)',
+      'config.yaml: bgp.holdtime: unknown key (allowed: listen, hold-time, connect-retry, graceful-restart, peers)',
     );
     expect(errorOf(bgpWith({ listen: { host: '127.0.0.1' } })).message).toBe(
       'config.yaml: bgp.listen.host: unknown key (allowed: address, port)',

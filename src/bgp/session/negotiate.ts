@@ -35,6 +35,8 @@ export interface OpenConfig {
   readonly routerId: number;
   readonly holdTime: number;
   readonly families: readonly AfiSafi[];
+  /** Graceful-restart time to advertise, seconds (0: End-of-RIB support only). */
+  readonly restartTime?: number;
 }
 
 export const BGP_VERSION = 4;
@@ -79,8 +81,10 @@ export function buildOpen(cfg: OpenConfig): OpenMessage {
   const capabilities: Capability[] = cfg.families.map((f) => ({ code: CAP_MULTIPROTOCOL, afi: f.afi, safi: f.safi }));
   capabilities.push({ code: CAP_ROUTE_REFRESH });
   capabilities.push({ code: CAP_FOUR_OCTET_AS, asn: cfg.localAs });
-  // Restart time 0 and no families: "I support End-of-RIB", no GR (RFC 4724 §3).
-  capabilities.push({ code: CAP_GRACEFUL_RESTART, restarting: false, notification: false, restartTime: 0, families: [] });
+  // No families: we preserve no forwarding state (we forward nothing). Restart
+  // time 0 says "End-of-RIB support only"; more, that we are a helper that
+  // keeps a restarting peer's routes (RFC 4724 §3, §4.2).
+  capabilities.push({ code: CAP_GRACEFUL_RESTART, restarting: false, notification: false, restartTime: cfg.restartTime ?? 0, families: [] });
   return {
     type: 'open',
     version: BGP_VERSION,

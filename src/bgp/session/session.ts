@@ -109,6 +109,7 @@ export class BgpSession {
       families: config.families.map(familyOf),
       idleHold: config.idleHoldTime ?? connectRetry,
       ...(config.openHoldTime === undefined ? {} : { openHoldTime: config.openHoldTime }),
+      ...(config.restartTime === undefined ? {} : { restartTime: config.restartTime }),
     };
     // Before the OPENs are exchanged: 2-octet AS, no families (RFC 6793 §4).
     this.preCodec = { fourOctetAs: false, ebgp: config.peerAs !== config.localAs, families: new Set() };

@@ -32,6 +32,12 @@ export interface SessionConfig {
   readonly openHoldTime?: number;
   /** How long a closing socket may take to flush before it is destroyed, ms; default 1000. */
   readonly lingerMs?: number;
+  /**
+   * Graceful-restart time we advertise, seconds (RFC 4724 §3): 0 (the
+   * default) says End-of-RIB support only; more says we help a restarting
+   * peer by keeping its routes.
+   */
+  readonly restartTime?: number;
 }
 
 /**

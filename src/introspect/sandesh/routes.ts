@@ -137,7 +137,7 @@ function routeTableXml(p: TablePage, c: TableCounts): string {
     bool('deleted', 9, false) + str('deleted_at', 11, '') +
     u64('prefixes', 3, c.prefixes) + u64('paths', 4, c.paths) + u64('primary_paths', 5, c.primaryPaths) +
     u64('secondary_paths', 6, c.secondaryPaths) + u64('infeasible_paths', 7, c.infeasiblePaths) +
-    u64('stale_paths', 12, 0) + u64('llgr_stale_paths', 13, 0) +
+    u64('stale_paths', 12, c.stalePaths) + u64('llgr_stale_paths', 13, 0) +
     structList('routes', 8, 'ShowRoute', p.routes.map(routeXml)) +
     structList('listeners', 10, 'ShowTableListener', []);
 }
@@ -218,7 +218,7 @@ function showRouteSummary(ctx: PageContext, search: string, next: string): strin
 function summaryXml(name: string, c: TableCounts): string {
   return str('name', 1, name, { link: 'ShowRouteReq' }) + u64('prefixes', 3, c.prefixes) + u64('paths', 4, c.paths) +
     u64('primary_paths', 5, c.primaryPaths) + u64('secondary_paths', 6, c.secondaryPaths) +
-    u64('infeasible_paths', 7, c.infeasiblePaths) + u64('stale_paths', 18, 0) + u64('llgr_stale_paths', 19, 0) +
+    u64('infeasible_paths', 7, c.infeasiblePaths) + u64('stale_paths', 18, c.stalePaths) + u64('llgr_stale_paths', 19, 0) +
     u64('walk_requests', 8, 0) + u64('walk_again_requests', 16, 0) + u64('walk_completes', 9, 0) +
     u64('actual_walks', 17, 0) + u64('walk_cancels', 10, 0) + u64('pending_updates', 11, 0) + u64('markers', 12, 0) +
     u64('listeners', 14, 0) + u64('walkers', 15, 0) + bool('deleted', 2, false) + str('deleted_at', 13, '');
