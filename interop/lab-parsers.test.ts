@@ -307,6 +307,39 @@ describe('interop lab parsers and generators', () => {
       ['default-domain:admin:public:public', 1, 4, 1, 1], ['default-domain:admin:svc:svc', 2, 5, 2, 0]]);
   });
 
+  it('the control node YAML with introspect, routing policies, BGP-as-a-Service, static routes and attached policies is accepted by the config loader as meant', () => {
+    const pods = 'default-domain:k8s:pods:pods';
+    const yaml = controlNodeYaml({
+      node: { name: 'cn1', routerId: '192.0.2.15', asn: 64512 },
+      bgp: { listen: { address: '192.0.2.15', port: 179 }, holdTime: 90,
+        peers: [{ name: 'gw', address: '192.0.2.11', asn: 64512, families: ['inet-vpn', 'route-target'], exportPolicies: ['no-pods-1'] }] },
+      introspect: { listen: { address: '192.0.2.15', port: 8083 } },
+      routingPolicies: [
+        { name: 'no-pods-1', terms: [{ from: { prefixes: [{ prefix: '10.244.1.0/24', match: 'exact' }] }, then: { action: 'reject' } }] },
+        { name: 'calico-in', terms: [{ from: { protocols: ['bgpaas'], asPath: '^64500( |$)' }, then: { localPref: 200, addCommunities: ['64512:44'] } }] },
+      ],
+      routingInstances: [{
+        name: pods, id: 3, vnIndex: 7, importTargets: ['target:64512:1001'], exportTargets: ['target:64512:1001'], importPolicies: ['calico-in'],
+        bgpaas: [{ name: 'calico-1', address: '192.0.2.50', asn: 64500, gatewayAddress: '192.0.2.1', importPolicies: ['calico-in'] }],
+        staticRoutes: [{ prefix: '10.99.0.0/16', nextHop: '192.0.2.50', communities: ['64512:99'] }],
+      }],
+    });
+    expect(yaml).toContain('\nintrospect:\n  listen: { address: 192.0.2.15, port: 8083 }\nrouting-policies:\n');
+    const cfg = parseConfigText(yaml, 'lab.yaml');
+    expect(cfg.introspect).toEqual({ enabled: true, listen: { address: '192.0.2.15', port: 8083 } });
+    expect(cfg.bgp.peers[0]).toMatchObject({ importPolicies: [], exportPolicies: ['no-pods-1'] });
+    expect(cfg.routingPolicies.map((p) => [p.name, p.terms.length])).toEqual([['no-pods-1', 1], ['calico-in', 1]]);
+    expect(cfg.routingPolicies[0]?.terms[0]).toMatchObject({
+      from: { prefixes: [{ family: 'inet', addr: 0x0af40100, len: 24, match: 'exact' }] }, then: { action: 'reject' } });
+    expect(cfg.routingPolicies[1]?.terms[0]?.from.asPath?.source).toBe('^64500( |$)');
+    expect(cfg.routingPolicies[1]?.terms[0]).toMatchObject({ from: { protocols: ['bgpaas'] }, then: { action: 'next', localPref: 200, addCommunities: [64512 * 65536 + 44] } });
+    const [ri] = cfg.routingInstances;
+    expect(ri).toMatchObject({ name: pods, id: 3, vnIndex: 7, importPolicies: ['calico-in'], exportPolicies: [] });
+    expect(ri?.bgpaas).toEqual([{ name: 'calico-1', address: '192.0.2.50', asn: 64500, families: ['inet'], gatewayAddress: 0xc0000201,
+      importPolicies: ['calico-in'], exportPolicies: [] }]);
+    expect(ri?.staticRoutes).toEqual([{ prefix: { family: 'inet', addr: 0x0a630000, len: 16 }, nextHop: 0xc0000232, communities: [64512 * 65536 + 99] }]);
+  });
+
   it('the gobgpd stand-in gets the same peers, cluster id and families as the control node', () => {
     const toml = goBgpToml(goBgpRrConfig(CN_CONFIG));
     expect(toml).toContain('router-id = "192.0.2.15"');
