@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   birdConf, birdSinceToEpoch, canonicalNextHop, controlNodeYaml, frrBgpdConf, goBgpRrConfig, goBgpToml, parseBirdProtocols, parseBirdSessions,
-  goBgpExtCommunity, parseBirdVpnRoutes, parseFrrSummary, parseFrrVpnPrefixDetail, parseFrrVpnPrefixes, parseGoBgpNeighbors,
+  goBgpExtCommunity, parseBirdIpv4Routes, parseBirdVpnRoutes, parseFrrSummary, parseFrrVpnPrefixDetail, parseFrrVpnPrefixes, parseGoBgpNeighbors,
   parseGoBgpRtcRib, parseGoBgpVpnRib, parseGoBgpVrfRib, routeNextHop, vpnFamilyOf,
 } from './lab/index.js';
 import type { CnConfig } from './lab/index.js';
@@ -78,6 +78,27 @@ const BIRD_ROUTES = [
   '\tType: BGP univ',
   '\tBGP.next_hop: 10.9.9.9',
   '\tBGP.mpls_label_stack: 1006',
+  '',
+].join('\n');
+
+/** `birdc show route table master4 all` of the Calico node in interop/bgpaas.test.ts (BIRD 2.0.12). */
+const BIRD_IPV4_ROUTES = [
+  'BIRD 2.0.12 ready.',
+  'Table master4:',
+  '10.244.0.0/24        blackhole [ipv4static 02:52:54.364] * (200)',
+  '\tType: static univ',
+  '192.0.2.0/24         unicast [direct1 02:52:54.365] * (240)',
+  '\tdev v-vm',
+  '\tType: device univ',
+  '192.0.2.50/32        unicast [to_cn 02:52:59.297 from 192.0.2.15] * (100) [AS64512?]',
+  '\tvia 192.0.2.1 on v-vm',
+  '\tType: BGP univ',
+  '\tBGP.origin: Incomplete',
+  '\tBGP.as_path: 64512',
+  '\tBGP.next_hop: 192.0.2.1',
+  '\tBGP.med: 200',
+  '\tBGP.local_pref: 100',
+  '\tBGP.ext_community: (generic, 0x30c0000, 0x2) (generic, 0x30c0000, 0xd) (generic, 0x8004fc00, 0x7a1201)',
   '',
 ].join('\n');
 
@@ -305,6 +326,57 @@ describe('interop lab parsers and generators', () => {
     expect(cfg.xmpp).toEqual({ enabled: true, listen: { address: '192.0.2.15', port: 5269 }, holdTime: 30 });
     expect(cfg.routingInstances.map((ri) => [ri.name, ri.id, ri.vnIndex, ri.importTargets.length, ri.exportTargets.length])).toEqual([
       ['default-domain:admin:public:public', 1, 4, 1, 1], ['default-domain:admin:svc:svc', 2, 5, 2, 0]]);
+  });
+
+  it('BIRD master4 text gives IPv4 routes by prefix: received ones with next hop and AS path, its statics without', () => {
+    const routes = parseBirdIpv4Routes(BIRD_IPV4_ROUTES);
+    expect(routes.map((r) => [r.prefix, r.nextHop, r.asPath, r.best])).toEqual([
+      ['10.244.0.0/24', '', [], true], ['192.0.2.0/24', '', [], true], ['192.0.2.50/32', '192.0.2.1', [64512], true],
+    ]);
+    expect(routes[2]).toMatchObject({ med: 200, localPref: 100 });
+    expect(routes[2]).not.toHaveProperty('rd');
+  });
+
+  it('the BIRD Calico-node config exports only its static pod routes, with next hop self, and has no VPN channel', () => {
+    const conf = birdConf({ asn: 64500, routerId: '192.0.2.50', localAddress: '192.0.2.50', families: [],
+      ipv4: { routes: ['10.244.0.0/24', '10.244.1.0/24'] }, neighbors: [{ name: 'to_cn', address: '192.0.2.15', peerAs: 64512 }] }, '/x.log');
+    expect(conf).toContain('protocol static ipv4static {\n  ipv4;\n  route 10.244.0.0/24 blackhole;\n  route 10.244.1.0/24 blackhole;\n}');
+    expect(conf).toContain('  local 192.0.2.50 as 64500;\n  neighbor 192.0.2.15 as 64512;');
+    expect(conf).toContain('  ipv4 { import all; export where proto = "ipv4static"; next hop self; };');
+    expect(conf).not.toMatch(/vpn4|vpn6|mpls/);
+  });
+
+  it('the control node YAML with introspect, routing policies, BGP-as-a-Service, static routes and attached policies is accepted by the config loader as meant', () => {
+    const pods = 'default-domain:k8s:pods:pods';
+    const yaml = controlNodeYaml({
+      node: { name: 'cn1', routerId: '192.0.2.15', asn: 64512 },
+      bgp: { listen: { address: '192.0.2.15', port: 179 }, holdTime: 90,
+        peers: [{ name: 'gw', address: '192.0.2.11', asn: 64512, families: ['inet-vpn', 'route-target'], exportPolicies: ['no-pods-1'] }] },
+      introspect: { listen: { address: '192.0.2.15', port: 8083 } },
+      routingPolicies: [
+        { name: 'no-pods-1', terms: [{ from: { prefixes: [{ prefix: '10.244.1.0/24', match: 'exact' }] }, then: { action: 'reject' } }] },
+        { name: 'calico-in', terms: [{ from: { protocols: ['bgpaas'], asPath: '^64500( |$)' }, then: { localPref: 200, addCommunities: ['64512:44'] } }] },
+      ],
+      routingInstances: [{
+        name: pods, id: 3, vnIndex: 7, importTargets: ['target:64512:1001'], exportTargets: ['target:64512:1001'], importPolicies: ['calico-in'],
+        bgpaas: [{ name: 'calico-1', address: '192.0.2.50', asn: 64500, gatewayAddress: '192.0.2.1', importPolicies: ['calico-in'] }],
+        staticRoutes: [{ prefix: '10.99.0.0/16', nextHop: '192.0.2.50', communities: ['64512:99'] }],
+      }],
+    });
+    expect(yaml).toContain('\nintrospect:\n  listen: { address: 192.0.2.15, port: 8083 }\nrouting-policies:\n');
+    const cfg = parseConfigText(yaml, 'lab.yaml');
+    expect(cfg.introspect).toEqual({ enabled: true, listen: { address: '192.0.2.15', port: 8083 } });
+    expect(cfg.bgp.peers[0]).toMatchObject({ importPolicies: [], exportPolicies: ['no-pods-1'] });
+    expect(cfg.routingPolicies.map((p) => [p.name, p.terms.length])).toEqual([['no-pods-1', 1], ['calico-in', 1]]);
+    expect(cfg.routingPolicies[0]?.terms[0]).toMatchObject({
+      from: { prefixes: [{ family: 'inet', addr: 0x0af40100, len: 24, match: 'exact' }] }, then: { action: 'reject' } });
+    expect(cfg.routingPolicies[1]?.terms[0]?.from.asPath?.source).toBe('^64500( |$)');
+    expect(cfg.routingPolicies[1]?.terms[0]).toMatchObject({ from: { protocols: ['bgpaas'] }, then: { action: 'next', localPref: 200, addCommunities: [64512 * 65536 + 44] } });
+    const [ri] = cfg.routingInstances;
+    expect(ri).toMatchObject({ name: pods, id: 3, vnIndex: 7, importPolicies: ['calico-in'], exportPolicies: [] });
+    expect(ri?.bgpaas).toEqual([{ name: 'calico-1', address: '192.0.2.50', asn: 64500, families: ['inet'], gatewayAddress: 0xc0000201,
+      importPolicies: ['calico-in'], exportPolicies: [] }]);
+    expect(ri?.staticRoutes).toEqual([{ prefix: { family: 'inet', addr: 0x0a630000, len: 16 }, nextHop: 0xc0000232, communities: [64512 * 65536 + 99] }]);
   });
 
   it('the gobgpd stand-in gets the same peers, cluster id and families as the control node', () => {

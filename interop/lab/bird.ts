@@ -3,8 +3,11 @@
  * (spawned PID = bird's PID), a vpn4 table `vpntab`, a `protocol static` that
  * originates labelled VPN routes with third-party next hops, and one BGP protocol
  * per neighbor (`to_<name>`; note that 'gw' is a BIRD keyword, hence the prefix).
- * BIRD 2.0.12 has no JSON output: `show route table vpntab all` and
- * `show protocols [all]` are parsed from text. Routes are changed by rewriting
+ * With `ipv4` (and `families: []`) it is a plain IPv4-unicast speaker instead, the
+ * Calico node inside a VM: static blackhole routes exported with `next hop self`,
+ * everything received imported into master4 (eBGP when its AS differs).
+ * BIRD 2.0.12 has no JSON output: `show route table vpntab all`, `show route
+ * table master4 all` and `show protocols [all]` are parsed from text. Routes are changed by rewriting
  * the config and running `birdc configure`.
  */
 import { writeFileSync } from 'node:fs';
@@ -33,7 +36,18 @@ export interface BirdConfig {
   connectRetry?: number;
   /** `error wait time A, B` (BIRD's default of 60–300 s is far too long for tests). */
   errorWait?: [number, number];
+  /** An `ipv4` channel on every BGP session (see the header). */
+  ipv4?: BirdIpv4;
 }
+
+/** The IPv4-unicast channel: what it originates. */
+export interface BirdIpv4 {
+  /** Prefixes of `protocol static ipv4static` (blackhole routes), the only routes exported, with `next hop self`. */
+  routes: string[];
+}
+
+/** An IPv4-unicast route as BIRD holds it in master4. */
+export type BirdIpv4Route = Omit<VpnRoute, 'rd' | 'labels'>;
 
 /** Per family: BIRD's channel (and table type) name, our table and our static protocol. */
 /**
@@ -77,6 +91,7 @@ export function birdConf(cfg: BirdConfig, logFile: string): string {
       '}',
     );
   }
+  if (cfg.ipv4) out.push('protocol static ipv4static {', '  ipv4;', ...cfg.ipv4.routes.map((r) => `  route ${r} blackhole;`), '}');
   for (const nb of cfg.neighbors) {
     out.push(
       `protocol bgp ${nb.name} {`,
@@ -85,6 +100,7 @@ export function birdConf(cfg: BirdConfig, logFile: string): string {
       `  connect retry time ${cfg.connectRetry ?? 3};`,
       `  error wait time ${ew1}, ${ew2};`,
       ...families.map((f) => `  ${f.channel} mpls { table ${f.table}; ${f.options} import all; export all; };`),
+      ...(cfg.ipv4 ? ['  ipv4 { import all; export where proto = "ipv4static"; next hop self; };'] : []),
       '}',
     );
   }
@@ -144,8 +160,11 @@ function finishRoute(d: RouteDraft): VpnRoute {
   return route;
 }
 
-/** Handles one non-indented or space-indented route header line. */
-function headerDraft(line: string, previous: RouteDraft | undefined): RouteDraft | undefined {
+/**
+ * Handles one non-indented or space-indented route header line: `RD PREFIX unicast [...]` in a
+ * VPN table, `PREFIX unicast [...]` in an IP table (`withRd` false).
+ */
+function headerDraft(line: string, previous: RouteDraft | undefined, withRd: boolean): RouteDraft | undefined {
   const bracket = line.indexOf('[');
   if (bracket < 0) return undefined;
   const head = line.slice(0, bracket).trim().split(/\s+/);
@@ -153,9 +172,9 @@ function headerDraft(line: string, previous: RouteDraft | undefined): RouteDraft
   let rd = previous?.rd ?? '';
   let prefix = previous?.prefix ?? '';
   if (startsWithNet) {
-    if (head.length < 2) return undefined;
-    rd = head[0] ?? '';
-    prefix = head[1] ?? '';
+    if (head.length < (withRd ? 2 : 1)) return undefined;
+    rd = withRd ? head[0] ?? '' : '';
+    prefix = head[withRd ? 1 : 0] ?? '';
   }
   const tail = line.slice(line.indexOf(']', bracket) + 1);
   return { rd, prefix, best: /^\s*\*/.test(tail), via: [], viaLabels: [], attrs: new Map() };
@@ -163,13 +182,22 @@ function headerDraft(line: string, previous: RouteDraft | undefined): RouteDraft
 
 /** Parses `birdc show route table vpntab all` text into VPN routes. */
 export function parseBirdVpnRoutes(text: string): VpnRoute[] {
+  return parseBirdRoutes(text, true);
+}
+
+/** Parses `birdc show route table master4 all` text into IPv4-unicast routes. */
+export function parseBirdIpv4Routes(text: string): BirdIpv4Route[] {
+  return parseBirdRoutes(text, false).map(({ rd: _rd, labels: _labels, ...r }) => r);
+}
+
+function parseBirdRoutes(text: string, withRd: boolean): VpnRoute[] {
   const routes: VpnRoute[] = [];
   let cur: RouteDraft | undefined;
   let lastAttr: string | undefined;
   for (const line of text.split('\n')) {
     if (line.trim() === '' || /^BIRD .* ready\.$/.test(line) || /^Table \S+:$/.test(line)) continue;
     if (!line.startsWith('\t')) {
-      const next = headerDraft(line, cur);
+      const next = headerDraft(line, cur, withRd);
       if (next) {
         if (cur) routes.push(finishRoute(cur));
         cur = next;
@@ -320,6 +348,11 @@ export class Bird implements VpnSpeaker {
 
   async vpnRoutes(family: VpnFamily = 'vpnv4'): Promise<VpnRoute[]> {
     return parseBirdVpnRoutes(await this.birdc(['show', 'route', 'table', BIRD_FAMILY[family].table, 'all']));
+  }
+
+  /** The IPv4-unicast routes in master4 (received ones, and the `ipv4` channel's statics and direct routes). */
+  async ipv4Routes(): Promise<BirdIpv4Route[]> {
+    return parseBirdIpv4Routes(await this.birdc(['show', 'route', 'table', 'master4', 'all']));
   }
 
   async protocols(): Promise<BirdProtocol[]> {

@@ -1,7 +1,8 @@
 /**
  * Our own binary as a lab process: YAML config generation (the schema of
- * `control-node --config FILE`: node, bgp and, when given, xmpp and
- * routing-instances), an on-demand build of dist/ and the process lifecycle
+ * `control-node --config FILE`: node, bgp and, when given, xmpp, introspect,
+ * routing-policies and routing-instances with their BGP-as-a-Service sessions
+ * and static routes; peers and instances may name policies), an on-demand build of dist/ and the process lifecycle
  * (`node bin/control-node.js --config FILE` inside its namespace, stopped with
  * SIGTERM and, after 5 s, SIGKILL). Readiness = TCP listeners on the BGP (and
  * XMPP) ports inside the namespace (checked with `ss`, no connection made).
@@ -23,6 +24,54 @@ export interface CnPeer {
   families: CnFamily[];
   port?: number;
   passive?: boolean;
+  /** Routing-policy names (`routing-policies`), applied in order. */
+  importPolicies?: string[];
+  exportPolicies?: string[];
+}
+
+/** One term of a routing policy (README "Routing policy"): keys as in the YAML, camel-cased. */
+export interface CnPolicyTerm {
+  from?: {
+    prefixes?: { prefix: string; match?: 'exact' | 'orlonger' | 'longer' | 'upto'; upto?: number }[];
+    protocols?: ('bgp' | 'xmpp' | 'bgpaas' | 'static' | 'local')[];
+    communities?: string[];
+    extendedCommunities?: string[];
+    /** Regex on the AS path text ("64500 65001"). */
+    asPath?: string;
+  };
+  then?: {
+    action?: 'accept' | 'reject' | 'next';
+    localPref?: number;
+    med?: number;
+    addCommunities?: string[];
+    asPathPrepend?: number[];
+  };
+}
+
+/** One entry of the `routing-policies` section. */
+export interface CnRoutingPolicy {
+  name: string;
+  terms: CnPolicyTerm[];
+}
+
+/** A BGP-as-a-Service session of an instance (passive, eBGP, accepted from `address`). */
+export interface CnBgpaas {
+  name: string;
+  /** The VM's address. */
+  address: string;
+  asn: number;
+  /** Next hop of the routes sent to the session; nothing is sent without one. */
+  gatewayAddress?: string;
+  holdTime?: number;
+  importPolicies?: string[];
+  exportPolicies?: string[];
+}
+
+/** A static route of an instance, its next hop resolved in the instance. */
+export interface CnStaticRoute {
+  prefix: string;
+  nextHop: string;
+  communities?: string[];
 }
 
 /** One entry of the `routing-instances` section. */
@@ -34,6 +83,10 @@ export interface CnRoutingInstance {
   /** 'target:a:b' form. */
   importTargets?: string[];
   exportTargets?: string[];
+  importPolicies?: string[];
+  exportPolicies?: string[];
+  bgpaas?: CnBgpaas[];
+  staticRoutes?: CnStaticRoute[];
 }
 
 export interface CnConfig {
@@ -42,6 +95,9 @@ export interface CnConfig {
   bgp: { listen: { address: string; port: number }; holdTime: number; peers: CnPeer[] };
   /** The agents' XMPP server; left out, the binary's defaults apply (127.0.0.1:5269). */
   xmpp?: { listen: { address: string; port: number }; holdTime?: number };
+  /** The HTTP introspect; left out, the binary's defaults apply (127.0.0.1:8083, unreachable from other hosts). */
+  introspect?: { listen: { address: string; port: number } };
+  routingPolicies?: CnRoutingPolicy[];
   routingInstances?: CnRoutingInstance[];
 }
 
@@ -53,39 +109,79 @@ function scalar(v: string | number | boolean): string {
   return /^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(v) ? v : JSON.stringify(v);
 }
 
-function flowMap(entries: [string, string | number | boolean | readonly string[] | undefined][]): string {
-  const parts = entries
-    .filter((e): e is [string, string | number | boolean | readonly string[]] => e[1] !== undefined)
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.map(scalar).join(', ')}]` : scalar(v as string | number | boolean)}`);
+/** A YAML flow value: scalars, lists and `{ key: value }` maps (keys in insertion order; undefined values left out). */
+type Flow = string | number | boolean | readonly Flow[] | FlowMap;
+interface FlowMap { readonly [key: string]: Flow | undefined }
+
+function flow(v: Flow): string {
+  if (Array.isArray(v)) return `[${(v as readonly Flow[]).map(flow).join(', ')}]`;
+  if (typeof v === 'object') return flowMap(v as FlowMap);
+  return scalar(v);
+}
+
+function flowMap(m: FlowMap): string {
+  const parts = Object.entries(m)
+    .filter((e): e is [string, Flow] => e[1] !== undefined)
+    .map(([k, v]) => `${k}: ${flow(v)}`);
   return `{ ${parts.join(', ')} }`;
+}
+
+function termMap(t: CnPolicyTerm): FlowMap {
+  const f = t.from;
+  const th = t.then;
+  return {
+    from: f && {
+      prefixes: f.prefixes?.map((p) => ({ prefix: p.prefix, match: p.match, upto: p.upto })),
+      protocols: f.protocols, communities: f.communities, 'extended-communities': f.extendedCommunities, 'as-path': f.asPath,
+    },
+    then: th && {
+      action: th.action, 'local-pref': th.localPref, med: th.med, 'add-communities': th.addCommunities, 'as-path-prepend': th.asPathPrepend,
+    },
+  };
+}
+
+function instanceMap(ri: CnRoutingInstance): FlowMap {
+  return {
+    name: ri.name, id: ri.id, 'vn-index': ri.vnIndex,
+    'import-targets': ri.importTargets, 'export-targets': ri.exportTargets,
+    'import-policies': ri.importPolicies, 'export-policies': ri.exportPolicies,
+    bgpaas: ri.bgpaas?.map((b) => ({
+      name: b.name, address: b.address, asn: b.asn, 'gateway-address': b.gatewayAddress, 'hold-time': b.holdTime,
+      'import-policies': b.importPolicies, 'export-policies': b.exportPolicies,
+    })),
+    'static-routes': ri.staticRoutes?.map((r) => ({ prefix: r.prefix, 'next-hop': r.nextHop, communities: r.communities })),
+  };
 }
 
 /** Renders the control node's YAML config. */
 export function controlNodeYaml(cfg: CnConfig): string {
   const n = cfg.node;
   const lines = [
-    `node: ${flowMap([['name', n.name], ['router-id', n.routerId], ['asn', n.asn], ['cluster-id', n.clusterId]])}`,
+    `node: ${flowMap({ name: n.name, 'router-id': n.routerId, asn: n.asn, 'cluster-id': n.clusterId })}`,
     'bgp:',
-    `  listen: ${flowMap([['address', cfg.bgp.listen.address], ['port', cfg.bgp.listen.port]])}`,
+    `  listen: ${flowMap({ address: cfg.bgp.listen.address, port: cfg.bgp.listen.port })}`,
     `  hold-time: ${cfg.bgp.holdTime}`,
     '  peers:',
-    ...cfg.bgp.peers.map((p) => `    - ${flowMap([
-      ['name', p.name], ['address', p.address], ['asn', p.asn], ['port', p.port], ['passive', p.passive],
-      ['route-reflector-client', p.routeReflectorClient], ['families', p.families],
-    ])}`),
+    ...cfg.bgp.peers.map((p) => `    - ${flowMap({
+      name: p.name, address: p.address, asn: p.asn, port: p.port, passive: p.passive,
+      'route-reflector-client': p.routeReflectorClient, families: p.families,
+      'import-policies': p.importPolicies, 'export-policies': p.exportPolicies,
+    })}`),
   ];
   if (cfg.xmpp) {
-    lines.push('xmpp:', `  listen: ${flowMap([['address', cfg.xmpp.listen.address], ['port', cfg.xmpp.listen.port]])}`);
+    lines.push('xmpp:', `  listen: ${flowMap({ address: cfg.xmpp.listen.address, port: cfg.xmpp.listen.port })}`);
     if (cfg.xmpp.holdTime !== undefined) lines.push(`  hold-time: ${cfg.xmpp.holdTime}`);
+  }
+  if (cfg.introspect) {
+    lines.push('introspect:', `  listen: ${flowMap({ address: cfg.introspect.listen.address, port: cfg.introspect.listen.port })}`);
+  }
+  if (cfg.routingPolicies) {
+    lines.push(`routing-policies:${cfg.routingPolicies.length === 0 ? ' []' : ''}`);
+    for (const p of cfg.routingPolicies) lines.push(`  - ${flowMap({ name: p.name, terms: p.terms.map(termMap) })}`);
   }
   if (cfg.routingInstances) {
     lines.push(`routing-instances:${cfg.routingInstances.length === 0 ? ' []' : ''}`);
-    for (const ri of cfg.routingInstances) {
-      lines.push(`  - ${flowMap([
-        ['name', ri.name], ['id', ri.id], ['vn-index', ri.vnIndex],
-        ['import-targets', ri.importTargets], ['export-targets', ri.exportTargets],
-      ])}`);
-    }
+    for (const ri of cfg.routingInstances) lines.push(`  - ${flowMap(instanceMap(ri))}`);
   }
   return `${lines.join('\n')}\n`;
 }
