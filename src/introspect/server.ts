@@ -7,7 +7,9 @@
  *   /api/summary                         table sizes, peers up, update groups
  *   /api/neighbors                       BGP peers and XMPP agents (BgpNeighborReq)
  *   /api/instances                       routing instances (ShowRoutingInstanceReq)
- *   /api/routes?table=T&prefix=P&limit=N routes with every path and why it lost (ShowRouteReq)
+ *   /api/routes?table=T&prefix=P&limit=N&after=C
+ *                                        a page of routes with every path and why it lost
+ *                                        (ShowRouteReq); `after` is the `next` of the page before
  *   /metrics                             Prometheus text format
  *   /, /<module>.xml, /Snh_<Request>     Contrail-compatible introspect (sandesh/index.ts)
  */
@@ -19,7 +21,8 @@ import type { IntrospectSources } from './sources.js';
 import { PathClock } from './clock.js';
 import { metricsRegistry } from './metrics.js';
 import { sandeshReply, type PageContext } from './sandesh/index.js';
-import { instances, neighbors, routes, summary } from './views.js';
+import { RouteIndex } from './route-index.js';
+import { SCAN_LIMIT, instances, neighbors, routes, summary } from './views.js';
 
 const MAX_ROUTES = 1000;
 const PAGE_LIMIT = 64;
@@ -39,6 +42,16 @@ export interface IntrospectOptions {
   readonly routePageSize?: number;
   /** Entries per page of the other Sandesh requests (default 64). */
   readonly pageLimit?: number;
+  /** Most routes one /api/routes page looks at (default SCAN_LIMIT, 100 000). */
+  readonly routeScanLimit?: number;
+}
+
+/** What a request may use besides the page context. */
+interface Served {
+  readonly ctx: PageContext;
+  readonly registry: ReturnType<typeof metricsRegistry>;
+  readonly index: RouteIndex;
+  readonly scanLimit: number;
 }
 
 export async function startIntrospect(
@@ -53,8 +66,9 @@ export async function startIntrospect(
     s, clock, hostname: opts.hostname ?? os.hostname(),
     routePageSize: opts.routePageSize ?? MAX_ROUTES, pageLimit: opts.pageLimit ?? PAGE_LIMIT,
   };
+  const served: Served = { ctx, registry, index: new RouteIndex(), scanLimit: opts.routeScanLimit ?? SCAN_LIMIT };
   const server = http.createServer((req, res) => {
-    handle(ctx, registry, req, res).catch((err: unknown) => {
+    handle(served, req, res).catch((err: unknown) => {
       logger.error({ err }, 'introspect request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
     });
@@ -71,15 +85,17 @@ export async function startIntrospect(
     address: { address: a.address, port: a.port },
     close: () => new Promise<void>((resolve) => {
       clock.close();
+      served.index.close();
       server.closeAllConnections();
       server.close(() => resolve());
     }),
   };
 }
 
-async function handle(ctx: PageContext, registry: ReturnType<typeof metricsRegistry>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(served: Served, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method !== 'GET') return send(res, 405, { error: 'only GET' });
   const url = new URL(req.url ?? '/', 'http://introspect');
+  const { ctx, registry } = served;
   const s = ctx.s;
   const snh = sandeshReply(ctx, url.pathname, url.search.slice(1));
   if (snh) {
@@ -98,7 +114,12 @@ async function handle(ctx: PageContext, registry: ReturnType<typeof metricsRegis
       const table = url.searchParams.get('table') ?? 'bgp.l3vpn.0';
       const limit = Number(url.searchParams.get('limit') ?? '100');
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROUTES) return send(res, 400, { error: `limit: 1..${MAX_ROUTES}` });
-      const view = routes(ctx, { table, prefix: url.searchParams.get('prefix') ?? undefined, limit });
+      const after = url.searchParams.get('after') ?? '';
+      if (after !== '' && !/^\d{1,64}$/.test(after)) return send(res, 400, { error: 'after: the next of a page before' });
+      const view = routes(ctx, served.index, {
+        table, prefix: url.searchParams.get('prefix') ?? undefined, limit, scanLimit: served.scanLimit,
+        ...(after !== '' && { after: BigInt(after) }),
+      });
       return view ? send(res, 200, view) : send(res, 404, { error: `no table ${table}` });
     }
     case '/metrics': {
