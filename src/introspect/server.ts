@@ -10,6 +10,7 @@
  *   /api/routes?table=T&prefix=P&limit=N&after=C
  *                                        a page of routes with every path and why it lost
  *                                        (ShowRouteReq); `after` is the `next` of the page before
+ *   /api/events                          server-sent events: something changed (events.ts)
  *   /metrics                             Prometheus text format
  *   /, /<module>.xml, /Snh_<Request>     Contrail-compatible introspect (sandesh/index.ts)
  */
@@ -19,9 +20,10 @@ import type { Logger } from 'pino';
 import os from 'node:os';
 import type { IntrospectSources } from './sources.js';
 import { PathClock } from './clock.js';
+import { EventStream } from './events.js';
 import { metricsRegistry } from './metrics.js';
-import { sandeshReply, type PageContext } from './sandesh/index.js';
 import { RouteIndex } from './route-index.js';
+import { sandeshReply, type PageContext } from './sandesh/index.js';
 import { SCAN_LIMIT, instances, neighbors, routes, summary } from './views.js';
 
 const MAX_ROUTES = 1000;
@@ -44,6 +46,8 @@ export interface IntrospectOptions {
   readonly pageLimit?: number;
   /** Most routes one /api/routes page looks at (default SCAN_LIMIT, 100 000). */
   readonly routeScanLimit?: number;
+  /** How often /api/events looks for changes, ms (default 1000). */
+  readonly eventTickMs?: number;
 }
 
 /** What a request may use besides the page context. */
@@ -51,6 +55,7 @@ interface Served {
   readonly ctx: PageContext;
   readonly registry: ReturnType<typeof metricsRegistry>;
   readonly index: RouteIndex;
+  readonly events: EventStream;
   readonly scanLimit: number;
 }
 
@@ -66,7 +71,10 @@ export async function startIntrospect(
     s, clock, hostname: opts.hostname ?? os.hostname(),
     routePageSize: opts.routePageSize ?? MAX_ROUTES, pageLimit: opts.pageLimit ?? PAGE_LIMIT,
   };
-  const served: Served = { ctx, registry, index: new RouteIndex(), scanLimit: opts.routeScanLimit ?? SCAN_LIMIT };
+  const served: Served = {
+    ctx, registry, index: new RouteIndex(), events: new EventStream(s, opts.eventTickMs),
+    scanLimit: opts.routeScanLimit ?? SCAN_LIMIT,
+  };
   const server = http.createServer((req, res) => {
     handle(served, req, res).catch((err: unknown) => {
       logger.error({ err }, 'introspect request failed');
@@ -85,6 +93,7 @@ export async function startIntrospect(
     address: { address: a.address, port: a.port },
     close: () => new Promise<void>((resolve) => {
       clock.close();
+      served.events.close();
       served.index.close();
       server.closeAllConnections();
       server.close(() => resolve());
@@ -122,6 +131,8 @@ async function handle(served: Served, req: http.IncomingMessage, res: http.Serve
       });
       return view ? send(res, 200, view) : send(res, 404, { error: `no table ${table}` });
     }
+    case '/api/events':
+      return served.events.attach(req, res);
     case '/metrics': {
       res.writeHead(200, { 'content-type': registry.contentType });
       res.end(await registry.metrics());
