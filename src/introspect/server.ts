@@ -1,9 +1,10 @@
 /**
- * The introspect HTTP server (node:http): JSON views of neighbours, routing
- * instances and routes, Prometheus metrics, and the same data as Contrail's
- * Sandesh XML pages. GET only; bad requests get a 4xx with a one-line error,
- * never an exception escaping.
+ * The introspect HTTP server (node:http): the web route viewer, JSON views
+ * of neighbours, routing instances and routes, Prometheus metrics, and the
+ * same data as Contrail's Sandesh XML pages. GET only; bad requests get a
+ * 4xx with a one-line error, never an exception escaping.
  *
+ *   /, /web/*                            the web route viewer (web/, web-assets.ts)
  *   /api/summary                         table sizes, peers up, update groups
  *   /api/neighbors                       BGP peers and XMPP agents (BgpNeighborReq)
  *   /api/instances                       routing instances (ShowRoutingInstanceReq)
@@ -12,7 +13,8 @@
  *                                        (ShowRouteReq); `after` is the `next` of the page before
  *   /api/events                          server-sent events: something changed (events.ts)
  *   /metrics                             Prometheus text format
- *   /, /<module>.xml, /Snh_<Request>     Contrail-compatible introspect (sandesh/index.ts)
+ *   /index.html, /<module>.xml, /Snh_<Request>
+ *                                        Contrail-compatible introspect (sandesh/index.ts)
  */
 
 import http from 'node:http';
@@ -25,6 +27,7 @@ import { metricsRegistry } from './metrics.js';
 import { RouteIndex } from './route-index.js';
 import { sandeshReply, type PageContext } from './sandesh/index.js';
 import { SCAN_LIMIT, instances, neighbors, routes, summary } from './views.js';
+import { WEB_HEADERS, loadWebAssets, type WebAsset } from './web-assets.js';
 
 const MAX_ROUTES = 1000;
 const PAGE_LIMIT = 64;
@@ -56,6 +59,7 @@ interface Served {
   readonly registry: ReturnType<typeof metricsRegistry>;
   readonly index: RouteIndex;
   readonly events: EventStream;
+  readonly web: ReadonlyMap<string, WebAsset>;
   readonly scanLimit: number;
 }
 
@@ -71,8 +75,10 @@ export async function startIntrospect(
     s, clock, hostname: opts.hostname ?? os.hostname(),
     routePageSize: opts.routePageSize ?? MAX_ROUTES, pageLimit: opts.pageLimit ?? PAGE_LIMIT,
   };
+  const web = await loadWebAssets();
+  if (web.missing.length > 0) logger.error({ missing: web.missing }, 'introspect: web viewer files missing; / answers 500');
   const served: Served = {
-    ctx, registry, index: new RouteIndex(), events: new EventStream(s, opts.eventTickMs),
+    ctx, registry, index: new RouteIndex(), events: new EventStream(s, opts.eventTickMs), web: web.assets,
     scanLimit: opts.routeScanLimit ?? SCAN_LIMIT,
   };
   const server = http.createServer((req, res) => {
@@ -106,6 +112,12 @@ async function handle(served: Served, req: http.IncomingMessage, res: http.Serve
   const url = new URL(req.url ?? '/', 'http://introspect');
   const { ctx, registry } = served;
   const s = ctx.s;
+  const asset = served.web.get(url.pathname);
+  if (asset) {
+    res.writeHead(asset.status, { 'content-type': asset.contentType, ...WEB_HEADERS });
+    res.end(asset.body);
+    return;
+  }
   const snh = sandeshReply(ctx, url.pathname, url.search.slice(1));
   if (snh) {
     res.writeHead(snh.status, { 'content-type': snh.contentType });
