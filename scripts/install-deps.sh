@@ -3,7 +3,9 @@
 #   - npm packages: `npm ci` when node_modules is missing or does not match
 #     package-lock.json (`npm install` only if there is no lock file);
 #   - the interop lab's daemons and tools from Debian, as root, for whichever of
-#     gobgpd, FRR's bgpd, bird, tshark and ip is missing.
+#     gobgpd, FRR's bgpd, bird, tshark and ip is missing;
+#   - Debian's chromium, which the web viewer's browser test drives through
+#     playwright-core (a pinned devDependency; it never downloads a browser).
 # Idempotent and quiet; on failure it prints the failing tool's output and exits non-zero.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -56,9 +58,10 @@ install_apt() {
   command -v bird >/dev/null 2>&1 || missing+=(bird2)
   command -v tshark >/dev/null 2>&1 || missing+=(tshark)
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ "${#missing[@]}" -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
-    log "not root: not installing ${missing[*]} (the interop tests need them, and root)"
+    log "not root: not installing ${missing[*]} (the interop tests and the browser test need them, and root)"
     return 0
   fi
   log "apt-get install ${missing[*]}"

@@ -1,15 +1,20 @@
 /**
- * The introspect HTTP server (node:http): JSON views of neighbours, routing
- * instances and routes, Prometheus metrics, and the same data as Contrail's
- * Sandesh XML pages. GET only; bad requests get a 4xx with a one-line error,
- * never an exception escaping.
+ * The introspect HTTP server (node:http): the web route viewer, JSON views
+ * of neighbours, routing instances and routes, Prometheus metrics, and the
+ * same data as Contrail's Sandesh XML pages. GET only; bad requests get a
+ * 4xx with a one-line error, never an exception escaping.
  *
+ *   /, /web/*                            the web route viewer (web/, web-assets.ts)
  *   /api/summary                         table sizes, peers up, update groups
  *   /api/neighbors                       BGP peers and XMPP agents (BgpNeighborReq)
  *   /api/instances                       routing instances (ShowRoutingInstanceReq)
- *   /api/routes?table=T&prefix=P&limit=N routes with every path and why it lost (ShowRouteReq)
+ *   /api/routes?table=T&prefix=P&limit=N&after=C
+ *                                        a page of routes with every path and why it lost
+ *                                        (ShowRouteReq); `after` is the `next` of the page before
+ *   /api/events                          server-sent events: something changed (events.ts)
  *   /metrics                             Prometheus text format
- *   /, /<module>.xml, /Snh_<Request>     Contrail-compatible introspect (sandesh/index.ts)
+ *   /index.html, /<module>.xml, /Snh_<Request>
+ *                                        Contrail-compatible introspect (sandesh/index.ts)
  */
 
 import http from 'node:http';
@@ -17,9 +22,12 @@ import type { Logger } from 'pino';
 import os from 'node:os';
 import type { IntrospectSources } from './sources.js';
 import { PathClock } from './clock.js';
+import { EventStream } from './events.js';
 import { metricsRegistry } from './metrics.js';
+import { RouteIndex } from './route-index.js';
 import { sandeshReply, type PageContext } from './sandesh/index.js';
-import { instances, neighbors, routes, summary } from './views.js';
+import { SCAN_LIMIT, instances, neighbors, routes, summary } from './views.js';
+import { WEB_HEADERS, loadWebAssets, type WebAsset } from './web-assets.js';
 
 const MAX_ROUTES = 1000;
 const PAGE_LIMIT = 64;
@@ -39,6 +47,20 @@ export interface IntrospectOptions {
   readonly routePageSize?: number;
   /** Entries per page of the other Sandesh requests (default 64). */
   readonly pageLimit?: number;
+  /** Most routes one /api/routes page looks at (default SCAN_LIMIT, 100 000). */
+  readonly routeScanLimit?: number;
+  /** How often /api/events looks for changes, ms (default 1000). */
+  readonly eventTickMs?: number;
+}
+
+/** What a request may use besides the page context. */
+interface Served {
+  readonly ctx: PageContext;
+  readonly registry: ReturnType<typeof metricsRegistry>;
+  readonly index: RouteIndex;
+  readonly events: EventStream;
+  readonly web: ReadonlyMap<string, WebAsset>;
+  readonly scanLimit: number;
 }
 
 export async function startIntrospect(
@@ -53,8 +75,14 @@ export async function startIntrospect(
     s, clock, hostname: opts.hostname ?? os.hostname(),
     routePageSize: opts.routePageSize ?? MAX_ROUTES, pageLimit: opts.pageLimit ?? PAGE_LIMIT,
   };
+  const web = await loadWebAssets();
+  if (web.missing.length > 0) logger.error({ missing: web.missing }, 'introspect: web viewer files missing; / answers 500');
+  const served: Served = {
+    ctx, registry, index: new RouteIndex(), events: new EventStream(s, opts.eventTickMs), web: web.assets,
+    scanLimit: opts.routeScanLimit ?? SCAN_LIMIT,
+  };
   const server = http.createServer((req, res) => {
-    handle(ctx, registry, req, res).catch((err: unknown) => {
+    handle(served, req, res).catch((err: unknown) => {
       logger.error({ err }, 'introspect request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
     });
@@ -71,16 +99,25 @@ export async function startIntrospect(
     address: { address: a.address, port: a.port },
     close: () => new Promise<void>((resolve) => {
       clock.close();
+      served.events.close();
+      served.index.close();
       server.closeAllConnections();
       server.close(() => resolve());
     }),
   };
 }
 
-async function handle(ctx: PageContext, registry: ReturnType<typeof metricsRegistry>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(served: Served, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method !== 'GET') return send(res, 405, { error: 'only GET' });
   const url = new URL(req.url ?? '/', 'http://introspect');
+  const { ctx, registry } = served;
   const s = ctx.s;
+  const asset = served.web.get(url.pathname);
+  if (asset) {
+    res.writeHead(asset.status, { 'content-type': asset.contentType, ...WEB_HEADERS });
+    res.end(asset.body);
+    return;
+  }
   const snh = sandeshReply(ctx, url.pathname, url.search.slice(1));
   if (snh) {
     res.writeHead(snh.status, { 'content-type': snh.contentType });
@@ -98,9 +135,16 @@ async function handle(ctx: PageContext, registry: ReturnType<typeof metricsRegis
       const table = url.searchParams.get('table') ?? 'bgp.l3vpn.0';
       const limit = Number(url.searchParams.get('limit') ?? '100');
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROUTES) return send(res, 400, { error: `limit: 1..${MAX_ROUTES}` });
-      const view = routes(ctx, { table, prefix: url.searchParams.get('prefix') ?? undefined, limit });
+      const after = url.searchParams.get('after') ?? '';
+      if (after !== '' && !/^\d{1,64}$/.test(after)) return send(res, 400, { error: 'after: the next of a page before' });
+      const view = routes(ctx, served.index, {
+        table, prefix: url.searchParams.get('prefix') ?? undefined, limit, scanLimit: served.scanLimit,
+        ...(after !== '' && { after: BigInt(after) }),
+      });
       return view ? send(res, 200, view) : send(res, 404, { error: `no table ${table}` });
     }
+    case '/api/events':
+      return served.events.attach(req, res);
     case '/metrics': {
       res.writeHead(200, { 'content-type': registry.contentType });
       res.end(await registry.metrics());

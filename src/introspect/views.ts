@@ -13,6 +13,8 @@ import {
   bgpNeighbors, instanceRecord, pathRecord, tables, xmppNeighbors,
   type IntrospectContext, type PathRecord,
 } from './data.js';
+import type { RouteKey } from '../rib/nlri-key.js';
+import type { RouteIndex } from './route-index.js';
 import type { IntrospectSources } from './sources.js';
 
 export { tables } from './data.js';
@@ -65,19 +67,52 @@ export interface RouteQuery {
   /** Substring match on the prefix text (Contrail: regex; kept simple and safe). */
   readonly prefix?: string;
   readonly limit: number;
+  /** Start after this route key: the `next` of the page before (absent: the first route). */
+  readonly after?: RouteKey;
+  /** Most routes to look at (default SCAN_LIMIT). */
+  readonly scanLimit?: number;
 }
 
-export function routes(ctx: IntrospectContext, q: RouteQuery): object | undefined {
-  const table = tables(ctx.s).get(q.table);
+/**
+ * Most routes one page looks at. A search that matches few routes of a big
+ * table stops here with `more` and a `next` cursor, so no request walks a
+ * table of a million routes; the caller asks again from `next`.
+ */
+export const SCAN_LIMIT = 100_000;
+
+/**
+ * A page of a table's routes in route-key order (Contrail's order), from the
+ * cursor on: `routes` (at most `limit`), `more` when routes after the page
+ * remain unexamined, `next` the cursor of the following page (an opaque
+ * string), and `scanned`, how many routes this page looked at.
+ */
+export function routes(ctx: IntrospectContext, index: RouteIndex, q: RouteQuery): object | undefined {
+  const all = tables(ctx.s);
+  index.retain(new Set(all.values()));
+  const table = all.get(q.table);
   if (!table) return undefined;
   const out: object[] = [];
-  for (const [, dest] of table.entries()) {
-    if (out.length >= q.limit) break;
+  let scanned = 0;
+  let last: RouteKey | undefined;
+  let more = false;
+  const scanLimit = q.scanLimit ?? SCAN_LIMIT;
+  for (const key of index.keys(table).after(q.after)) {
+    if (out.length >= q.limit || scanned >= scanLimit) {
+      more = true;
+      break;
+    }
+    scanned++;
+    last = key;
+    const dest = table.get(key);
+    if (!dest || dest.paths.length === 0) continue;
     const text = nlriToString(dest.nlri);
     if (q.prefix && !text.includes(q.prefix)) continue;
     out.push({ prefix: text, paths: dest.paths.map((p, i) => pathView(pathRecord(ctx, dest, p, i))) });
   }
-  return { table: q.table, prefixes: table.size, paths: table.paths, routes: out, more: out.length >= q.limit };
+  return {
+    table: q.table, prefixes: table.size, paths: table.paths, routes: out, more,
+    ...(more && last !== undefined && { next: last.toString() }), scanned,
+  };
 }
 
 function pathView(p: PathRecord): object {

@@ -11,7 +11,7 @@ import { sandeshTime } from '../../src/introspect/sandesh/xml.js';
 import { BLUE, startNode, withRoutes, type Node } from './node.js';
 
 const PAGES: readonly [string, string][] = [
-  ['index.html', '/'],
+  ['index.html', '/index.html'],
   ['module-bgp_peer.xml', '/bgp_peer.xml'],
   ['show-route-blue.xml', `/Snh_ShowRouteReq?x=${BLUE}.inet.0`],
   ['show-route-l3vpn.xml', '/Snh_ShowRouteReq?routing_table=bgp.l3vpn.0'],

@@ -3,7 +3,9 @@
  * which requests exist, and the pages around them, the way a real control
  * node serves them (contrail-control.md §6):
  *
- *   /                         an HTML index of the modules
+ *   /index.html               an HTML index of the modules (a real control
+ *                             node also serves it at /, where this one
+ *                             serves the web route viewer)
  *   /<module>.xml             the module's requests and their fields (type="rlist")
  *   /Snh_<Request>?a=..&b=..  a request, fields by position; the response XML
  *   /universal_parse.xsl      the stylesheet the pages name, for browsers
@@ -40,7 +42,7 @@ const XML = 'text/xml; charset=utf-8';
 
 /** The reply for a path of the Sandesh pages, or undefined when the path is not one of them. */
 export function sandeshReply(ctx: PageContext, pathname: string, query: string): SandeshReply | undefined {
-  if (pathname === '/' || pathname === '/index.html') return { status: 200, contentType: 'text/html; charset=utf-8', body: indexPage() };
+  if (pathname === '/index.html') return { status: 200, contentType: 'text/html; charset=utf-8', body: indexPage() };
   if (pathname === '/universal_parse.xsl') return { status: 200, contentType: XML, body: UNIVERSAL_PARSE_XSL };
   const module = /^\/([a-z_]+)\.xml$/.exec(pathname)?.[1];
   if (module !== undefined && MODULES.includes(module)) return { status: 200, contentType: XML, body: modulePage(module) };
