@@ -150,7 +150,7 @@ export class BgpSpeaker {
         peerAs: pc.asn,
         passive: pc.passive,
         holdTime: pc.holdTime ?? this.opts.bgp.holdTime,
-        connectRetry: this.opts.bgp.connectRetry,
+        connectRetry: pc.connectRetry ?? this.opts.bgp.connectRetry,
         families: pc.families,
       },
       {
