@@ -97,7 +97,7 @@ function identityChange(old: Config, next: Config): Refusal | undefined {
     ['xmpp.hold-time', old.xmpp.holdTime, next.xmpp.holdTime],
   ];
   for (const [key, a, b] of keys) {
-    if (!same(a, b)) return { key, message: `${key} changed (${show(a)} -> ${show(b)}): the node's identity and listeners ${RESTART}` };
+    if (!same(a, b)) return { key, message: `${key} changed (${show(a)} -> ${show(b)}): changing the node's identity or listeners ${RESTART}` };
   }
   if (reflects(old) !== reflects(next)) {
     return {
