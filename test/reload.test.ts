@@ -187,6 +187,15 @@ describe('config reload', () => {
     await red.waitFor(() => red.routes(RED).has('10.1.0.1/32'), 3000, 'the BLUE route in RED through target 7');
   });
 
+  it('sets the log level from the new config, and back to the command line\'s when the key goes', async () => {
+    const levels: (string | undefined)[] = [];
+    server = await startServer(config(), { logger: pino({ level: 'silent' }), setLogLevel: (l) => levels.push(l) });
+    const withDebug = { ...config(), logLevel: 'debug' as const };
+    expect(await server.reload(withDebug)).toEqual({ ok: true, changes: { logLevel: 'debug' } });
+    expect(await server.reload(config())).toEqual({ ok: true, changes: { logLevel: 'command line' } });
+    expect(levels).toEqual(['debug', undefined]);
+  });
+
   it('refuses an identity change and a config that did not load, keeps the running config, and shows it in introspect and metrics', async () => {
     const s = await start(config());
     const mx1 = await bgpPeer(s, '127.0.0.2');
