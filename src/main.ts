@@ -9,15 +9,27 @@
  * did not finish within STOP_TIMEOUT_MS, or a second signal forced the exit):
  * a supervisor must be able to tell that peers may not have seen a Cease. Operator-facing lines go to stderr;
  * the structured log (pino, JSON) goes to stdout.
+ *
+ * Config reload: on SIGHUP, and when the config file changes (fs.watch on
+ * its directory, debounced RELOAD_DEBOUNCE_MS), the file is loaded again and
+ * handed to ServerHandle.reload, which applies the difference or refuses it;
+ * either way one line on stderr says how it went. A file that does not load
+ * is refused with the same one line as at start, and the node keeps running
+ * on the config it has.
  */
 
+import { watch } from 'node:fs';
+import path from 'node:path';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { parseCli, runShow } from './cli.js';
 import { ConfigError, loadConfig } from './config/index.js';
-import type { Config } from './config/index.js';
+import type { Config, LogLevel } from './config/index.js';
 import { startServer, stopWithin } from './server.js';
 import type { ServerHandle } from './server.js';
+
+/** Quiet time after the last change to the config file before it is reloaded (editors write in several steps). */
+const RELOAD_DEBOUNCE_MS = 500;
 
 /** How long stop() may take before the process exits anyway. */
 const STOP_TIMEOUT_MS = 5000;
@@ -77,17 +89,82 @@ function stopOnSignals(server: ServerHandle, logger: Logger, label: string): voi
   process.on('SIGINT', onSignal);
 }
 
+/**
+ * The root logger and a way to change the level of it and of every child
+ * made from it (pino children keep the level they were made with).
+ */
+function makeLogger(level: LogLevel, name: string): { logger: Logger; setLevel: (level: LogLevel) => void } {
+  let children: WeakRef<Logger>[] = [];
+  let pruneAt = 1024;
+  const onChild = (child: Logger): void => {
+    children.push(new WeakRef(child));
+    if (children.length < pruneAt) return;
+    children = children.filter((c) => c.deref() !== undefined);
+    pruneAt = Math.max(1024, children.length * 2);
+  };
+  const logger = pino({ level, base: { node: name }, onChild });
+  const setLevel = (l: LogLevel): void => {
+    logger.level = l;
+    for (const c of children) {
+      const child = c.deref();
+      if (child) child.level = l;
+    }
+  };
+  return { logger, setLevel };
+}
+
+/**
+ * Reload on SIGHUP and when the config file changes. The directory is
+ * watched, not the file: editors and `mv` replace the file, which would end
+ * a watch on it. Without --config (the embedded default) only SIGHUP
+ * applies, and reloads the same default.
+ */
+function reloadOnChange(server: ServerHandle, logger: Logger, label: string, configPath: string | undefined): void {
+  const reload = (why: string): void => {
+    let next: Config;
+    try {
+      next = loadConfig(configPath);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      say(`${label}: reload (${why}) refused: ${err.message}`);
+      server.reloadFailed(err.message);
+      return;
+    }
+    void server.reload(next).then((outcome) => {
+      if (outcome.ok) say(`${label}: reload (${why}): ${Object.keys(outcome.changes).length === 0 ? 'nothing changed' : 'applied'}`);
+      else say(`${label}: reload (${why}) refused: ${outcome.error}`);
+    });
+  };
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reloading the config');
+    reload('SIGHUP');
+  });
+  if (configPath === undefined) return;
+  const file = path.basename(configPath);
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watch(path.dirname(path.resolve(configPath)), (_event, name) => {
+    if (name !== null && name !== file) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      reload('file changed');
+    }, RELOAD_DEBOUNCE_MS);
+  });
+  watcher.on('error', (err) => logger.warn({ err }, 'config file watch failed; reload with SIGHUP'));
+  watcher.unref();
+}
+
 async function main(args: readonly string[]): Promise<void> {
   const cli = parseCli(args);
   if (cli.kind === 'exit') process.exit(cli.code);
   if (cli.kind === 'show') process.exit(await runShow(cli.show));
   const config = configOrExit(cli.options.configPath);
   const label = `control-node ${config.node.name}`;
-  const logger = pino({ level: cli.options.logLevel, base: { node: config.node.name } });
+  const { logger, setLevel } = makeLogger(config.logLevel ?? cli.options.logLevel, config.node.name);
 
   let server: ServerHandle;
   try {
-    server = await startServer(config, { logger });
+    server = await startServer(config, { logger, setLogLevel: (level) => setLevel(level ?? cli.options.logLevel) });
   } catch (err) {
     logger.error({ err }, 'start failed');
     say(`${label}: cannot start: ${describeError(err)}`);
@@ -100,6 +177,7 @@ async function main(args: readonly string[]): Promise<void> {
   const intro = server.listening.introspect;
   if (intro) say(`${label}: introspect on http://${intro.address}:${intro.port}/api/summary (metrics: /metrics)`);
   stopOnSignals(server, logger, label);
+  reloadOnChange(server, logger, label, cli.options.configPath);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

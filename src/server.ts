@@ -9,14 +9,18 @@
 import type { Logger } from 'pino';
 import type { BgpOptions, BgpPeerOptions } from './bgp/options.js';
 import { BgpSpeaker } from './bgp/speaker.js';
-import type { BgpConfig, Config } from './config/index.js';
+import { diffConfig } from './config/index.js';
+import type { BgpConfig, Config, LogLevel, PeerConfig, PeerRef, RoutingInstanceConfig } from './config/index.js';
+import type { BgpaasConfig } from './config/bgpaas.js';
 import { bgpaasExportHook, exportHook, importHook, peerExportHook } from './policy/attach.js';
 import type { Policy } from './policy/types.js';
 import { BgpPeering } from './rib/peering.js';
 import { Rib } from './rib/rib.js';
+import type { RoutingInstance } from './routing-instances/instance.js';
 import { InstanceManager } from './routing-instances/manager.js';
 import { XmppServer } from './xmpp/server.js';
 import { startIntrospect } from './introspect/server.js';
+import { applyPlan, describePlan, type ReloadParts, type ReloadStats } from './reload.js';
 
 export interface ServerHandle {
   readonly listening: {
@@ -30,7 +34,26 @@ export interface ServerHandle {
   readonly bgp: BgpSpeaker;
   readonly instances: InstanceManager;
   readonly xmpp?: XmppServer;
+  /** How config reloads went (introspect, metrics). */
+  readonly reloads: ReloadStats;
+  /**
+   * Apply a new, validated config to the running node (SIGHUP, file change).
+   * Refused (nothing changes, the running config stays) when the diff says
+   * so (src/config/diff.ts); the outcome is recorded in `reloads`. Reloads
+   * run one at a time, in the order asked.
+   */
+  reload(next: Config): Promise<ReloadOutcome>;
+  /** A reload whose file did not load (bad YAML, a bad value): recorded like a refused one. */
+  reloadFailed(error: string): void;
   stop(): Promise<void>;
+}
+
+export type ReloadOutcome = { readonly ok: true; readonly changes: Record<string, unknown> } | { readonly ok: false; readonly error: string };
+
+export interface ServerDeps {
+  readonly logger: Logger;
+  /** Set the log level (a reload changed `log-level`; undefined: back to the command line's). Default: the root logger's level. */
+  readonly setLogLevel?: (level: LogLevel | undefined) => void;
 }
 
 /**
@@ -46,22 +69,30 @@ function bgpOptions(bgp: BgpConfig, policies: ReadonlyMap<string, Policy>): BgpO
     ...(bgp.gracefulRestart.enabled && {
       gracefulRestart: { restartTime: bgp.gracefulRestart.restartTime, staleTime: bgp.gracefulRestart.staleTime },
     }),
-    peers: bgp.peers.map((p) => ({
-      name: p.name,
-      address: p.address,
-      asn: p.asn,
-      port: p.port,
-      passive: p.passive,
-      routeReflectorClient: p.routeReflectorClient,
-      families: [...p.families],
-      ...(p.holdTime !== undefined && { holdTime: p.holdTime }),
-      ...(p.localAddress !== undefined && { localAddress: p.localAddress }),
-      ...(p.exportPolicies.length > 0 && { exportPolicy: peerExportHook(p.exportPolicies.map((n) => policies.get(n)!)) }),
-    })),
+    peers: bgp.peers.map((p) => peerOptions(p, bgp, policies)),
   };
 }
 
-export async function startServer(config: Config, deps: { logger: Logger }): Promise<ServerHandle> {
+/** One peer's options; the timers it inherits are written out, so a peer added by a reload gets the new config's. */
+function peerOptions(p: PeerConfig, bgp: BgpConfig, policies: ReadonlyMap<string, Policy>): BgpPeerOptions {
+  return {
+    name: p.name,
+    address: p.address,
+    asn: p.asn,
+    port: p.port,
+    passive: p.passive,
+    routeReflectorClient: p.routeReflectorClient,
+    families: [...p.families],
+    holdTime: p.holdTime ?? bgp.holdTime,
+    connectRetry: bgp.connectRetry,
+    ...(p.localAddress !== undefined && { localAddress: p.localAddress }),
+    ...(p.exportPolicies.length > 0 && { exportPolicy: peerExportHook(p.exportPolicies.map((n) => policies.get(n)!)) }),
+  };
+}
+
+const policiesOf = (config: Config): Map<string, Policy> => new Map(config.routingPolicies.map((p) => [p.name, p]));
+
+export async function startServer(config: Config, deps: ServerDeps): Promise<ServerHandle> {
   const { node } = config;
   const reflector = config.bgp.peers.some((p) => p.routeReflectorClient) || node.clusterId !== undefined;
   const rib = new Rib({
@@ -71,15 +102,18 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     reflector,
   });
   const instances = new InstanceManager(rib, node.asn, config.routingInstances);
-  const policies = new Map(config.routingPolicies.map((p) => [p.name, p]));
-  const sessions = instanceSessions(config, rib, instances, policies);
+  const policies = policiesOf(config);
+  for (const ri of config.routingInstances) instances.addStaticRoutes(instances.get(ri.name)!, ri.staticRoutes);
+  const bgpaas = bgpaasSessions(rib, instances);
+  const sessions = config.routingInstances.flatMap((ri) => ri.bgpaas.map((b) => bgpaas(ri, b, config.bgp, policies)));
   attachPolicies(config, rib, instances);
   const peering = new BgpPeering(rib, instances.master.tables);
+  const speakerBgp = bgpOptions(config.bgp, policies);
   const bgp = new BgpSpeaker(peering, {
     name: node.name,
     asn: node.asn,
     routerId: node.routerId,
-    bgp: { ...bgpOptions(config.bgp, policies), peers: [...bgpOptions(config.bgp, policies).peers, ...sessions] },
+    bgp: { ...speakerBgp, peers: [...speakerBgp.peers, ...sessions] },
     logger: deps.logger,
   });
   const xmpp = config.xmpp.enabled
@@ -89,7 +123,13 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
       })
     : undefined;
   const listening: ServerHandle['listening'] = { bgp: await bgp.start(), xmpp: await xmpp?.start() };
-  let closeIntrospect = async (): Promise<void> => {};
+  const parts: ReloadParts = {
+    instances, bgp, xmpp,
+    peerOptions: (ref, next) => sessionOptions(ref, next, bgpaas),
+    attachPolicies: (next) => attachPolicies(next, rib, instances),
+  };
+  const introspect = introspectControl(deps.logger);
+  const reloads = reloadControl(config, parts, deps, introspect);
   const handle: ServerHandle = {
     listening,
     rib,
@@ -97,52 +137,128 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     bgp,
     instances,
     xmpp,
+    reloads: reloads.stats,
+    reload: reloads.reload,
+    reloadFailed: reloads.failed,
     stop: async () => {
-      await closeIntrospect();
+      await introspect.close();
       await xmpp?.stop();
       await bgp.stop();
     },
   };
+  introspect.bind(handle);
   if (config.introspect.enabled) {
-    // Introspect reads everything; only this composition knows it exists.
-    const intro = await startIntrospect(handle, config.introspect.listen, deps.logger).catch(async (err: unknown) => {
+    await introspect.start(config.introspect.listen).catch(async (err: unknown) => {
       await handle.stop(); // e.g. the port is taken: nothing of ours stays up
       throw err;
     });
-    listening.introspect = intro.address;
-    closeIntrospect = () => intro.close();
   }
   return handle;
 }
 
+type BgpaasFactory = (ri: RoutingInstanceConfig, b: BgpaasConfig, bgp: BgpConfig, policies: ReadonlyMap<string, Policy>) => BgpPeerOptions;
+
 /**
- * Per routing instance: its static routes, and its BGP-as-a-Service
- * sessions as peers of a peering engine of its own, which receives into the
+ * BGP-as-a-Service sessions, as peers of a peering engine of their
+ * instance's own (made on its first session), which receives into the
  * instance's staging tables (next hops resolved there) and advertises the
  * instance's tables; while a session is up, the instance's import targets
  * are asked for (RFC 4684), as for a subscribed agent.
  */
-function instanceSessions(
-  config: Config, rib: Rib, instances: InstanceManager, policies: ReadonlyMap<string, Policy>,
-): BgpPeerOptions[] {
-  const out: BgpPeerOptions[] = [];
-  for (const ri of config.routingInstances) {
+function bgpaasSessions(rib: Rib, instances: InstanceManager): BgpaasFactory {
+  const peerings = new WeakMap<RoutingInstance, BgpPeering>();
+  return (ri, b, bgp, policies) => {
     const inst = instances.get(ri.name)!;
-    instances.addStaticRoutes(inst, ri.staticRoutes);
-    if (ri.bgpaas.length === 0) continue;
-    const peering = new BgpPeering(rib, inst.tables, instances.staging(inst));
-    for (const b of ri.bgpaas) {
-      out.push({
-        name: b.name, address: b.address, asn: b.asn, port: 179, passive: true, routeReflectorClient: false,
-        families: [...b.families], kind: 'bgpaas', peering, instance: ri.name,
-        ...(b.holdTime !== undefined && { holdTime: b.holdTime }),
-        ...(b.sourcePort !== undefined && { sourcePort: b.sourcePort }),
-        exportPolicy: bgpaasExportHook(b.exportPolicies.map((n) => policies.get(n)!), b.gatewayAddress, b.ipv6GatewayAddress),
-        lifecycle: { up: () => instances.subscribe(inst), down: () => instances.unsubscribe(inst) },
-      });
+    let peering = peerings.get(inst);
+    if (!peering) peerings.set(inst, (peering = new BgpPeering(rib, inst.tables, instances.staging(inst))));
+    return {
+      name: b.name, address: b.address, asn: b.asn, port: 179, passive: true, routeReflectorClient: false,
+      families: [...b.families], kind: 'bgpaas', peering, instance: ri.name,
+      holdTime: b.holdTime ?? bgp.holdTime, connectRetry: bgp.connectRetry,
+      ...(b.sourcePort !== undefined && { sourcePort: b.sourcePort }),
+      exportPolicy: bgpaasExportHook(b.exportPolicies.map((n) => policies.get(n)!), b.gatewayAddress, b.ipv6GatewayAddress),
+      lifecycle: { up: () => instances.subscribe(inst), down: () => instances.unsubscribe(inst) },
+    };
+  };
+}
+
+/** The speaker's options for a session of a (new) config. */
+function sessionOptions(ref: PeerRef, config: Config, bgpaas: BgpaasFactory): BgpPeerOptions {
+  const policies = policiesOf(config);
+  return ref.kind === 'bgp' ? peerOptions(ref.peer, config.bgp, policies) : bgpaas(ref.instance, ref.session, config.bgp, policies);
+}
+
+/** The introspect server, which a reload may move, start or stop. */
+function introspectControl(logger: Logger) {
+  let handle: ServerHandle | undefined;
+  let close = async (): Promise<void> => {};
+  const control = {
+    bind(h: ServerHandle): void {
+      handle = h;
+    },
+    async start(listen: { address: string; port: number }): Promise<void> {
+      // Introspect reads everything; only this composition knows it exists.
+      const intro = await startIntrospect(handle!, listen, logger);
+      (handle!.listening as { introspect?: { address: string; port: number } }).introspect = intro.address;
+      close = () => intro.close();
+    },
+    async close(): Promise<void> {
+      await close();
+      close = async () => {};
+      if (handle) delete (handle.listening as { introspect?: unknown }).introspect;
+    },
+  };
+  return control;
+}
+
+/** Reloads, one at a time, with their record. */
+function reloadControl(initial: Config, parts: ReloadParts, deps: ServerDeps, introspect: ReturnType<typeof introspectControl>) {
+  let current = initial;
+  let queue: Promise<unknown> = Promise.resolve();
+  const stats: ReloadStats = { ok: 0, failed: 0 };
+  const failed = (error: string): void => {
+    stats.failed++;
+    stats.last = { at: new Date().toISOString(), ok: false, error };
+    deps.logger.error({ error }, 'config reload refused; the running config stays');
+  };
+  const run = async (next: Config): Promise<ReloadOutcome> => {
+    const diff = diffConfig(current, next);
+    if (!diff.ok) {
+      failed(diff.message);
+      return { ok: false, error: diff.message };
     }
-  }
-  return out;
+    const { plan } = diff;
+    try {
+      await applyPlan(plan, next, parts);
+      if (plan.logLevel) setLogLevel(deps, plan.logLevel.level);
+      if (plan.introspect) {
+        await introspect.close();
+        if (plan.introspect.enabled) await introspect.start(plan.introspect.listen);
+      }
+    } catch (err) {
+      // Not expected (the diff refuses what cannot be applied); the node keeps running with what was applied.
+      const error = `applying the new config failed part way: ${err instanceof Error ? err.message : String(err)}`;
+      failed(error);
+      return { ok: false, error };
+    }
+    current = next;
+    stats.ok++;
+    stats.last = { at: new Date().toISOString(), ok: true };
+    const changes = describePlan(plan);
+    deps.logger.info({ ...changes }, plan.empty ? 'config reloaded: nothing changed' : 'config reloaded');
+    return { ok: true, changes };
+  };
+  const reload = (next: Config): Promise<ReloadOutcome> => {
+    const p = queue.then(() => run(next));
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  return { stats, reload, failed };
+}
+
+function setLogLevel(deps: ServerDeps, level: LogLevel | undefined): void {
+  if (deps.setLogLevel) deps.setLogLevel(level);
+  else if (level) deps.logger.level = level;
 }
 
 /** Routing policies by name, attached where the config says: instance and peer import at the one way in, instance export toward the VPN tables. */
@@ -154,6 +270,8 @@ function attachPolicies(config: Config, rib: Rib, instances: InstanceManager): v
   const exports = new Map<string, Policy[]>();
   for (const ri of config.routingInstances) {
     const inst = instances.get(ri.name)!;
+    // Staging tables made first, so that a session or static route added by a reload finds its policy attached.
+    if (ri.importPolicies.length > 0 && (ri.bgpaas.length > 0 || ri.staticRoutes.length > 0)) instances.staging(inst);
     if (ri.importPolicies.length > 0) {
       for (const [, t] of inst.allTables()) byTable.set(t.name, chain(ri.importPolicies));
       for (const t of Object.values(inst.staging ?? {})) byTable.set(t.name, chain(ri.importPolicies));

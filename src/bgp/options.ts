@@ -24,6 +24,8 @@ export interface BgpPeerOptions {
   readonly families: readonly FamilyName[];
   /** Overrides BgpOptions.holdTime for this peer. */
   readonly holdTime?: number;
+  /** Overrides BgpOptions.connectRetry for this peer (a peer added by a reload gets the new config's). */
+  readonly connectRetry?: number;
   /** Source address for outbound connections (dotted quad). */
   readonly localAddress?: string;
   /** The peer's export policy (routing policies attached to it), if any. */

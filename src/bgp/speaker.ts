@@ -22,6 +22,8 @@ import type { Negotiated, DownReason } from './session/index.js';
 
 /** Contrail's kRouteTargetEndOfRibTimeSecs. */
 export const RTC_EOR_WAIT_MS = 30_000;
+/** RFC 4486 Cease subcode 3: Peer De-configured. */
+export const CEASE_PEER_DECONFIGURED = 3;
 /** Destinations per update group per drain() call. */
 const DRAIN_BATCH = 4096;
 /** drain() calls per flush before yielding to the event loop (socket reads, timers). */
@@ -59,6 +61,8 @@ export class BgpSpeaker {
   private readonly byId = new Map<number, PeerEntry>();
   private server?: net.Server;
   private flushQueued = false;
+  /** start() ran: peers added later start at once. */
+  private started = false;
   /** Every peering engine a peer of ours belongs to, the master instance's first. */
   private readonly peerings = new Set<BgpPeering>();
 
@@ -67,7 +71,7 @@ export class BgpSpeaker {
     private readonly opts: SpeakerOptions,
   ) {
     this.attach(peering);
-    for (const pc of opts.bgp.peers) this.addPeer(pc);
+    for (const pc of opts.bgp.peers) this.createPeer(pc);
   }
 
   private attach(p: BgpPeering): void {
@@ -90,6 +94,7 @@ export class BgpSpeaker {
     });
     server.on('error', (err) => this.opts.logger.error({ err }, 'bgp listener error'));
     for (const e of this.peers.values()) e.session.start();
+    this.started = true;
     const bound = server.address() as net.AddressInfo;
     return { address: bound.address, port: bound.port };
   }
@@ -100,7 +105,31 @@ export class BgpSpeaker {
     await Promise.all([...this.peers.values()].map((e) => this.stopPeer(e)));
   }
 
-  private addPeer(pc: BgpPeerOptions): void {
+  /**
+   * Stop a peer's session with a Cease 6/3 (Peer De-configured, RFC 4486)
+   * and forget it: its routes are withdrawn through its peering engine
+   * (peerDown), its Adj-RIB-Out with it (removePeer). Other sessions are
+   * untouched. Resolves once the session is closed.
+   */
+  async removePeer(name: string): Promise<void> {
+    const e = this.peers.get(name);
+    if (!e) return;
+    this.peers.delete(name);
+    const key = addressKey(e.config);
+    if (this.byAddress.get(key) === e) this.byAddress.delete(key);
+    this.byId.delete(e.info.id);
+    await this.stopPeer(e, CEASE_PEER_DECONFIGURED, 'peer de-configured');
+    e.peering.removePeer(e.rib);
+  }
+
+  /** Add a peer; once the speaker has started, its session starts at once (config reload). */
+  addPeer(pc: BgpPeerOptions): void {
+    if (this.peers.has(pc.name)) throw new Error(`BGP peer ${pc.name} exists already`);
+    const e = this.createPeer(pc);
+    if (this.started) e.session.start();
+  }
+
+  private createPeer(pc: BgpPeerOptions): PeerEntry {
     const peering = pc.peering ?? this.peering;
     this.attach(peering);
     const info: PeerInfo = {
@@ -128,7 +157,7 @@ export class BgpSpeaker {
         passive: pc.passive,
         holdTime: pc.holdTime ?? this.opts.bgp.holdTime,
         ...(this.opts.bgp.gracefulRestart && { restartTime: this.opts.bgp.gracefulRestart.restartTime }),
-        connectRetry: this.opts.bgp.connectRetry,
+        connectRetry: pc.connectRetry ?? this.opts.bgp.connectRetry,
         families: pc.families,
       },
       {
@@ -148,8 +177,9 @@ export class BgpSpeaker {
     );
     (entry as { session: BgpSession }).session = session;
     this.peers.set(pc.name, entry);
-    this.byAddress.set(pc.sourcePort === undefined ? pc.address : `${pc.address}:${pc.sourcePort}`, entry);
+    this.byAddress.set(addressKey(pc), entry);
     this.byId.set(info.id, entry);
+    return entry;
   }
 
   private accept(socket: net.Socket): void {
@@ -293,9 +323,15 @@ export class BgpSpeaker {
     return false;
   }
 
-  private async stopPeer(e: PeerEntry): Promise<void> {
+  private async stopPeer(e: PeerEntry, subcode?: number, message?: string): Promise<void> {
     if (e.rtcTimer) clearTimeout(e.rtcTimer);
+    e.rtcTimer = undefined;
     this.clearRestartTimers(e);
-    await e.session.stop();
+    await e.session.stop(subcode, message);
   }
+}
+
+/** How inbound connections find a peer: its address, with its source port when it has one (BGP-as-a-Service behind NAT). */
+function addressKey(pc: BgpPeerOptions): string {
+  return pc.sourcePort === undefined ? pc.address : `${pc.address}:${pc.sourcePort}`;
 }

@@ -13,8 +13,10 @@ export type { BgpConfig, PeerConfig } from './bgp.js';
 export type { XmppConfig } from './xmpp.js';
 export type { RoutingInstanceConfig } from './routing-instances.js';
 export type { IntrospectConfig } from './introspect.js';
-export type { FamilyName, ListenConfig } from './scalars.js';
-export { FAMILY_NAMES, formatIpv4, parseIpv4 } from './scalars.js';
+export type { FamilyName, ListenConfig, LogLevel } from './scalars.js';
+export { FAMILY_NAMES, LOG_LEVELS, formatIpv4, parseIpv4 } from './scalars.js';
+export { diffConfig } from './diff.js';
+export type { ConfigDiff, PeerRef, ReloadPlan } from './diff.js';
 export {
   DEFAULT_BGP_PORT,
   DEFAULT_CONNECT_RETRY,

@@ -56,6 +56,13 @@ export function integer(min: number, max: number, what = `an integer ${min}..${m
   );
 }
 
+/** Levels of the JSON log (pino's), as `--log-level` takes them. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const logLevel = z.custom<LogLevel>((v) => typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v), {
+  error: expected(`one of ${LOG_LEVELS.join(', ')}`),
+});
+
 /** Where a server listens: `address` (dotted quad) and `port` (0 = any free port). */
 export interface ListenConfig {
   address: string;

@@ -20,7 +20,8 @@ import { routingPoliciesSection } from './policies.js';
 import type { RoutingPolicyConfig } from './policies.js';
 import { routingInstancesSection } from './routing-instances.js';
 import type { RoutingInstanceConfig } from './routing-instances.js';
-import { mapping } from './scalars.js';
+import { logLevel, mapping } from './scalars.js';
+import type { LogLevel } from './scalars.js';
 import { xmppSection } from './xmpp.js';
 import type { XmppConfig } from './xmpp.js';
 
@@ -31,6 +32,8 @@ export interface Config {
   routingInstances: RoutingInstanceConfig[];
   routingPolicies: RoutingPolicyConfig[];
   introspect: IntrospectConfig;
+  /** The JSON log's level; absent: the command line's `--log-level` (default info). Applied on reload too. */
+  logLevel?: LogLevel;
 }
 
 const sections = mapping({
@@ -40,6 +43,7 @@ const sections = mapping({
   'routing-instances': routingInstancesSection.default(() => []),
   'routing-policies': routingPoliciesSection.default(() => []),
   introspect: introspectSection.prefault({}),
+  'log-level': logLevel.optional(),
 });
 
 type Sections = z.output<typeof sections>;
@@ -134,6 +138,7 @@ function toConfig(doc: Sections): Config {
     routingInstances: doc['routing-instances'],
     routingPolicies: doc['routing-policies'],
     introspect: doc.introspect,
+    ...(doc['log-level'] !== undefined && { logLevel: doc['log-level'] }),
   };
 }
 

@@ -4,7 +4,7 @@
  * frr_exporter; shared/docs/ecosystem.md §5) under the prefix control_node_.
  */
 
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IntrospectSources } from './sources.js';
 import { tables } from './views.js';
 
@@ -47,6 +47,17 @@ export function metricsRegistry(s: IntrospectSources): Registry {
   });
   gauge('xmpp_unsupported_items', 'Agent items of families not carried (EVPN, multicast, ...), by afi/safi', ['family'], (g) => {
     for (const [family, n] of s.xmpp?.unsupportedItems ?? []) g.set({ family }, n);
+  });
+  // A counter by name and type (Prometheus), read at scrape time like the gauges.
+  new Counter({
+    name: 'control_node_config_reloads_total', help: 'Config reloads, by result (ok: applied; failed: refused or not loaded)',
+    labelNames: ['result'], registers: [reg],
+    collect() {
+      this.reset();
+      if (!s.reloads) return;
+      this.inc({ result: 'ok' }, s.reloads.ok);
+      this.inc({ result: 'failed' }, s.reloads.failed);
+    },
   });
   gauge('routes', 'Prefixes per table', ['table'], (g) => {
     for (const [name, t] of tables(s)) g.set({ table: name }, t.size);

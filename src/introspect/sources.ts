@@ -19,6 +19,12 @@ export interface IntrospectSources {
   readonly instances: InstanceManager;
   /** Absent when XMPP is disabled. */
   readonly xmpp?: XmppServer | undefined;
+  /** How config reloads went (absent when the node cannot reload). */
+  readonly reloads?: {
+    readonly ok: number;
+    readonly failed: number;
+    readonly last?: { readonly at: string; readonly ok: boolean; readonly error?: string };
+  };
   /** Where the node listens (the local end of BGP sessions and agent connections), when known. */
   readonly listening?: {
     readonly bgp?: { readonly address: string; readonly port: number };

@@ -27,6 +27,7 @@ export function summary(s: IntrospectSources): object {
     xmppAgents: s.xmpp?.byName.size ?? 0,
     attributeSets: s.rib.store.size,
     updateGroups: s.peering.groups.size,
+    ...(s.reloads && { lastReload: s.reloads.last ?? null }),
   };
 }
 

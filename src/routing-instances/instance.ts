@@ -38,9 +38,13 @@ export class RoutingInstance {
   /** The instance's tables, one per family it has. */
   readonly tables: TableSet;
   readonly virtualNetwork: string;
-  /** Configured plus automatic targets. */
-  readonly importTargets: ReadonlySet<bigint>;
-  readonly exportTargets: ReadonlySet<bigint>;
+  /** Configured plus automatic targets (changed only through retarget()). */
+  importTargets: ReadonlySet<bigint>;
+  exportTargets: ReadonlySet<bigint>;
+  /** The origin-VN index (changed only through retarget()). */
+  vnIndex: number;
+  /** Bumped by retarget(): attribute sets derived from the old targets are stale. */
+  generation = 0;
   /**
    * Staging tables (per family) for paths whose next hop must be resolved
    * first — BGP-as-a-Service sessions and static routes — when the instance
@@ -53,7 +57,7 @@ export class RoutingInstance {
   constructor(
     readonly name: RoutingInstanceName,
     readonly id: number,
-    readonly vnIndex: number,
+    vnIndex: number,
     importTargets: Iterable<bigint>,
     exportTargets: Iterable<bigint>,
     selection?: SelectionOptions,
@@ -64,6 +68,7 @@ export class RoutingInstance {
     }
     this.tables = tables as TableSet;
     this.virtualNetwork = virtualNetworkOf(name);
+    this.vnIndex = vnIndex;
     this.importTargets = new Set(importTargets);
     this.exportTargets = new Set(exportTargets);
   }
@@ -83,6 +88,15 @@ export class RoutingInstance {
       const t = this.table(f);
       if (t) yield [f, t];
     }
+  }
+
+  /** New targets and vn-index from a spec of the same instance (config reload); the automatic target stays. */
+  retarget(spec: InstanceSpec, asn: number): void {
+    const auto = autoTarget(asn, this.id);
+    this.importTargets = new Set([...spec.importTargets, auto]);
+    this.exportTargets = new Set([...spec.exportTargets, auto]);
+    this.vnIndex = spec.vnIndex;
+    this.generation++;
   }
 
   static fromSpec(spec: InstanceSpec, asn: number, selection?: SelectionOptions): RoutingInstance {

@@ -49,6 +49,13 @@ interface CopyRef {
   readonly rd: bigint | undefined;
 }
 
+interface VrfExport {
+  readonly inst: RoutingInstance;
+  readonly vpn: Table;
+  readonly done: Map<RouteKey, CopyRef[]>;
+  readonly detach: () => void;
+}
+
 type VrfDest = Dest<Ipv4Prefix | Ipv6Prefix>;
 type VpnDest = Dest<VpnPrefix | Vpn6Prefix>;
 
@@ -58,11 +65,13 @@ export class InstanceManager {
   /** Import target → instances importing it. */
   private readonly importers = new Map<bigint, Set<RoutingInstance>>();
   private readonly byTable = new Map<string, RoutingInstance>();
-  /** Per VRF table, per route key: the VPN copies made from it. */
-  private readonly exported = new Map<Table, Map<RouteKey, CopyRef[]>>();
+  /** Per VRF table: its instance, its VPN partner, the VPN copies made from it per route key, and how to stop watching it. */
+  private readonly exported = new Map<Table, VrfExport>();
   /** Per VPN table, per route key: the VRF copies made from it. */
   private readonly imported = new Map<Table, Map<RouteKey, CopyRef[]>>();
-  private readonly resolvers: NextHopResolver[] = [];
+  private readonly resolvers = new Map<RoutingInstance, NextHopResolver[]>();
+  /** The source of each instance's static routes. */
+  private readonly statics = new Map<RoutingInstance, PeerInfo>();
   /** Route targets we originate membership for, with how many instances want each. */
   private readonly memberships = new Map<bigint, number>();
   /**
@@ -130,7 +139,9 @@ export class InstanceManager {
       const staged = new Table(`${table.name.slice(0, -table.family.vrfTable!.length)}staged.${table.family.vrfTable!}`, FAMILIES[f]) as Table;
       tables[f] = staged;
       this.byTable.set(staged.name, inst);
-      this.resolvers.push(new NextHopResolver(this.rib, staged, table, v4, rd));
+      const list = this.resolvers.get(inst) ?? [];
+      list.push(new NextHopResolver(this.rib, staged, table, v4, rd));
+      this.resolvers.set(inst, list);
     }
     inst.staging = tables as TableSet;
     return inst.staging;
@@ -140,10 +151,14 @@ export class InstanceManager {
   addStaticRoutes(inst: RoutingInstance, routes: readonly StaticRoute[]): void {
     if (routes.length === 0) return;
     const staging = this.staging(inst);
-    const source: PeerInfo = {
-      id: this.rib.allocatePeerId(), name: `static:${inst.name}`, kind: 'static', address: this.rib.local.routerId,
-      asn: this.asn, ibgp: true, rrClient: false, routerId: this.rib.local.routerId,
-    };
+    let source = this.statics.get(inst);
+    if (!source) {
+      source = {
+        id: this.rib.allocatePeerId(), name: `static:${inst.name}`, kind: 'static', address: this.rib.local.routerId,
+        asn: this.asn, ibgp: true, rrClient: false, routerId: this.rib.local.routerId,
+      };
+      this.statics.set(inst, source);
+    }
     for (const r of routes) {
       const attrs: PathAttributes = { origin: 2, asPath: [], nextHop: r.nextHop };
       if (r.communities.length > 0) attrs.communities = [...new Set(r.communities)].sort((a, b) => a - b);
@@ -151,20 +166,115 @@ export class InstanceManager {
     }
   }
 
+  /** Replace an instance's static routes (config reload): the old ones go, the new ones resolve afresh. */
+  setStaticRoutes(inst: RoutingInstance, routes: readonly StaticRoute[]): void {
+    const source = this.statics.get(inst);
+    if (source && inst.staging) for (const t of Object.values(inst.staging)) this.rib.removeSource(t as Table, source);
+    this.addStaticRoutes(inst, routes);
+  }
+
   private add(inst: RoutingInstance): void {
     this.instances.set(inst.name, inst);
-    for (const rt of inst.importTargets) {
-      let set = this.importers.get(rt);
-      if (!set) this.importers.set(rt, (set = new Set()));
-      set.add(inst);
-    }
+    this.setImporter(inst, inst.importTargets, true);
     for (const [f, table] of inst.allTables()) {
       this.byTable.set(table.name, inst);
       const vpn = this.master.table(FAMILIES[f].vpn!)!;
       const done = new Map<RouteKey, CopyRef[]>();
-      this.exported.set(table, done);
-      table.subscribe((key, dest) => this.exportToVpn(inst, table, vpn, done, key, dest as VrfDest));
+      const detach = table.subscribe((key, dest) => this.exportToVpn(inst, table, vpn, done, key, dest as VrfDest));
+      this.exported.set(table, { inst, vpn, done, detach });
     }
+  }
+
+  private setImporter(inst: RoutingInstance, targets: Iterable<bigint>, on: boolean): void {
+    for (const rt of targets) {
+      let set = this.importers.get(rt);
+      if (!set) this.importers.set(rt, (set = new Set()));
+      if (on) set.add(inst);
+      else if (set.delete(inst) && set.size === 0) this.importers.delete(rt);
+    }
+  }
+
+  // ------------------------------------------------------------ config reload
+
+  /** A new instance while running: its tables get the VPN routes it imports at once. */
+  addInstance(spec: InstanceSpec): RoutingInstance {
+    const inst = RoutingInstance.fromSpec(spec, this.asn);
+    this.add(inst);
+    this.reimport();
+    return inst;
+  }
+
+  /**
+   * New targets, vn-index or export policy for an existing instance: its
+   * routes are exported again (VPN copies with the new targets, or gone if
+   * the policy now rejects them), every VPN route is imported again (copies
+   * come and go with the new import targets), and route-target membership
+   * follows the import targets while the instance has subscribers.
+   */
+  updateInstance(spec: InstanceSpec): void {
+    const inst = this.instances.get(spec.name);
+    if (!inst || inst.master) return;
+    const before = inst.importTargets;
+    this.setImporter(inst, before, false);
+    inst.retarget(spec, this.asn);
+    this.setImporter(inst, inst.importTargets, true);
+    if (inst.subscribers > 0) {
+      for (const rt of inst.importTargets) if (!before.has(rt)) this.addMembership(rt);
+      for (const rt of before) if (!inst.importTargets.has(rt)) this.removeMembership(rt);
+    }
+    this.reexport(inst);
+    this.reimport();
+  }
+
+  /**
+   * Remove an instance: copies of VPN routes in its tables go, then every
+   * path left in them (static, resolved BGP-as-a-Service; agents and
+   * sessions were detached by the caller) and with them their VPN copies.
+   * Its tables are then forgotten.
+   */
+  removeInstance(name: string): void {
+    const inst = this.instances.get(name as RoutingInstanceName);
+    if (!inst || inst.master) return;
+    if (inst.subscribers > 0) for (const rt of inst.importTargets) this.removeMembership(rt);
+    inst.subscribers = 0;
+    this.setImporter(inst, inst.importTargets, false);
+    this.reimport();
+    for (const t of Object.values(inst.staging ?? {})) {
+      this.clear(t as Table);
+      this.byTable.delete((t as Table).name);
+    }
+    for (const r of this.resolvers.get(inst) ?? []) r.dispose();
+    this.resolvers.delete(inst);
+    this.statics.delete(inst);
+    for (const [, table] of inst.allTables()) {
+      this.clear(table);
+      this.exported.get(table)?.detach();
+      this.exported.delete(table);
+      this.byTable.delete(table.name);
+    }
+    this.instances.delete(inst.name);
+  }
+
+  /** Run VRF → VPN again over every route of the instance. */
+  private reexport(inst: RoutingInstance): void {
+    for (const [, table] of inst.allTables()) {
+      const e = this.exported.get(table)!;
+      for (const [key, dest] of [...table.entries()]) this.exportToVpn(inst, table, e.vpn, e.done, key, dest as VrfDest);
+    }
+  }
+
+  /** Run VPN → VRF again over every VPN route (the set of importers changed). */
+  private reimport(): void {
+    for (const [vpn, done] of this.imported) {
+      for (const [key, dest] of [...vpn.entries()]) this.importFromVpn(vpn, done, key, dest as VpnDest);
+    }
+  }
+
+  /** Withdraw every path of a table. */
+  private clear(table: Table): void {
+    const paths: { key: RouteKey; peer: PeerInfo; rd: bigint | undefined }[] = [];
+    for (const dest of table.allDests()) for (const p of dest.paths) paths.push({ key: dest.key, peer: p.peer, rd: p.rd });
+    for (const p of paths) this.rib.withdrawByKey(table, p.key, p.peer, p.rd);
   }
 
   // ------------------------------------------------------------ memberships (RFC 4684 §4)
@@ -240,7 +350,9 @@ export class InstanceManager {
     const cacheKey = -inst.id - 1;
     src.exportCache ??= new Map();
     const hit = src.exportCache.get(cacheKey);
-    if (hit) return hit.out;
+    // The entry's routerId field holds the instance's generation: retargeted instances recompute.
+    if (hit && hit.routerId === inst.generation) return hit.out;
+    if (hit) this.rib.store.release(hit.out);
     const ecs = new Set<bigint>();
     for (const c of src.attrs.extCommunities ?? []) {
       if (inst.vnIndex !== 0 && isOriginVn(c)) continue;
@@ -249,7 +361,7 @@ export class InstanceManager {
     for (const rt of inst.exportTargets) ecs.add(rt);
     for (const c of inst.vnIndex !== 0 ? originVnCommunities(this.asn, inst.vnIndex) : []) ecs.add(c);
     const out = this.rib.store.intern({ ...src.attrs, extCommunities: [...ecs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) });
-    src.exportCache.set(cacheKey, { routerId: 0, out });
+    src.exportCache.set(cacheKey, { routerId: inst.generation, out });
     return out;
   }
 

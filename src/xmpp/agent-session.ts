@@ -224,6 +224,53 @@ export class AgentSession {
     }
   }
 
+  /**
+   * Config reload, instances added: a subscription kept pending because its
+   * instance did not exist attaches now (membership, initial dump, the
+   * routes the agent published meanwhile).
+   */
+  attachPending(): void {
+    if (this.closed) return;
+    for (const sub of this.subs.values()) {
+      if (sub.inst) continue;
+      const inst = this.deps.manager.get(sub.name);
+      if (inst) this.attach(sub, inst);
+    }
+  }
+
+  /**
+   * Config reload, an instance removed: the agent is sent retracts for what
+   * it was sent, its paths there are withdrawn, and the subscription is kept
+   * pending, as Contrail does: it attaches again if the instance comes back
+   * (routes the agent publishes meanwhile are queued; those it had published
+   * before are gone and must be published again).
+   */
+  detachInstance(name: string): void {
+    const sub = this.subs.get(name);
+    if (!sub?.inst || this.closed) return;
+    for (const ts of sub.tables.values()) {
+      const fromKey = FAMILIES[ts.family].fromKey!;
+      this.send(sub.name, ts.afi, [], [...ts.sent].map((k) => nlriToString(fromKey(k))));
+      ts.sent.clear();
+      ts.dirty.clear();
+    }
+    this.release(sub);
+    sub.inst = undefined;
+    for (const ts of sub.tables.values()) ts.table = undefined;
+  }
+
+  /** Config reload, instances changed: every item the agent has is rendered and compared again. */
+  resync(): void {
+    for (const sub of this.subs.values()) {
+      for (const ts of sub.tables.values()) {
+        if (!ts.table || !ts.cache) continue;
+        for (const [key] of ts.table.entries()) ts.dirty.add(key);
+        for (const key of ts.sent) ts.dirty.add(key);
+      }
+    }
+    this.out.wake();
+  }
+
   private unsubscribe(name: string): void {
     const sub = this.subs.get(name);
     if (!sub) return this.out.fail(`spurious unsubscribe from ${name}`);

@@ -15,13 +15,13 @@ import { inetItemXml } from './wire/index.js';
 export class ItemCache {
   /** Rendered item as UTF-8 bytes, or null when the prefix is to be retracted. */
   private readonly xml = new Map<RouteKey, Buffer | null>();
-  private readonly resolver: VnResolver;
+  private resolver: VnResolver;
   private readonly unsubscribe: () => void;
   hits = 0;
   misses = 0;
 
   constructor(
-    inst: RoutingInstance,
+    private readonly inst: RoutingInstance,
     private readonly table: Table,
     instances: Iterable<InstanceView>,
     private readonly asn: number,
@@ -44,6 +44,16 @@ export class ItemCache {
       this.hits++;
     }
     return x ?? undefined;
+  }
+
+  /**
+   * The instances changed (config reload: targets, vn-index, instances added
+   * or removed): virtual-network names are resolved again and every item is
+   * rendered afresh.
+   */
+  refresh(instances: Iterable<InstanceView>): void {
+    this.resolver = vnResolver(this.inst, instances);
+    this.xml.clear();
   }
 
   /** Stop watching the table and drop everything (no agent subscribed any more). */

@@ -99,6 +99,24 @@ export class XmppServer {
     this.channels.add(ch);
   }
 
+  /** Config reload, before instances are removed: their subscribers are detached (kept pending). */
+  instancesRemoved(names: readonly string[]): void {
+    for (const ch of this.channels) for (const name of names) ch.session?.detachInstance(name);
+  }
+
+  /**
+   * Config reload, after instances were added or changed: items are
+   * rendered again (virtual-network names follow targets and vn-indexes),
+   * and pending subscriptions to instances that now exist attach.
+   */
+  instancesChanged(): void {
+    for (const { cache } of this.itemCaches.values()) cache.refresh(this.opts.manager.instances.values());
+    for (const ch of this.channels) {
+      ch.session?.resync();
+      ch.session?.attachPending();
+    }
+  }
+
   async stop(): Promise<void> {
     this.server?.close();
     for (const ch of [...this.channels]) ch.close('control node stopping');

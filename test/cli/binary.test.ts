@@ -247,3 +247,43 @@ describe('control-node --version', () => {
     expect(r.stdout()).toBe(`${version}\n`);
   });
 });
+
+describe('control-node reloading its configuration', () => {
+  const withPeers = (port: number, peers: string[], routerId = '127.0.0.1'): string =>
+    goodConfig(port).replace('router-id: 127.0.0.1', `router-id: ${routerId}`).replace(
+      `bgp: { listen: { address: 127.0.0.1, port: ${port} } }`,
+      `bgp: { listen: { address: 127.0.0.1, port: ${port} }, peers: [${peers.join(', ')}] }`,
+    );
+  const MX1 = '{ name: mx1, address: 127.0.0.2, asn: 64512, passive: true }';
+  const MX2 = '{ name: mx2, address: 127.0.0.3, asn: 64512, passive: true }';
+  const count = (text: string, needle: string): number => text.split(needle).length - 1;
+
+  it('applies a file change and SIGHUP, refuses a bad file and an identity change, and the untouched session stays up', async () => {
+    const port = await freePort();
+    const file = writeConfig('reload.yaml', withPeers(port, [MX1]));
+    const r = run(['--config', file]);
+    const [, introspect] = await waitForStderr(r, /introspect on (http:\/\/[^/]+)\/api\/summary/);
+    const mx1 = await RawBgpPeer.connect(port, '127.0.0.1', { localAddress: '127.0.0.2' });
+    await mx1.handshake(openFor(64512, 0x0a000002, ['1/1', '1/128']), true);
+    const label = 'control-node cli-test';
+
+    writeFileSync(file, withPeers(port, [MX1, MX2]));
+    await waitForStderr(r, new RegExp(`${label}: reload \\(file changed\\): applied`));
+    r.child.kill('SIGHUP');
+    await waitForStderr(r, new RegExp(`${label}: reload \\(SIGHUP\\): nothing changed`));
+    writeFileSync(file, withPeers(port, [MX1, MX2]).replace('asn: 64512 }', 'asn: x }'));
+    await waitForStderr(r, new RegExp(`${label}: reload \\(file changed\\) refused: ${file}: node.asn: expected an integer`));
+    writeFileSync(file, withPeers(port, [MX1, MX2], '127.0.0.9'));
+    await waitForStderr(r, /refused: node.router-id changed \(127.0.0.1 -> 127.0.0.9\)/);
+
+    const neighbors = (await (await fetch(`${introspect}/api/neighbors`)).json()) as { name: string; state: string; flaps: number }[];
+    expect(neighbors.map((n) => [n.name, n.state, n.flaps])).toEqual([['mx1', 'Established', 0], ['mx2', 'Active', 0]]);
+    const summary = (await (await fetch(`${introspect}/api/summary`)).json()) as { lastReload: { ok: boolean; error: string } };
+    expect(summary.lastReload).toMatchObject({ ok: false, error: expect.stringContaining('node.router-id changed') });
+    expect(mx1.received.some((m: BgpMessage) => m.type === 'notification')).toBe(false);
+    expect(count(r.stderr(), 'reload (file changed): applied')).toBe(1);
+    mx1.destroy();
+    r.child.kill('SIGTERM');
+    expect(await r.exit).toEqual({ code: 0, signal: null });
+  });
+});

@@ -10,7 +10,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfigText } from '../../src/config/index.js';
-import { catchConfigError, errorOf, errorOfText, FILE, minimalDoc } from './support.js';
+import { catchConfigError, errorOf, errorOfText, FILE, load, minimalDoc } from './support.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cn-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -152,7 +152,15 @@ describe('a whole document', () => {
 
   it('rejects an unknown top-level section and lists the known ones', () => {
     expect(errorOf({ ...minimalDoc(), bpg: {} }).message).toBe(
-      'config.yaml: bpg: unknown key (allowed: node, bgp, xmpp, routing-instances, routing-policies, introspect)',
+      'config.yaml: bpg: unknown key (allowed: node, bgp, xmpp, routing-instances, routing-policies, introspect, log-level)',
+    );
+  });
+
+  it('takes an optional log level and refuses one pino does not know', () => {
+    expect(load({ ...minimalDoc(), 'log-level': 'debug' }).logLevel).toBe('debug');
+    expect(load(minimalDoc()).logLevel).toBeUndefined();
+    expect(errorOf({ ...minimalDoc(), 'log-level': 'verbose' }).message).toBe(
+      'config.yaml: log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
     );
   });
 
