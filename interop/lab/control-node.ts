@@ -43,6 +43,8 @@ export interface CnConfig {
   /** The agents' XMPP server; left out, the binary's defaults apply (127.0.0.1:5269). */
   xmpp?: { listen: { address: string; port: number }; holdTime?: number };
   routingInstances?: CnRoutingInstance[];
+  /** The introspect HTTP server; left out, the binary's default (127.0.0.1:18083 in its namespace). */
+  introspect?: { listen: { address: string; port: number } };
 }
 
 /** Repository root (two levels above interop/lab/). */
@@ -77,6 +79,9 @@ export function controlNodeYaml(cfg: CnConfig): string {
   if (cfg.xmpp) {
     lines.push('xmpp:', `  listen: ${flowMap([['address', cfg.xmpp.listen.address], ['port', cfg.xmpp.listen.port]])}`);
     if (cfg.xmpp.holdTime !== undefined) lines.push(`  hold-time: ${cfg.xmpp.holdTime}`);
+  }
+  if (cfg.introspect) {
+    lines.push('introspect:', `  listen: ${flowMap([['address', cfg.introspect.listen.address], ['port', cfg.introspect.listen.port]])}`);
   }
   if (cfg.routingInstances) {
     lines.push(`routing-instances:${cfg.routingInstances.length === 0 ? ' []' : ''}`);
@@ -159,6 +164,28 @@ export class ControlNode {
       for (const l of sockets) if (!(await listening(this.lab, this.host, l.address, l.port))) return false;
       return true;
     }, 20_000);
+  }
+
+  /** SIGKILL at once, like a crash: no NOTIFICATION, no stream close; resolves with the signal name. */
+  async kill(): Promise<number | string | undefined> {
+    const proc = this.proc;
+    if (!proc?.isRunning()) return proc ? proc.exited : undefined;
+    process.kill(proc.pid, 'SIGKILL');
+    const code = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000).unref())]);
+    if (code === undefined) throw new Error(`control-node (pid ${proc.pid}) did not die within 5 s of SIGKILL`);
+    this.proc = undefined;
+    return code;
+  }
+
+  /**
+   * GET `path` (e.g. `/api/routes?table=bgp.l3vpn.0`) from the introspect server, from inside
+   * the node's namespace (curl), parsed as JSON. Needs `introspect` in the config.
+   */
+  async api(path: string): Promise<unknown> {
+    const l = this.config.introspect?.listen;
+    if (!l) throw new Error(`control-node in ${this.host}: no introspect in its config`);
+    const text = await this.lab.exec(this.host, 'curl', ['-sSf', '--max-time', '5', `http://${l.address}:${l.port}${path}`], { timeoutMs: 10_000 });
+    return JSON.parse(text) as unknown;
   }
 
   /** SIGTERM, SIGKILL after 5 s; resolves with the exit code or signal name. */
