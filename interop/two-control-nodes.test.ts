@@ -16,7 +16,7 @@
  * kill, and as the model says. The tests run in order and build on each other.
  */
 import { describe, expect, it } from 'vitest';
-import { ControlNode, GoBgp, Lab, LabAgent, nextHopsOf, sessionStateAt, sleep, useLab, waitUntil } from './lab/index.js';
+import { ControlNode, GoBgp, Lab, LabAgent, nextHopsOf, sessionStateAt, sessionUpSince, sleep, useLab, waitUntil } from './lab/index.js';
 import type { CnConfig, PublishedRoute, VpnRoute, VpnRouteSpec } from './lab/index.js';
 
 const ASN = 64512;
@@ -26,8 +26,11 @@ const PUBLIC = 'default-domain:admin:public:public';
 const SG = 8000002;
 const POLL = { timeout: 10_000, interval: 200 } as const;
 const SESSION_POLL = { timeout: 45_000, interval: 500 } as const;
-/** The gap watch samples every 100 ms; one sample taking longer than this would hide a gap. */
-const MAX_SAMPLE_SPACING_MS = 500;
+/**
+ * The gap watch samples every 100 ms; samples further apart than this could hide a gap (the
+ * retract and UPDATE counters of `churnAt` cover what falls between samples).
+ */
+const MAX_SAMPLE_SPACING_MS = 1_000;
 
 type Cn = 'cn1' | 'cn2';
 const CNS: readonly Cn[] = ['cn1', 'cn2'];
@@ -256,10 +259,26 @@ async function snapshot(): Promise<Record<string, string[]>> {
   return snap;
 }
 
+interface BgpNeighborView { name: string; encoding: string; state: string; updatesOut: number }
+
+async function bgpNeighborAt(c: Cn, peer: string): Promise<BgpNeighborView | undefined> {
+  const ns = (await cn[c].api('/api/neighbors')) as BgpNeighborView[];
+  return ns.find((n) => n.encoding === 'BGP' && n.name === peer);
+}
+
 /** State of `c`'s BGP session to `peer` as its introspect shows it. */
 async function bgpStateAt(c: Cn, peer: string): Promise<string | undefined> {
-  const ns = (await cn[c].api('/api/neighbors')) as { name: string; encoding: string; state: string }[];
-  return ns.find((n) => n.encoding === 'BGP' && n.name === peer)?.state;
+  return (await bgpNeighborAt(c, peer))?.state;
+}
+
+/**
+ * What can reveal a withdrawal too brief for the 100 ms samples: the retracts each agent's
+ * session to `c` has received, and the UPDATEs `c` has sent the gateway.
+ */
+async function churnAt(c: Cn): Promise<{ retracts: Record<string, number>; updatesToGw: number | undefined }> {
+  const retracts: Record<string, number> = {};
+  for (const h of HOSTS) retracts[h] = (await agents[h][c].state()).stats?.retracts ?? -1;
+  return { retracts, updatesToGw: (await bgpNeighborAt(c, 'gw'))?.updatesOut };
 }
 
 // ---- the gap watch ------------------------------------------------------------------
@@ -384,11 +403,17 @@ describe('Two control nodes as an iBGP full mesh: gobgpd and every agent keep ev
     const survivor = other(victim);
     describe(`${victim} killed with SIGKILL, then restarted`, () => {
       let before: Record<string, string[]>;
+      /** When the gateway's session to the survivor came up: it must never be reset. */
+      let gwToSurvivorSince: number | undefined;
 
       it(`while ${victim} dies no route is ever absent at the gateway or at an agent's session to ${survivor}, and the ECMP sets stay whole`, async () => {
         await expectConverged(`before killing ${victim}`);
         before = await snapshot();
         const survivorSessions = await Promise.all(HOSTS.map(async (h) => (await agents[h][survivor].state()).sessions));
+        gwToSurvivorSince = await sessionUpSince(gw, CN_ADDRESS[survivor]);
+        expect(gwToSurvivorSince).toBeDefined();
+        const churn = await churnAt(survivor);
+        expect(churn.updatesToGw, `${survivor} has sent the gateway its routes`).toBeGreaterThan(0);
         const watch = watchForGaps(survivor);
         await sleep(1_000);
         expect(await cn[victim].kill()).toBe('SIGKILL');
@@ -402,10 +427,12 @@ describe('Two control nodes as an iBGP full mesh: gobgpd and every agent keep ev
         await expectConverged(`${victim} dead`);
         await sleep(2_000);
         const { gaps, samples, maxSpacingMs } = await watch.stop();
-        console.info(`gap watch while ${victim} died: ${samples} samples, largest spacing ${maxSpacingMs} ms, ${gaps.length} gaps`);
+        console.info(`gap watch while ${victim} died: ${samples} samples, largest spacing ${maxSpacingMs} ms, ${gaps.length} gaps; ${survivor} before: ${JSON.stringify(churn)}`);
         expect(gaps).toEqual([]);
         expect(samples).toBeGreaterThan(20);
         expect(maxSpacingMs).toBeLessThan(MAX_SAMPLE_SPACING_MS);
+        // Nothing was withdrawn even between samples: no retract to an agent, no UPDATE to the gateway.
+        expect(await churnAt(survivor)).toEqual(churn);
         // The agents' sessions to the survivor were never dropped or reopened.
         for (const [i, h] of HOSTS.entries()) {
           expect(await agents[h][survivor].state(), `${h} via ${survivor}`).toMatchObject({ connected: true, sessions: survivorSessions[i] });
@@ -413,6 +440,7 @@ describe('Two control nodes as an iBGP full mesh: gobgpd and every agent keep ev
       });
 
       it(`${victim} restarted re-learns everything, with no gap meanwhile, and every table at both nodes, the gateway and the agents is exactly as before the kill`, async () => {
+        const churn = await churnAt(survivor);
         const watch = watchForGaps(survivor);
         await cn[victim].start();
         running.add(victim);
@@ -423,7 +451,9 @@ describe('Two control nodes as an iBGP full mesh: gobgpd and every agent keep ev
         const { gaps, samples } = await watch.stop();
         console.info(`gap watch while ${victim} restarted: ${samples} samples, ${gaps.length} gaps`);
         expect(gaps).toEqual([]);
+        expect(await churnAt(survivor)).toEqual(churn);
         expect(await snapshot()).toEqual(before);
+        expect(await sessionUpSince(gw, CN_ADDRESS[survivor]), `gw -> ${survivor} never reset`).toBe(gwToSurvivorSince);
       });
     });
   }

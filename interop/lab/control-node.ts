@@ -3,7 +3,8 @@
  * `control-node --config FILE`: node, bgp and, when given, xmpp and
  * routing-instances), an on-demand build of dist/ and the process lifecycle
  * (`node bin/control-node.js --config FILE` inside its namespace, stopped with
- * SIGTERM and, after 5 s, SIGKILL). Readiness = TCP listeners on the BGP (and
+ * SIGTERM and, after 5 s, SIGKILL, or killed at once like a crash), and its JSON
+ * introspect read from inside the namespace (curl). Readiness = TCP listeners on the BGP (and
  * XMPP) ports inside the namespace (checked with `ss`, no connection made).
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
