@@ -99,6 +99,8 @@ export interface LabAgentOptions {
   /** The control node's XMPP address and port. */
   server: { address: string; port: number };
   keepaliveMs?: number;
+  /** The runner's log file in the lab dir; default `<host>-agent.log` (set it when a host runs several agents). */
+  logName?: string;
 }
 
 /** One vRouter agent in a lab host. Create with `LabAgent.start`. */
@@ -130,7 +132,7 @@ export class LabAgent {
   /** Starts the runner in `host`'s namespace (not yet connected). */
   static async start(lab: Lab, host: string, opts: LabAgentOptions): Promise<LabAgent> {
     await ensureAgentRunnerBuilt();
-    const proc = lab.spawnPiped(host, process.execPath, [RUNNER_JS], `${host}-agent.log`);
+    const proc = lab.spawnPiped(host, process.execPath, [RUNNER_JS], opts.logName ?? `${host}-agent.log`);
     const agent = new LabAgent(host, lab.address(host), proc, opts);
     await agent.request('state'); // the runner is up and answering
     return agent;

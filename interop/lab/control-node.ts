@@ -4,7 +4,8 @@
  * routing-policies and routing-instances with their BGP-as-a-Service sessions
  * and static routes; peers and instances may name policies), an on-demand build of dist/ and the process lifecycle
  * (`node bin/control-node.js --config FILE` inside its namespace, stopped with
- * SIGTERM and, after 5 s, SIGKILL). Readiness = TCP listeners on the BGP (and
+ * SIGTERM and, after 5 s, SIGKILL, or killed at once like a crash), and its JSON
+ * introspect read from inside the namespace (curl). Readiness = TCP listeners on the BGP (and
  * XMPP) ports inside the namespace (checked with `ss`, no connection made).
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -255,6 +256,28 @@ export class ControlNode {
       for (const l of sockets) if (!(await listening(this.lab, this.host, l.address, l.port))) return false;
       return true;
     }, 20_000);
+  }
+
+  /** SIGKILL at once, like a crash: no NOTIFICATION, no stream close; resolves with the signal name. */
+  async kill(): Promise<number | string | undefined> {
+    const proc = this.proc;
+    if (!proc?.isRunning()) return proc ? proc.exited : undefined;
+    process.kill(proc.pid, 'SIGKILL');
+    const code = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000).unref())]);
+    if (code === undefined) throw new Error(`control-node (pid ${proc.pid}) did not die within 5 s of SIGKILL`);
+    this.proc = undefined;
+    return code;
+  }
+
+  /**
+   * GET `path` (e.g. `/api/routes?table=bgp.l3vpn.0`) from the introspect server, from inside
+   * the node's namespace (curl), parsed as JSON. Needs `introspect` in the config.
+   */
+  async api(path: string): Promise<unknown> {
+    const l = this.config.introspect?.listen;
+    if (!l) throw new Error(`control-node in ${this.host}: no introspect in its config`);
+    const text = await this.lab.exec(this.host, 'curl', ['-sSf', '--max-time', '5', `http://${l.address}:${l.port}${path}`], { timeoutMs: 10_000 });
+    return JSON.parse(text) as unknown;
   }
 
   /** SIGTERM, SIGKILL after 5 s; resolves with the exit code or signal name. */

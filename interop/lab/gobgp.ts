@@ -1,6 +1,6 @@
 /**
  * GoBGP (gobgpd 3.x) in the lab: TOML config generation, daemon lifecycle and
- * typed readers for `gobgp -j global rib -a vpnv4|vpnv6`, `-a rtc`, `vrf NAME rib [-a ipv6]` and
+ * typed readers for `gobgp -j global rib -a vpnv4|vpnv6`, `-a rtc`, `neighbor ADDR adj-in`, `vrf NAME rib [-a ipv6]` and
  * `neighbor` (Contrail's extended communities decoded to Contrail's names).
  * Each gobgpd runs in its own namespace, so the default API address
  * 127.0.0.1:50051 never collides.
@@ -391,6 +391,14 @@ export class GoBgp implements VpnSpeaker {
    */
   async adjInRtc(neighbor: string): Promise<RtcRoute[]> {
     return parseGoBgpRtcRib(await this.cli(['-j', 'neighbor', neighbor, 'adj-in', '-a', 'rtc']));
+  }
+
+  /**
+   * The VPN paths gobgpd holds from one neighbor (`gobgp -j neighbor ADDR adj-in -a vpnv4|vpnv6`):
+   * what that neighbor advertised to it, whether or not gobgpd chose them as best.
+   */
+  async adjInVpn(neighbor: string, family: VpnFamily = 'vpnv4'): Promise<VpnRoute[]> {
+    return parseGoBgpVpnRib(await this.cli(['-j', 'neighbor', neighbor, 'adj-in', '-a', family]));
   }
 
   async sessions(): Promise<PeerSession[]> {
