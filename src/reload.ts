@@ -9,7 +9,10 @@
  * 3. new instances come (importing the VPN routes they want);
  * 4. policies are attached again by name (new instances, changed
  *    definitions), then changed instances are re-exported and re-imported
- *    with them, and static routes are set;
+ *    with them, the routes of instances and sessions whose import policies
+ *    changed run them again (from the attributes as received), sessions
+ *    whose export policies changed move to their new update groups (no
+ *    session resets), and static routes are set;
  * 5. sessions new or replaced start;
  * 6. agents: items re-rendered, pending subscriptions attach.
  *
@@ -19,6 +22,7 @@
 import type { BgpPeerOptions } from './bgp/options.js';
 import type { BgpSpeaker } from './bgp/speaker.js';
 import type { Config, PeerRef, ReloadPlan } from './config/index.js';
+import type { PeerExportPolicy } from './rib/peering.js';
 import type { InstanceManager } from './routing-instances/manager.js';
 import type { XmppServer } from './xmpp/server.js';
 
@@ -31,6 +35,10 @@ export interface ReloadParts {
   peerOptions(ref: PeerRef, next: Config): BgpPeerOptions;
   /** Attach the new config's routing policies by name. */
   attachPolicies(next: Config): void;
+  /** A session's export policy in the new config. */
+  exportPolicyOf(name: string, next: Config): PeerExportPolicy | undefined;
+  /** Run import policy again over every path of an instance's tables. */
+  reimportInstance(name: string): void;
 }
 
 /** How reloads went, for introspect and metrics. */
@@ -47,6 +55,9 @@ export async function applyPlan(plan: ReloadPlan, next: Config, parts: ReloadPar
   for (const name of plan.removeInstances) instances.removeInstance(name);
   for (const ri of plan.addInstances) instances.addInstance(ri);
   parts.attachPolicies(next);
+  for (const name of plan.reimportInstances) parts.reimportInstance(name);
+  for (const name of plan.reimportPeers) bgp.reimport(name);
+  for (const name of plan.reexportPeers) bgp.setExportPolicy(name, parts.exportPolicyOf(name, next));
   for (const ri of plan.updateInstances) instances.updateInstance(ri);
   for (const ri of plan.addInstances) instances.addStaticRoutes(instances.get(ri.name)!, ri.staticRoutes);
   for (const ri of plan.staticRoutes) instances.setStaticRoutes(instances.get(ri.name)!, ri.staticRoutes);

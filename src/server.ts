@@ -16,6 +16,7 @@ import { bgpaasExportHook, exportHook, importHook, peerExportHook } from './poli
 import type { Policy } from './policy/types.js';
 import { BgpPeering } from './rib/peering.js';
 import { Rib } from './rib/rib.js';
+import type { Table } from './rib/table.js';
 import type { RoutingInstance } from './routing-instances/instance.js';
 import { InstanceManager } from './routing-instances/manager.js';
 import { XmppServer } from './xmpp/server.js';
@@ -127,6 +128,16 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Ser
     instances, bgp, xmpp,
     peerOptions: (ref, next) => sessionOptions(ref, next, bgpaas),
     attachPolicies: (next) => attachPolicies(next, rib, instances),
+    exportPolicyOf: (name, next) => {
+      const ref = sessionRef(next, name);
+      return ref && sessionOptions(ref, next, bgpaas).exportPolicy;
+    },
+    reimportInstance: (name) => {
+      const inst = instances.get(name);
+      if (!inst) return;
+      for (const [, t] of inst.allTables()) rib.reevaluate(t);
+      for (const t of Object.values(inst.staging ?? {})) if (t) rib.reevaluate(t as Table);
+    },
   };
   const introspect = introspectControl(deps.logger);
   const reloads = reloadControl(config, parts, deps, introspect);
@@ -183,6 +194,17 @@ function bgpaasSessions(rib: Rib, instances: InstanceManager): BgpaasFactory {
 }
 
 /** The speaker's options for a session of a (new) config. */
+/** The session of that name in a config: a BGP peer or a BGP-as-a-Service session. */
+function sessionRef(config: Config, name: string): PeerRef | undefined {
+  const peer = config.bgp.peers.find((p) => p.name === name);
+  if (peer) return { kind: 'bgp', name, peer };
+  for (const ri of config.routingInstances) {
+    const session = ri.bgpaas.find((b) => b.name === name);
+    if (session) return { kind: 'bgpaas', name, instance: ri, session };
+  }
+  return undefined;
+}
+
 function sessionOptions(ref: PeerRef, config: Config, bgpaas: BgpaasFactory): BgpPeerOptions {
   const policies = policiesOf(config);
   return ref.kind === 'bgp' ? peerOptions(ref.peer, config.bgp, policies) : bgpaas(ref.instance, ref.session, config.bgp, policies);

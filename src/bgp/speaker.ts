@@ -11,7 +11,8 @@
 
 import net from 'node:net';
 import type { Logger } from 'pino';
-import type { BgpPeering, PeerRib } from '../rib/peering.js';
+import type { BgpPeering, PeerExportPolicy, PeerRib } from '../rib/peering.js';
+import type { Table } from '../rib/table.js';
 import type { PeerInfo } from '../rib/types.js';
 import type { BgpOptions, BgpPeerOptions } from './options.js';
 import { endOfRibFamily, familyName, parseIpv4 } from './wire/index.js';
@@ -120,6 +121,27 @@ export class BgpSpeaker {
     this.byId.delete(e.info.id);
     await this.stopPeer(e, CEASE_PEER_DECONFIGURED, 'peer de-configured');
     e.peering.removePeer(e.rib);
+  }
+
+  /**
+   * A peer's export policy changed (config reload): it moves to the update
+   * groups of the new policy; its session stays up.
+   */
+  setExportPolicy(name: string, policy: PeerExportPolicy | undefined): void {
+    const e = this.peers.get(name);
+    if (e) e.peering.setExportPolicy(e.rib, policy);
+  }
+
+  /**
+   * A peer's import policy changed (config reload): its routes, as received,
+   * run the new policy; its session stays up. Returns how many changed.
+   */
+  reimport(name: string): number {
+    const e = this.peers.get(name);
+    if (!e) return 0;
+    let n = 0;
+    for (const t of Object.values(e.peering.inTables)) if (t) n += e.peering.rib.reevaluate(t as Table, (src) => src === e.info);
+    return n;
   }
 
   /** Add a peer; once the speaker has started, its session starts at once (config reload). */

@@ -9,13 +9,16 @@
  * `xmpp.listen`, `xmpp.enabled`, `xmpp.hold-time`), route reflection
  * turning on or off (the first or last route-reflector client), an
  * instance's `id` (its automatic route target and RDs derive from it), and
- * an instance's import policies (the routes already in its tables would
- * keep the old ones).
+ * graceful restart (every OPEN advertises it).
  *
  * Applied: a BGP peer or BGP-as-a-Service session added, removed, or
- * replaced when anything about it changed, including the default timers it
- * inherits and the definition of a policy it uses (a replaced session is
- * reset: routes come back through the new policy); an instance added,
+ * replaced when anything about it but its policies changed, including the
+ * default timers it inherits (a replaced session is reset); a change of a
+ * session's or an instance's import policies (the list or a definition)
+ * runs the affected routes through import policy again from the attributes
+ * as received, and a change of a session's export policies moves it to the
+ * update group of its new policy, both without resetting a session; an
+ * instance added,
  * removed, updated in place (targets, vn-index, export policies or their
  * definitions: its routes are re-exported and re-imported, no session
  * resets), or given new static routes; introspect and the log level.
@@ -45,6 +48,12 @@ export interface ReloadPlan {
   readonly addInstances: readonly RoutingInstanceConfig[];
   /** Instances whose targets, vn-index or export policies changed: re-exported and re-imported in place. */
   readonly updateInstances: readonly RoutingInstanceConfig[];
+  /** Instances whose import policies changed (the list or a definition): their routes run import policy again. */
+  readonly reimportInstances: readonly string[];
+  /** Sessions whose import policies changed: their routes run import policy again, the session stays up. */
+  readonly reimportPeers: readonly string[];
+  /** Sessions whose export policies changed: they move to the update group of the new policy, the session stays up. */
+  readonly reexportPeers: readonly string[];
   /** Existing instances whose static routes changed. */
   readonly staticRoutes: readonly RoutingInstanceConfig[];
   /** The new introspect section, when it changed. */
@@ -74,8 +83,9 @@ export function diffConfig(old: Config, next: Config): ConfigDiff {
     ...(introspect && { introspect }),
     ...(logLevel && { logLevel }),
     empty:
-      peers.removePeers.length + peers.addPeers.length + inst.removeInstances.length + inst.addInstances.length +
-        inst.updateInstances.length + inst.staticRoutes.length === 0 && !introspect && !logLevel,
+      peers.removePeers.length + peers.addPeers.length + peers.reimportPeers.length + peers.reexportPeers.length +
+        inst.removeInstances.length + inst.addInstances.length + inst.updateInstances.length + inst.staticRoutes.length +
+        inst.reimportInstances.length === 0 && !introspect && !logLevel,
   };
   return { ok: true, plan };
 }
@@ -128,13 +138,8 @@ function instanceRefusal(old: Config, next: Config): Refusal | undefined {
           `(ids default to the position in the list: give instances explicit ids to insert one before others)`,
       };
     }
-    if (!same(was.importPolicies, ri.importPolicies) || ri.importPolicies.some((p) => changedPolicies.has(p))) {
-      return {
-        key: `${key}.import-policies`,
-        message: `${key}.import-policies of ${ri.name} changed: routes already in its tables would keep the old policy, ${RESTART}`,
-      };
-    }
   }
+  void changedPolicies;
   return undefined;
 }
 
@@ -151,26 +156,40 @@ function policyChanges(old: Config, next: Config): Set<string> {
 }
 
 /** Every session of the speaker with what it depends on, by name. */
-function sessions(c: Config): Map<string, { ref: PeerRef; effective: unknown; policies: readonly string[] }> {
-  const out = new Map<string, { ref: PeerRef; effective: unknown; policies: readonly string[] }>();
+interface SessionView {
+  ref: PeerRef;
+  /** Everything the session depends on but its policies: a change resets it. */
+  effective: unknown;
+  imports: readonly string[];
+  exports: readonly string[];
+}
+
+function sessions(c: Config): Map<string, SessionView> {
+  const out = new Map<string, SessionView>();
   const timers = { holdTime: c.bgp.holdTime, connectRetry: c.bgp.connectRetry };
+  const withoutPolicies = (x: PeerConfig | BgpaasConfig): Record<string, unknown> => ({ ...x, importPolicies: undefined, exportPolicies: undefined });
   for (const p of c.bgp.peers) {
     out.set(p.name, {
       ref: { kind: 'bgp', name: p.name, peer: p },
-      effective: { ...timers, ...p },
-      policies: [...p.importPolicies, ...p.exportPolicies],
+      effective: { ...timers, ...withoutPolicies(p) },
+      imports: p.importPolicies, exports: p.exportPolicies,
     });
   }
   for (const ri of c.routingInstances) {
     for (const b of ri.bgpaas) {
       out.set(b.name, {
         ref: { kind: 'bgpaas', name: b.name, instance: ri, session: b },
-        effective: { ...timers, ...b, instance: ri.name },
-        policies: [...b.importPolicies, ...b.exportPolicies],
+        effective: { ...timers, ...withoutPolicies(b), instance: ri.name },
+        imports: b.importPolicies, exports: b.exportPolicies,
       });
     }
   }
   return out;
+}
+
+/** True when a chain of policy names changed: the list, or the definition of one in it. */
+function chainChanged(was: readonly string[], now: readonly string[], changedPolicies: ReadonlySet<string>): boolean {
+  return !same(was, now) || now.some((p) => changedPolicies.has(p));
 }
 
 function peerChanges(old: Config, next: Config, changedPolicies: ReadonlySet<string>) {
@@ -179,18 +198,24 @@ function peerChanges(old: Config, next: Config, changedPolicies: ReadonlySet<str
   const removePeers: string[] = [];
   const addPeers: PeerRef[] = [];
   const replacedPeers: string[] = [];
+  const reimportPeers: string[] = [];
+  const reexportPeers: string[] = [];
   for (const name of before.keys()) if (!after.has(name)) removePeers.push(name);
   for (const [name, s] of after) {
     const was = before.get(name);
     if (!was) {
       addPeers.push(s.ref);
-    } else if (!same(was.effective, s.effective) || s.policies.some((p) => changedPolicies.has(p))) {
+    } else if (!same(was.effective, s.effective)) {
       removePeers.push(name);
       addPeers.push(s.ref);
       replacedPeers.push(name);
+    } else {
+      // A policy change alone leaves the session up: its routes run the new policy.
+      if (chainChanged(was.imports, s.imports, changedPolicies)) reimportPeers.push(name);
+      if (chainChanged(was.exports, s.exports, changedPolicies)) reexportPeers.push(name);
     }
   }
-  return { removePeers, addPeers, replacedPeers };
+  return { removePeers, addPeers, replacedPeers, reimportPeers, reexportPeers };
 }
 
 function instanceChanges(old: Config, next: Config, changedPolicies: ReadonlySet<string>) {
@@ -200,19 +225,21 @@ function instanceChanges(old: Config, next: Config, changedPolicies: ReadonlySet
   const addInstances: RoutingInstanceConfig[] = [];
   const updateInstances: RoutingInstanceConfig[] = [];
   const staticRoutes: RoutingInstanceConfig[] = [];
+  const reimportInstances: string[] = [];
   for (const ri of next.routingInstances) {
     const was = before.get(ri.name);
     if (!was) {
       addInstances.push(ri);
       continue;
     }
+    if (chainChanged(was.importPolicies, ri.importPolicies, changedPolicies)) reimportInstances.push(ri.name);
     const retargeted =
       was.vnIndex !== ri.vnIndex || !same(was.importTargets, ri.importTargets) || !same(was.exportTargets, ri.exportTargets) ||
       !same(was.exportPolicies, ri.exportPolicies) || ri.exportPolicies.some((p) => changedPolicies.has(p));
     if (retargeted) updateInstances.push(ri);
     if (!same(was.staticRoutes, ri.staticRoutes)) staticRoutes.push(ri);
   }
-  return { removeInstances, addInstances, updateInstances, staticRoutes };
+  return { removeInstances, addInstances, updateInstances, staticRoutes, reimportInstances };
 }
 
 /** Structural equality of config values (plain data; bigints and key order handled). */

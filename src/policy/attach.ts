@@ -57,10 +57,19 @@ export function exportHook(byInstance: ReadonlyMap<string, readonly Policy[]>): 
   };
 }
 
-/** A BGP peer's export policy for the peering engine: the chain, keyed by its names so peers sharing it share update groups. */
+/**
+ * A chain's identity for grouping peers: names and definitions, so that
+ * peers sharing a chain share update groups and a changed definition (a
+ * reload) makes a new group.
+ */
+export function chainKey(chain: readonly Policy[]): string {
+  return JSON.stringify(chain, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
+}
+
+/** A BGP peer's export policy for the peering engine, keyed by its chain (chainKey). */
 export function peerExportHook(chain: readonly Policy[]): PeerExportPolicy {
   return {
-    key: chain.map((p) => p.name).join(','),
+    key: chainKey(chain),
     decide(nlri, source, attrs) {
       const d = evaluate(chain, { nlri, attrs, protocol: protocolOf(source) });
       return d.accept ? d.attrs : undefined;
@@ -76,7 +85,7 @@ export function peerExportHook(chain: readonly Policy[]): PeerExportPolicy {
  */
 export function bgpaasExportHook(chain: readonly Policy[], gateway: number | undefined, gateway6: bigint | undefined): PeerExportPolicy {
   return {
-    key: `bgpaas|${gateway ?? ''}|${gateway6 ?? ''}|${chain.map((p) => p.name).join(',')}`,
+    key: `bgpaas|${gateway ?? ''}|${gateway6 ?? ''}|${chainKey(chain)}`,
     decide(nlri, source, attrs) {
       const d = chain.length === 0 ? { accept: true, attrs } : evaluate(chain, { nlri, attrs, protocol: protocolOf(source) });
       if (!d.accept) return undefined;

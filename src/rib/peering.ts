@@ -15,6 +15,7 @@
  */
 
 import { FAMILIES, familyName } from '../bgp/wire/families/registry.js';
+import { packWithdrawals } from '../bgp/wire/index.js';
 import type { AfiSafi, CodecContext, FamilyName, Nlri, PathAttributes, RtMembership, UpdateMessage } from '../bgp/wire/types.js';
 import type { AttrSet } from './attr-store.js';
 import { exportAttrs, exportVeto } from './export.js';
@@ -126,14 +127,7 @@ export class BgpPeering {
   }
 
   addPeer(info: PeerInfo, families: readonly FamilyName[], exportPolicy?: PeerExportPolicy): PeerRib {
-    const cls = `${info.ibgp}|${info.rrClient}|${info.asn}|${exportPolicy?.key ?? ''}`;
-    let classId = this.classes.get(cls);
-    if (classId === undefined) {
-      classId = this.classes.size + 1;
-      if (classId >= CLASS_SPACE) throw new RangeError(`more than ${CLASS_SPACE - 1} peer classes`);
-      this.classes.set(cls, classId);
-      if (exportPolicy) this.classPolicies.set(classId, exportPolicy);
-    }
+    const classId = this.classFor(info, exportPolicy);
     const st: PeerRib = {
       info, configured: new Set(families), up: false, families: new Set(),
       ctx: { fourOctetAs: false, ebgp: !info.ibgp, families: new Set() },
@@ -142,6 +136,40 @@ export class BgpPeering {
     };
     this.peers.set(info.id, st);
     return st;
+  }
+
+  /** The class of peers that get identical attributes: same iBGP/client/AS and export policy. */
+  private classFor(info: PeerInfo, exportPolicy: PeerExportPolicy | undefined): number {
+    const cls = `${info.ibgp}|${info.rrClient}|${info.asn}|${exportPolicy?.key ?? ''}`;
+    let classId = this.classes.get(cls);
+    if (classId === undefined) {
+      classId = this.classes.size + 1;
+      if (classId >= CLASS_SPACE) throw new RangeError(`more than ${CLASS_SPACE - 1} peer classes`);
+      this.classes.set(cls, classId);
+      if (exportPolicy) this.classPolicies.set(classId, exportPolicy);
+    }
+    return classId;
+  }
+
+  /**
+   * A peer's export policy changed (config reload): it moves to the update
+   * groups of its new class, without a session reset. It gets what the new
+   * policy lets through, and a withdrawal for what it had that the new
+   * policy keeps back.
+   */
+  setExportPolicy(st: PeerRib, exportPolicy: PeerExportPolicy | undefined): void {
+    const classId = this.classFor(st.info, exportPolicy);
+    if (classId === st.classId) return;
+    const held = new Map<FamilyName, Dest[]>();
+    for (const [f, g] of st.groups) held.set(f, this.sentDests(g).filter((d) => sentAt(d, g.slot)?.peer !== st.info));
+    for (const f of held.keys()) this.leave(st, f);
+    st.classId = classId;
+    for (const [f, dests] of held) {
+      this.join(st, f);
+      const g = st.groups.get(f)!;
+      const gone = dests.filter((d) => this.desired(g, d) === undefined).map((d) => d.nlri);
+      if (gone.length > 0) g.sendTo(st, packWithdrawals(FAMILIES[f], gone, st.ctx));
+    }
   }
 
   removePeer(st: PeerRib): void {
@@ -339,7 +367,11 @@ export class BgpPeering {
       const interest = isVpn(f) && st.rtc ? st.interest : undefined;
       g = new UpdateGroup<PeerRib>(
         key, slot, f, FAMILIES[f], st.ctx, st.info, st.classId, interest, this.table(f)!, this.store,
-        { desired: (grp, dest) => this.desired(grp, dest), outSet: (grp, path, dest) => this.exportSet(path, grp, dest) },
+        {
+          desired: (grp, dest) => this.desired(grp, dest),
+          outSet: (grp, path, dest) => this.exportSet(path, grp, dest),
+          wake: (grp) => this.markWork(grp),
+        },
       );
       this.groups.set(key, g);
       this.groupsOf(f).push(g);

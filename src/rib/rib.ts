@@ -73,9 +73,10 @@ export class Rib {
 
   /**
    * The one way in: add (or replace) `source`'s path for each NLRI with the
-   * received attributes. Returns the net change in the number of this
-   * source's paths (a replacement counts 0; a path import policy now rejects
-   * is withdrawn and counts -1).
+   * received attributes. Returns how many destinations gained a path from
+   * this source (a replacement counts 0). A path import policy rejects is
+   * kept, infeasible ('rejected-by-policy'), so reevaluate() can accept it
+   * again when the policy changes.
    */
   addPaths(table: Table, source: PeerInfo, received: PathAttributes, nlri: readonly Nlri[], opts: PathOptions = {}): number {
     if (nlri.length === 0) return 0;
@@ -84,15 +85,14 @@ export class Rib {
     const labeled = table.family.labeled;
     let added = 0;
     for (const n of nlri) {
+      // A path import policy rejects stays, infeasible, with its attributes as received.
       const effective = this.effective(table, n, source, set);
-      if (effective === undefined) {
-        if (this.withdrawPath(table, n, source, opts.rd)) added--;
-        continue;
-      }
+      const attrs = effective ?? this.store.retain(set);
       const path: Path = {
-        peer: source, attrs: effective, received: effective === set ? set : this.store.retain(set),
+        peer: source, attrs, received: attrs === set ? set : this.store.retain(set),
         labels: opts.labels ?? (labeled ? (n as VpnPrefix).labels : NO_LABELS),
-        infeasible, stamp: ++this.stamp, rd: opts.rd, replicated: undefined,
+        infeasible: infeasible ?? (effective === undefined ? 'rejected-by-policy' : undefined),
+        stamp: ++this.stamp, rd: opts.rd, replicated: undefined,
       };
       const old = table.upsert(n, path);
       if (old) this.releasePath(old);
@@ -100,6 +100,38 @@ export class Rib {
     }
     this.store.release(set);
     return added;
+  }
+
+  /**
+   * Run import policy again over the paths of a table (after the policy
+   * changed) from the attributes as received: a path whose outcome changed
+   * is replaced, a rejected one turns infeasible, an accepted one feasible
+   * again; nothing is withdrawn. Replicated copies and resolved paths are
+   * left alone (they are derived again from what they come from). `which`
+   * narrows it to some sources. Returns how many paths changed.
+   */
+  reevaluate(table: Table, which: (source: PeerInfo) => boolean = () => true): number {
+    const changes: { nlri: Nlri; path: Path; attrs: AttrSet; infeasible: InfeasibleReason | undefined }[] = [];
+    for (const dest of table.allDests()) {
+      for (const p of dest.paths) {
+        if (p.replicated || !which(p.peer) || (p.infeasible !== undefined && p.infeasible !== 'rejected-by-policy')) continue;
+        const effective = this.effective(table, dest.nlri, p.peer, p.received);
+        const infeasible = effective === undefined ? 'rejected-by-policy' : undefined;
+        const attrs = effective ?? this.store.retain(p.received);
+        if (attrs === p.attrs && infeasible === p.infeasible) {
+          this.store.release(attrs);
+          continue;
+        }
+        changes.push({ nlri: dest.nlri, path: p, attrs, infeasible });
+      }
+    }
+    for (const c of changes) {
+      const received = c.attrs === c.path.received ? c.attrs : this.store.retain(c.path.received);
+      const path: Path = { ...c.path, attrs: c.attrs, received, infeasible: c.infeasible, stamp: ++this.stamp };
+      const old = table.upsert(c.nlri, path);
+      if (old) this.releasePath(old);
+    }
+    return changes.length;
   }
 
   /** Withdraw `source`'s path for the NLRI. Returns true when there was one. */

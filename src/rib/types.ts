@@ -95,7 +95,12 @@ export type InfeasibleReason =
   | 'cluster-list-loop'
   | 'treat-as-withdraw'
   /** An agent listed tunnel encapsulations, none of them known (Contrail NoTunnelEncap). */
-  | 'no-tunnel-encap';
+  | 'no-tunnel-encap'
+  /**
+   * Import policy rejected it. Kept (with the attributes as received) so
+   * that a policy change can accept it again without the peer resending.
+   */
+  | 'rejected-by-policy';
 
 /** A destination: one NLRI with every source's path and the computed best. */
 export interface Dest<N extends Nlri = Nlri> {

@@ -37,6 +37,8 @@ export interface GroupPolicy<M extends Member> {
   desired(group: UpdateGroup<M>, dest: Dest): Path | undefined;
   /** The outbound attribute set of a path for the group at a destination (interned, held while the group lives). */
   outSet(group: UpdateGroup<M>, path: Path, dest: Dest): AttrSet;
+  /** The group has work outside its queue (a member's own messages): drain it soon. */
+  wake?(group: UpdateGroup<M>): void;
 }
 
 export class UpdateGroup<M extends Member = Member> {
@@ -155,6 +157,12 @@ export class UpdateGroup<M extends Member = Member> {
       this.withdrawn++;
       if (dest.paths.length === 0) this.table.collect(dest);
     }
+  }
+
+  /** Messages for one member only, sent before the group's next messages. */
+  sendTo(m: M, msgs: readonly Uint8Array[]): void {
+    this.backlog.set(m, [...(this.backlog.get(m) ?? []), ...msgs]);
+    this.policy.wake?.(this);
   }
 
   private soloWithdraw(m: M, nlri: Nlri): void {

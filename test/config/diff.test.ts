@@ -69,11 +69,27 @@ describe('diffConfig', () => {
     expect(p.replacedPeers).toEqual(['mx2']);
   });
 
-  it('replaces a peer when the definition of a policy it uses changed', () => {
+  it('re-runs the policies of a peer whose policy definition changed, without replacing it', () => {
     const policy = (lp: number) => [{ name: 'lp', terms: [{ then: { 'local-pref': lp } }] }];
-    const peers = [{ name: 'mx1', address: '10.0.0.2', asn: 64512, 'import-policies': ['lp'] }, { name: 'mx2', address: '10.0.0.3', asn: 64512 }];
+    const peers = [
+      { name: 'mx1', address: '10.0.0.2', asn: 64512, 'import-policies': ['lp'] },
+      { name: 'mx2', address: '10.0.0.3', asn: 64512, 'export-policies': ['lp'] },
+      { name: 'mx3', address: '10.0.0.4', asn: 64512 },
+    ];
     const p = plan(doc({ peers, policies: policy(100) }), doc({ peers, policies: policy(200) }));
-    expect(p.replacedPeers).toEqual(['mx1']);
+    expect(p.replacedPeers).toEqual([]);
+    expect(p.reimportPeers).toEqual(['mx1']);
+    expect(p.reexportPeers).toEqual(['mx2']);
+    expect(p.empty).toBe(false);
+  });
+
+  it('re-runs the policies of a peer whose policy list changed, and replaces one whose address changed', () => {
+    const policies = [{ name: 'lp', terms: [{ then: { 'local-pref': 50 } }] }];
+    const before = [{ name: 'mx1', address: '10.0.0.2', asn: 64512 }, { name: 'mx2', address: '10.0.0.3', asn: 64512 }];
+    const after = [{ name: 'mx1', address: '10.0.0.2', asn: 64512, 'export-policies': ['lp'] }, { name: 'mx2', address: '10.0.0.5', asn: 64512 }];
+    const p = plan(doc({ peers: before, policies }), doc({ peers: after, policies }));
+    expect(p.reexportPeers).toEqual(['mx1']);
+    expect(p.replacedPeers).toEqual(['mx2']);
   });
 
   it('adds, removes and updates instances by name', () => {
@@ -145,10 +161,14 @@ describe('diffConfig', () => {
     expect(r.message).toContain('explicit ids');
   });
 
-  it('refuses a change of an instance\'s import policies', () => {
+  it('re-runs import policy over an instance whose import policies changed, without refusing', () => {
     const policies = [{ name: 'lp', terms: [{ then: { 'local-pref': 200 } }] }];
-    const r = refusal(doc({ policies }), doc({ policies, instances: [{ name: BLUE, id: 1, 'import-policies': ['lp'] }] }));
-    expect(r.key).toBe('routing-instances[0].import-policies');
+    const p = plan(
+      doc({ policies, instances: [{ name: BLUE, id: 1 }] }),
+      doc({ policies, instances: [{ name: BLUE, id: 1, 'import-policies': ['lp'] }] }),
+    );
+    expect(p.reimportInstances).toEqual([BLUE]);
+    expect(p.updateInstances).toEqual([]);
   });
 
   it('refuses turning route reflection on with the first route-reflector client', () => {

@@ -105,8 +105,11 @@ describe('routing policies in a running node', () => {
     s.peering.update(gw, update(0xc6336400, 24));
     await a.waitFor(() => a.routes(BLUE).has('0.0.0.0/0'), 3000, 'the default route');
     expect(a.routes(BLUE).get('0.0.0.0/0')!.med).toBe(77);
-    expect(vpnPrefixes(s)).toEqual(['192.0.2.11:1:0.0.0.0/0']);
     expect(a.routes(BLUE).has('198.51.100.0/24')).toBe(false);
-    expect(gw.paths).toBe(1);
+    // The rejected route is kept, infeasible, in bgp.l3vpn.0 (as received, ready for a policy change).
+    const rejected = [...s.peering.tables['inet-vpn']!.entries()].find(([, d]) => nlriToString(d.nlri) === '192.0.2.11:1:198.51.100.0/24')![1];
+    expect(rejected.paths.map((p) => p.infeasible)).toEqual(['rejected-by-policy']);
+    expect(rejected.ecmpCount).toBe(0);
+    expect(gw.paths).toBe(2);
   });
 });

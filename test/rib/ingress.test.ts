@@ -72,14 +72,33 @@ describe('the one way in', () => {
     expect(rib.store.size).toBe(0);
   });
 
-  it('withdraws a path that import policy now rejects, and says so in its count', () => {
+  it('keeps a path import policy rejects, infeasible and as received, so that a policy change can take it back', () => {
     const { rib, inet } = setup();
     const src = peer();
-    rib.addPaths(inet, src, ATTRS, [p4('10.1.0.0', 16), p4('10.9.0.0', 16)]);
-    rib.importPolicy = (_t, n, _s, a) => ((n as Ipv4Prefix).addr === ip('10.9.0.0') ? undefined : a);
-    expect(rib.addPaths(inet, src, ATTRS, [p4('10.1.0.0', 16), p4('10.9.0.0', 16)])).toBe(-1);
-    expect(inet.size).toBe(1);
-    expect(inet.get(inet.keyOf(p4('10.9.0.0', 16)))?.paths ?? []).toEqual([]);
+    rib.importPolicy = (_t, n, _s, a) => ((n as Ipv4Prefix).addr === ip('10.9.0.0') ? undefined : { ...a, localPref: 300 });
+    expect(rib.addPaths(inet, src, ATTRS, [p4('10.1.0.0', 16), p4('10.9.0.0', 16)])).toBe(2);
+    const at = (s: string) => inet.get(inet.keyOf(p4(s, 16)))!;
+    expect(at('10.9.0.0').paths.map((p) => [p.infeasible, p.attrs.attrs.localPref])).toEqual([['rejected-by-policy', 100]]);
+    expect(at('10.9.0.0').ecmpCount).toBe(0); // never used
+    expect(at('10.1.0.0').paths[0]!.attrs.attrs.localPref).toBe(300);
+    // The policy changes: the rejected path is accepted, the other loses its local-pref, nothing withdrawn.
+    rib.importPolicy = (_t, n, _s, a) => ((n as Ipv4Prefix).addr === ip('10.1.0.0') ? undefined : a);
+    expect(rib.reevaluate(inet)).toBe(2);
+    expect(at('10.9.0.0').paths.map((p) => [p.infeasible, p.attrs.attrs.localPref])).toEqual([[undefined, 100]]);
+    expect(at('10.9.0.0').ecmpCount).toBe(1);
+    expect(at('10.1.0.0').paths.map((p) => [p.infeasible, p.attrs.attrs.localPref])).toEqual([['rejected-by-policy', 100]]);
+    expect(rib.reevaluate(inet)).toBe(0); // nothing more to change
+    rib.importPolicy = undefined;
+    rib.reevaluate(inet);
+    rib.removeSource(inet, src);
+    expect(rib.store.size).toBe(0);
+  });
+
+  it('keeps a loop the reason a rejected path is infeasible', () => {
+    const { rib, inet } = setup();
+    rib.importPolicy = () => undefined;
+    rib.addPaths(inet, peer(), { ...ATTRS, originatorId: LOCAL.routerId }, [p4('10.1.0.0', 16)]);
+    expect(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!.paths[0]!.infeasible).toBe('originator-id-loop');
   });
 
   it('marks paths that loop infeasible, but keeps them visible', () => {
