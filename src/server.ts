@@ -53,6 +53,8 @@ function bgpOptions(bgp: BgpConfig, policies: ReadonlyMap<string, Policy>): BgpO
       families: [...p.families],
       ...(p.holdTime !== undefined && { holdTime: p.holdTime }),
       ...(p.localAddress !== undefined && { localAddress: p.localAddress }),
+      ...(p.password !== undefined && { password: p.password }),
+      ...(p.maxPrefixes !== undefined && { maxPrefixes: { ...p.maxPrefixes } }),
       ...(p.exportPolicies.length > 0 && { exportPolicy: peerExportHook(p.exportPolicies.map((n) => policies.get(n)!)) }),
     })),
   };

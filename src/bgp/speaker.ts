@@ -18,6 +18,8 @@ import { endOfRibFamily, familyName, parseIpv4 } from './wire/index.js';
 import type { Fault, UpdateMessage } from './wire/types.js';
 import { BgpSession } from './session/index.js';
 import type { Negotiated, DownReason } from './session/index.js';
+import { CEASE_MAX_PREFIXES, ERR_CEASE, maxPrefixesData } from './session/notify.js';
+import { setListenerKey } from './session/tcp-md5.js';
 
 /** Contrail's kRouteTargetEndOfRibTimeSecs. */
 export const RTC_EOR_WAIT_MS = 30_000;
@@ -45,6 +47,8 @@ export interface PeerEntry {
   readonly session: BgpSession;
   rtcTimer?: NodeJS.Timeout;
   blocked: boolean;
+  /** More paths than max-prefixes allows have been reported for this session (until it goes down or drops below). */
+  overLimit?: boolean;
 }
 
 export class BgpSpeaker {
@@ -83,6 +87,12 @@ export class BgpSpeaker {
       });
     });
     server.on('error', (err) => this.opts.logger.error({ err }, 'bgp listener error'));
+    try {
+      for (const e of this.peers.values()) if (e.config.password !== undefined) setListenerKey(server, e.config.address, e.config.password);
+    } catch (err) {
+      server.close();
+      throw err;
+    }
     for (const e of this.peers.values()) e.session.start();
     const bound = server.address() as net.AddressInfo;
     return { address: bound.address, port: bound.port };
@@ -123,6 +133,7 @@ export class BgpSpeaker {
         holdTime: pc.holdTime ?? this.opts.bgp.holdTime,
         connectRetry: this.opts.bgp.connectRetry,
         families: pc.families,
+        ...(pc.password !== undefined && { password: pc.password }),
       },
       {
         established: (n) => this.established(entry, n),
@@ -176,6 +187,7 @@ export class BgpSpeaker {
   }
 
   private update(e: PeerEntry, msg: UpdateMessage, action: string, faults: readonly Fault[]): void {
+    if (e.overLimit && e.config.maxPrefixes?.action === 'teardown') return; // the Cease is on its way
     const eor = endOfRibFamily(msg);
     if (eor) {
       const f = familyName(eor);
@@ -192,6 +204,30 @@ export class BgpSpeaker {
       this.opts.logger.warn({ peer: e.config.name, faults: faults.map((f) => f.reason) }, 'update treated as withdraw');
     }
     e.peering.update(e.rib, msg, action === 'withdraw');
+    this.checkPrefixLimit(e, msg);
+  }
+
+  /**
+   * bgp.peers[].max-prefixes: once the peer has more paths in our tables
+   * than the limit, say so once (again only after it went back under), and
+   * for `teardown` send Cease 6/1 with the family of the UPDATE that crossed
+   * it and the limit as data (RFC 4486 §4); the session then stays down, or
+   * comes back after `restartAfter` seconds.
+   */
+  private checkPrefixLimit(e: PeerEntry, msg: UpdateMessage): void {
+    const max = e.config.maxPrefixes;
+    if (!max) return;
+    if (e.rib.paths <= max.limit) {
+      e.overLimit = false;
+      return;
+    }
+    if (e.overLimit) return;
+    e.overLimit = true;
+    const { afi, safi } = msg.mpReach ?? { afi: 1, safi: 1 };
+    const detail = `maximum prefixes reached: ${e.rib.paths} paths, limit ${max.limit}`;
+    const restart = max.action === 'warn' ? undefined : (max.restartAfter ?? 'never');
+    this.opts.logger.warn({ peer: e.config.name, paths: e.rib.paths, limit: max.limit, action: max.action, afi, safi, restartAfter: restart }, detail);
+    if (restart !== undefined) e.session.reset(ERR_CEASE, CEASE_MAX_PREFIXES, maxPrefixesData(afi, safi, max.limit), detail, restart);
   }
 
   private down(e: PeerEntry, reason: DownReason, detail: string): void {
@@ -199,6 +235,7 @@ export class BgpSpeaker {
     if (wasUp) this.opts.logger.info({ peer: e.config.name, reason, detail }, 'peer down');
     if (e.rtcTimer) clearTimeout(e.rtcTimer);
     e.rtcTimer = undefined;
+    e.overLimit = false;
     e.peering.peerDown(e.rib);
     if (wasUp) e.config.lifecycle?.down();
   }

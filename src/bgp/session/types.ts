@@ -32,6 +32,8 @@ export interface SessionConfig {
   readonly openHoldTime?: number;
   /** How long a closing socket may take to flush before it is destroyed, ms; default 1000. */
   readonly lingerMs?: number;
+  /** TCP-MD5 key (RFC 2385) for outbound connections (the speaker sets it on its listener for inbound ones). */
+  readonly password?: string;
 }
 
 /**
