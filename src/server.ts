@@ -85,6 +85,7 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
     ? new XmppServer({
         listen: config.xmpp.listen, holdTimeSec: config.xmpp.holdTime, serverName: node.name,
         asn: node.asn, rib, manager: instances, logger: deps.logger,
+        ...(config.xmpp.tls !== undefined && { tls: { ...config.xmpp.tls } }),
       })
     : undefined;
   const listening: ServerHandle['listening'] = { bgp: await bgp.start(), xmpp: await xmpp?.start() };

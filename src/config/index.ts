@@ -11,7 +11,7 @@ export type { Config } from './schema.js';
 export type { NodeConfig } from './node.js';
 export type { BgpConfig, MaxPrefixesConfig, PeerConfig } from './bgp.js';
 export { tcpMd5Problem } from './bgp.js';
-export type { XmppConfig } from './xmpp.js';
+export type { XmppConfig, XmppTlsConfig } from './xmpp.js';
 export type { RoutingInstanceConfig } from './routing-instances.js';
 export type { IntrospectConfig } from './introspect.js';
 export type { FamilyName, ListenConfig } from './scalars.js';

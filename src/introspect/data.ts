@@ -243,7 +243,7 @@ export function xmppNeighbors(s: IntrospectSources): XmppNeighborRecord[] {
     const sess = ch.session;
     return {
       encoding: 'XMPP', name: ch.name ?? `${ch.remoteAddress}:${ch.remotePort}`, address: ch.remoteAddress,
-      port: ch.remotePort, state: ch.state === 'established' ? 'Established' : ch.state === 'open-wait' ? 'Active' : 'Idle',
+      port: ch.remotePort, state: ch.state === 'established' ? 'Established' : ch.state === 'closed' ? 'Idle' : 'Active',
       instances: sess ? [...sess.subs.values()].map((sub) => ({ name: sub.name, index: sub.instanceId })) : [],
       prefixes: sess?.routeCount ?? 0, itemsSent: sess?.stats.itemsSent ?? 0, retractsSent: sess?.stats.retractsSent ?? 0,
       dropped: sess ? Object.fromEntries(sess.stats.dropped) : {},
