@@ -86,6 +86,7 @@ export async function startServer(config: Config, deps: { logger: Logger }): Pro
         listen: config.xmpp.listen, holdTimeSec: config.xmpp.holdTime, serverName: node.name,
         asn: node.asn, rib, manager: instances, logger: deps.logger,
         ...(config.xmpp.tls !== undefined && { tls: { ...config.xmpp.tls } }),
+        ...(config.xmpp.maxRoutesPerAgent !== undefined && { maxRoutes: config.xmpp.maxRoutesPerAgent }),
       })
     : undefined;
   const listening: ServerHandle['listening'] = { bgp: await bgp.start(), xmpp: await xmpp?.start() };

@@ -11,6 +11,7 @@
  *       cert: /etc/contrail/ssl/certs/server.pem             # PEM files (Contrail's
  *       key: /etc/contrail/ssl/private/server-privkey.pem    # xmpp_server_cert, _key,
  *       ca: /etc/contrail/ssl/certs/ca-cert.pem              # xmpp_ca_cert)
+ *     max-routes-per-agent: 100000   # optional: an agent publishing more is closed (only it)
  *
  * The whole section may be left out; every key then takes its default.
  * The TLS files are read and checked here (a relative path is taken from
@@ -36,6 +37,7 @@ export interface XmppConfig {
   listen: ListenConfig;
   holdTime: number;
   tls?: XmppTlsConfig;
+  maxRoutesPerAgent?: number;
 }
 
 /** The standard XMPP server-to-server port, which Contrail agents dial. */
@@ -86,11 +88,13 @@ export const xmppSection = mapping({
   'hold-time': integer(3, 65535).default(DEFAULT_XMPP_HOLD_TIME),
   enabled: bool.default(true),
   tls: tls.optional(),
+  'max-routes-per-agent': integer(1, 0xffff_ffff).optional(),
 }).transform(
   (raw): XmppConfig => ({
     enabled: raw.enabled,
     listen: raw.listen,
     holdTime: raw['hold-time'],
     ...(raw.tls !== undefined && { tls: raw.tls }),
+    ...(raw['max-routes-per-agent'] !== undefined && { maxRoutesPerAgent: raw['max-routes-per-agent'] }),
   }),
 );

@@ -28,6 +28,8 @@ export interface XmppServerOptions {
   readonly timers?: Partial<XmppTimers>;
   /** PEM: agents must STARTTLS and present a certificate that chains to `ca` (contrail-control.md §1.5). */
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
+  /** Close an agent's session (only its) when it publishes more routes than this. */
+  readonly maxRoutes?: number;
 }
 
 export class XmppServer {
@@ -72,6 +74,7 @@ export class XmppServer {
       unsupported: (family, n) => this.unsupportedItems.set(family, (this.unsupportedItems.get(family) ?? 0) + n),
       peerId: () => o.rib.allocatePeerId(),
       ...(this.startTls && { tls: this.startTls }),
+      ...(o.maxRoutes !== undefined && { maxRoutes: o.maxRoutes }),
       items: {
         acquire: (inst, table) => {
           let e = this.itemCaches.get(table);

@@ -1,5 +1,5 @@
 /**
- * xmpp.tls. The TLS files are read and loaded
+ * xmpp.tls and xmpp.max-routes-per-agent. The TLS files are read and loaded
  * by OpenSSL while the config is validated, so a wrong file is a config error
  * naming the key; certificates are made for the run (test/support/certs.ts).
  */
@@ -54,6 +54,19 @@ describe('xmpp.tls', () => {
   it('requires all three files', () => {
     expect(errorOf(withXmpp({ tls: { cert: pki.files.cert, key: pki.files.key } })).message).toBe(
       'config.yaml: xmpp.tls.ca: missing; expected a file path',
+    );
+  });
+});
+
+describe('xmpp.max-routes-per-agent', () => {
+  it('is taken as written, and absent by default (no limit)', () => {
+    expect(load(withXmpp({ 'max-routes-per-agent': 50000 })).xmpp.maxRoutesPerAgent).toBe(50000);
+    expect(load(minimalDoc()).xmpp).not.toHaveProperty('maxRoutesPerAgent');
+  });
+
+  it.each([0, -1, 1.5, '100'])('rejects %j', (v) => {
+    expect(errorOf(withXmpp({ 'max-routes-per-agent': v })).message).toMatch(
+      /^config\.yaml: xmpp\.max-routes-per-agent: expected an integer 1\.\.4294967295, got /,
     );
   });
 });
