@@ -23,6 +23,8 @@ export interface CnPeer {
   families: CnFamily[];
   port?: number;
   passive?: boolean;
+  /** TCP-MD5 key (`password`). */
+  password?: string;
 }
 
 /** One entry of the `routing-instances` section. */
@@ -71,7 +73,7 @@ export function controlNodeYaml(cfg: CnConfig): string {
     '  peers:',
     ...cfg.bgp.peers.map((p) => `    - ${flowMap([
       ['name', p.name], ['address', p.address], ['asn', p.asn], ['port', p.port], ['passive', p.passive],
-      ['route-reflector-client', p.routeReflectorClient], ['families', p.families],
+      ['route-reflector-client', p.routeReflectorClient], ['families', p.families], ['password', p.password],
     ])}`),
   ];
   if (cfg.xmpp) {

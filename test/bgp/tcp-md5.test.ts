@@ -142,7 +142,7 @@ describe('our outbound connection to a peer with a password', () => {
     const { speaker: s, logs } = await speakerWith({ address: '127.0.0.1', port: listener.port, passive: false, password: 's3cret' });
     const said = (): Array<Record<string, unknown>> => logs.filter((l) => String(l.msg).startsWith('TCP-MD5 peer did not answer'));
     await expect.poll(() => said().length, { timeout: 4000 }).toBeGreaterThan(0);
-    expect(said()[0]).toMatchObject({ level: 40, peer: '127.0.0.1', attempts: 1, kernel: expect.objectContaining({ TCPMD5Failure: expect.any(Number) }) });
+    expect(said()[0]).toMatchObject({ level: 40, peer: 'a', address: '127.0.0.1', attempts: 1, kernel: expect.objectContaining({ TCPMD5Failure: expect.any(Number) }) });
     expect(listener.got).toEqual([]);
     expect(s.peers.get('a')!.session.stateName).not.toBe('Established');
   });

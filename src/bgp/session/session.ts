@@ -482,7 +482,7 @@ export class BgpSession {
     this.unanswered++;
     const level = this.unanswered === 1 || this.unanswered % 12 === 0 ? 'warn' : 'debug';
     this.log[level](
-      { peer: this.config.peerAddress, attempts: this.unanswered, kernel: md5Counters() },
+      { address: this.config.peerAddress, attempts: this.unanswered, kernel: md5Counters() },
       'TCP-MD5 peer did not answer our signed SYN; a password that differs from the peer\'s looks exactly like this',
     );
   }
