@@ -151,6 +151,8 @@ export class BgpSpeaker {
       log,
     );
     (entry as { session: BgpSession }).session = session;
+    // A peer added while listening (start() keys those configured before).
+    if (this.server?.listening && pc.password !== undefined) setListenerKey(this.server, pc.address, pc.password);
     this.peers.set(pc.name, entry);
     this.byAddress.set(pc.sourcePort === undefined ? pc.address : `${pc.address}:${pc.sourcePort}`, entry);
     this.byId.set(info.id, entry);
