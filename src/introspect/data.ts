@@ -214,6 +214,8 @@ export interface XmppNeighborRecord {
   readonly endOfRibSent: boolean;
   readonly congested: boolean;
   readonly connectedAt: number;
+  /** Contrail's auth type: `TLS` once the stream runs over TLS (xmpp.tls), else `NIL`. */
+  readonly auth: 'TLS' | 'NIL';
 }
 
 export type NeighborRecord = BgpNeighborRecord | XmppNeighborRecord;
@@ -248,7 +250,7 @@ export function xmppNeighbors(s: IntrospectSources): XmppNeighborRecord[] {
       prefixes: sess?.routeCount ?? 0, itemsSent: sess?.stats.itemsSent ?? 0, retractsSent: sess?.stats.retractsSent ?? 0,
       dropped: sess ? Object.fromEntries(sess.stats.dropped) : {},
       unsupportedFamilies: sess ? Object.fromEntries(sess.stats.unsupported) : {}, endOfRibSent: sess?.endOfRibSent ?? false,
-      congested: ch.isCongested, connectedAt: ch.connectedAt,
+      congested: ch.isCongested, connectedAt: ch.connectedAt, auth: ch.secure ? 'TLS' : 'NIL',
     };
   });
 }

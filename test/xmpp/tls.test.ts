@@ -11,6 +11,7 @@ import net from 'node:net';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/index.js';
+import { xmppNeighbors } from '../../src/introspect/data.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
 import { agentStreamHeader } from '../../src/xmpp/wire/index.js';
 import { TestAgent } from '../support/agent.js';
@@ -101,6 +102,7 @@ describe('an XMPP server with xmpp.tls', () => {
     const channels = [...server.xmpp!.channels];
     expect(channels.map((c) => [c.name, c.secure, c.state])).toEqual([['compute-1', true, 'established'], ['compute-2', true, 'established']]);
     expect(logs.filter((l) => l.msg === 'agent TLS established').map((l) => l.subject)).toEqual(['compute-1', 'compute-1']);
+    expect(xmppNeighbors(server).map((n) => [n.name, n.auth])).toEqual([['compute-1', 'TLS'], ['compute-2', 'TLS']]);
   });
 
   it('refuses an agent whose certificate another CA signed, and logs why', async () => {
@@ -132,6 +134,7 @@ describe('an XMPP server without xmpp.tls', () => {
     expect(got).not.toContain('features');
     const a = await agent('compute-1');
     expect(a.secure).toBe(false);
+    expect(xmppNeighbors(server).map((n) => n.auth)).toEqual(['NIL']);
     a.subscribe(BLUE, 1);
     a.publish(BLUE, route);
     await expect.poll(() => server.xmpp!.channels.size).toBe(1);
