@@ -23,7 +23,8 @@ import path from 'node:path';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { parseCli, runShow } from './cli.js';
-import { ConfigError, loadConfig } from './config/index.js';
+import { tcpMd5Support } from './bgp/session/tcp-md5.js';
+import { ConfigError, DEFAULT_CONFIG_LABEL, loadConfig, tcpMd5Problem } from './config/index.js';
 import type { Config, LogLevel } from './config/index.js';
 import { startServer, stopWithin } from './server.js';
 import type { ServerHandle } from './server.js';
@@ -51,7 +52,11 @@ function describeError(err: unknown): string {
 /** Loads the config, or says why not and exits 2. */
 function configOrExit(path: string | undefined): Config {
   try {
-    return loadConfig(path);
+    const config = loadConfig(path);
+    // TCP-MD5 needs the platform: checked here (only when asked for), where config meets the session layer.
+    const md5 = config.bgp.peers.some((p) => p.password !== undefined) ? tcpMd5Problem(config.bgp, tcpMd5Support()) : undefined;
+    if (md5) throw new ConfigError({ file: path ?? DEFAULT_CONFIG_LABEL, keyPath: md5.keyPath }, md5.reason);
+    return config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     say(err.message);

@@ -87,6 +87,8 @@ function peerOptions(p: PeerConfig, bgp: BgpConfig, policies: ReadonlyMap<string
     holdTime: p.holdTime ?? bgp.holdTime,
     connectRetry: bgp.connectRetry,
     ...(p.localAddress !== undefined && { localAddress: p.localAddress }),
+    ...(p.password !== undefined && { password: p.password }),
+    ...(p.maxPrefixes !== undefined && { maxPrefixes: { ...p.maxPrefixes } }),
     ...(p.exportPolicies.length > 0 && { exportPolicy: peerExportHook(p.exportPolicies.map((n) => policies.get(n)!)) }),
   };
 }
@@ -121,6 +123,8 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Ser
     ? new XmppServer({
         listen: config.xmpp.listen, holdTimeSec: config.xmpp.holdTime, serverName: node.name,
         asn: node.asn, rib, manager: instances, logger: deps.logger,
+        ...(config.xmpp.tls !== undefined && { tls: { ...config.xmpp.tls } }),
+        ...(config.xmpp.maxRoutesPerAgent !== undefined && { maxRoutes: config.xmpp.maxRoutesPerAgent }),
       })
     : undefined;
   const listening: ServerHandle['listening'] = { bgp: await bgp.start(), xmpp: await xmpp?.start() };

@@ -28,6 +28,8 @@ export interface CnPeer {
   /** Routing-policy names (`routing-policies`), applied in order. */
   importPolicies?: string[];
   exportPolicies?: string[];
+  /** TCP-MD5 key (`password`). */
+  password?: string;
 }
 
 /** One term of a routing policy (README "Routing policy"): keys as in the YAML, camel-cased. */
@@ -166,7 +168,7 @@ export function controlNodeYaml(cfg: CnConfig): string {
     ...cfg.bgp.peers.map((p) => `    - ${flowMap({
       name: p.name, address: p.address, asn: p.asn, port: p.port, passive: p.passive,
       'route-reflector-client': p.routeReflectorClient, families: p.families,
-      'import-policies': p.importPolicies, 'export-policies': p.exportPolicies,
+      'import-policies': p.importPolicies, 'export-policies': p.exportPolicies, password: p.password,
     })}`),
   ];
   if (cfg.xmpp) {

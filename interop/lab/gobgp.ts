@@ -43,6 +43,8 @@ export interface GoBgpNeighbor {
   remotePort?: number;
   /** Graceful restart (RFC 4724) for all families: gobgpd then sends End-of-RIB markers. */
   gracefulRestart?: boolean;
+  /** TCP-MD5 key (RFC 2385) for this neighbor (`auth-password`). */
+  authPassword?: string;
 }
 
 export interface GoBgpVrf {
@@ -68,6 +70,7 @@ const list = (xs: readonly string[]): string => `[${xs.map(q).join(', ')}]`;
 
 function neighborToml(n: GoBgpNeighbor): string[] {
   const out = ['[[neighbors]]', '  [neighbors.config]', `    neighbor-address = ${q(n.address)}`, `    peer-as = ${n.peerAs}`];
+  if (n.authPassword !== undefined) out.push(`    auth-password = ${q(n.authPassword)}`);
   if (n.routeReflectorClient) {
     out.push('  [neighbors.route-reflector.config]', '    route-reflector-client = true');
     if (n.clusterId) out.push(`    route-reflector-cluster-id = ${q(n.clusterId)}`);

@@ -102,8 +102,15 @@ export interface FsmConfig extends OpenConfig {
 export type FsmInput =
   | { readonly kind: 'start' }
   | { readonly kind: 'stop'; readonly subcode?: number; readonly message?: string }
-  /** Send a NOTIFICATION and drop the session, then restart automatically (e.g. max-prefix). */
-  | { readonly kind: 'reset'; readonly code: number; readonly subcode: number; readonly data?: Uint8Array; readonly detail: string }
+  /**
+   * Send a NOTIFICATION and drop the session, then restart automatically
+   * after `restartAfter` seconds (default: the idle-hold time), or never
+   * (e.g. max-prefix without a restart time: it stays down).
+   */
+  | {
+      readonly kind: 'reset'; readonly code: number; readonly subcode: number; readonly data?: Uint8Array;
+      readonly detail: string; readonly restartAfter?: number | 'never';
+    }
   | { readonly kind: 'tcp-connected' }
   | { readonly kind: 'tcp-failed'; readonly detail: string }
   | { readonly kind: 'tcp-closed'; readonly detail?: string }
@@ -290,6 +297,8 @@ function common(state: FsmState, input: FsmInput, cfg: FsmConfig): FsmResult | u
     case 'reset':
       return teardown(state, cfg, 'notification-sent', input.detail, {
         send: notification(input.code, input.subcode, input.data),
+        ...(input.restartAfter === 'never' ? { restart: false } : {}),
+        ...(typeof input.restartAfter === 'number' ? { idleHold: input.restartAfter } : {}),
       });
     case 'collision-lost':
       return teardown(state, cfg, 'collision', 'connection collision resolved in favour of the other connection', {
@@ -395,6 +404,8 @@ interface TeardownOptions {
   readonly received?: NotificationMessage;
   /** Arm the idle-hold timer for an automatic restart (default true). */
   readonly restart?: boolean;
+  /** Seconds until that restart, instead of the configured idle-hold time. */
+  readonly idleHold?: number;
 }
 
 /** Leave for Idle: optionally notify, close, cancel timers, report `down`. */
@@ -408,7 +419,7 @@ function teardown(
   const actions: FsmAction[] = [];
   if (opts.send) actions.push({ type: 'send', message: opts.send });
   actions.push({ type: 'close-connection' }, cancel('connect-retry'), cancel('hold'), cancel('keepalive'));
-  if (opts.restart ?? true) actions.push(arm('idle-hold', cfg.idleHold ?? cfg.connectRetry));
+  if (opts.restart ?? true) actions.push(arm('idle-hold', opts.idleHold ?? cfg.idleHold ?? cfg.connectRetry));
   const note = opts.send ?? opts.received;
   const down: FsmAction = note
     ? { type: 'down', reason, from: state.name, detail, notification: noteInfo(note, opts.send ? 'sent' : 'received') }

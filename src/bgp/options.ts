@@ -40,6 +40,17 @@ export interface BgpPeerOptions {
   readonly instance?: string;
   /** Told when the session comes up and when it goes down (e.g. to originate route-target membership meanwhile). */
   readonly lifecycle?: { up(): void; down(): void };
+  /** TCP-MD5 key (RFC 2385), on the listener for this address and on every outbound attempt. */
+  readonly password?: string;
+  /** More paths than `limit` from this peer: log (`warn`), or Cease 6/1 (`teardown`, RFC 4486). */
+  readonly maxPrefixes?: MaxPrefixes;
+}
+
+export interface MaxPrefixes {
+  readonly limit: number;
+  readonly action: 'warn' | 'teardown';
+  /** Seconds until a torn-down session may restart; absent, it stays down. */
+  readonly restartAfter?: number;
 }
 
 /** The speaker as a whole: where it listens, its default timers, its peers. */

@@ -20,6 +20,8 @@ import type { Fault, UpdateMessage } from './wire/types.js';
 import { familiesToRetain, preservedFamilies } from './graceful-restart.js';
 import { BgpSession } from './session/index.js';
 import type { Negotiated, DownReason } from './session/index.js';
+import { CEASE_MAX_PREFIXES, ERR_CEASE, maxPrefixesData } from './session/notify.js';
+import { setListenerKey } from './session/tcp-md5.js';
 
 /** Contrail's kRouteTargetEndOfRibTimeSecs. */
 export const RTC_EOR_WAIT_MS = 30_000;
@@ -54,6 +56,8 @@ export interface PeerEntry {
   restartTimer?: NodeJS.Timeout;
   staleTimer?: NodeJS.Timeout;
   blocked: boolean;
+  /** More paths than max-prefixes allows have been reported for this session (until it goes down or drops below). */
+  overLimit?: boolean;
 }
 
 export class BgpSpeaker {
@@ -94,6 +98,12 @@ export class BgpSpeaker {
       });
     });
     server.on('error', (err) => this.opts.logger.error({ err }, 'bgp listener error'));
+    try {
+      for (const e of this.peers.values()) if (e.config.password !== undefined) setListenerKey(server, e.config.address, e.config.password);
+    } catch (err) {
+      server.close();
+      throw err;
+    }
     for (const e of this.peers.values()) e.session.start();
     this.started = true;
     const bound = server.address() as net.AddressInfo;
@@ -121,6 +131,14 @@ export class BgpSpeaker {
     this.byId.delete(e.info.id);
     await this.stopPeer(e, CEASE_PEER_DECONFIGURED, 'peer de-configured');
     e.peering.removePeer(e.rib);
+    // Its key leaves the listener with it (an empty key deletes it, RFC 2385 via TCP_MD5SIG).
+    if (this.server?.listening && e.config.password !== undefined) {
+      try {
+        setListenerKey(this.server, e.config.address, '');
+      } catch (err) {
+        this.opts.logger.warn({ peer: name, err }, 'TCP-MD5 key of a removed peer left on the listener');
+      }
+    }
   }
 
   /**
@@ -181,6 +199,7 @@ export class BgpSpeaker {
         ...(this.opts.bgp.gracefulRestart && { restartTime: this.opts.bgp.gracefulRestart.restartTime }),
         connectRetry: pc.connectRetry ?? this.opts.bgp.connectRetry,
         families: pc.families,
+        ...(pc.password !== undefined && { password: pc.password }),
       },
       {
         established: (n) => this.established(entry, n),
@@ -198,6 +217,8 @@ export class BgpSpeaker {
       log,
     );
     (entry as { session: BgpSession }).session = session;
+    // A peer added while listening (start() keys those configured before).
+    if (this.server?.listening && pc.password !== undefined) setListenerKey(this.server, pc.address, pc.password);
     this.peers.set(pc.name, entry);
     this.byAddress.set(addressKey(pc), entry);
     this.byId.set(info.id, entry);
@@ -239,6 +260,7 @@ export class BgpSpeaker {
   }
 
   private update(e: PeerEntry, msg: UpdateMessage, action: string, faults: readonly Fault[]): void {
+    if (e.overLimit && e.config.maxPrefixes?.action === 'teardown') return; // the Cease is on its way
     const eor = endOfRibFamily(msg);
     if (eor) {
       const f = familyName(eor);
@@ -255,6 +277,30 @@ export class BgpSpeaker {
       this.opts.logger.warn({ peer: e.config.name, faults: faults.map((f) => f.reason) }, 'update treated as withdraw');
     }
     e.peering.update(e.rib, msg, action === 'withdraw');
+    this.checkPrefixLimit(e, msg);
+  }
+
+  /**
+   * bgp.peers[].max-prefixes: once the peer has more paths in our tables
+   * than the limit, say so once (again only after it went back under), and
+   * for `teardown` send Cease 6/1 with the family of the UPDATE that crossed
+   * it and the limit as data (RFC 4486 §4); the session then stays down, or
+   * comes back after `restartAfter` seconds.
+   */
+  private checkPrefixLimit(e: PeerEntry, msg: UpdateMessage): void {
+    const max = e.config.maxPrefixes;
+    if (!max) return;
+    if (e.rib.paths <= max.limit) {
+      e.overLimit = false;
+      return;
+    }
+    if (e.overLimit) return;
+    e.overLimit = true;
+    const { afi, safi } = msg.mpReach ?? { afi: 1, safi: 1 };
+    const detail = `maximum prefixes reached: ${e.rib.paths} paths, limit ${max.limit}`;
+    const restart = max.action === 'warn' ? undefined : (max.restartAfter ?? 'never');
+    this.opts.logger.warn({ peer: e.config.name, paths: e.rib.paths, limit: max.limit, action: max.action, afi, safi, restartAfter: restart }, detail);
+    if (restart !== undefined) e.session.reset(ERR_CEASE, CEASE_MAX_PREFIXES, maxPrefixesData(afi, safi, max.limit), detail, restart);
   }
 
   private down(e: PeerEntry, reason: DownReason, detail: string): void {
@@ -262,6 +308,7 @@ export class BgpSpeaker {
     if (wasUp) this.opts.logger.info({ peer: e.config.name, reason, detail }, 'peer down');
     if (e.rtcTimer) clearTimeout(e.rtcTimer);
     e.rtcTimer = undefined;
+    e.overLimit = false;
     const keep = wasUp && this.opts.bgp.gracefulRestart ? familiesToRetain(e.negotiated, reason) : undefined;
     e.peering.peerDown(e.rib, keep?.families);
     if (keep) this.awaitRestart(e, keep.restartMs);

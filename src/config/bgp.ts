@@ -21,12 +21,19 @@
  *         local-address: 10.0.0.1      # optional source address
  *         import-policies: [gw-in]     # routing-policies by name, applied in order (default none)
  *         export-policies: [gw-out]
+ *         password: s3cret             # optional TCP-MD5 key (RFC 2385), 1..80 bytes; Linux only
+ *         max-prefixes:                # optional limit on the paths taken from this peer
+ *           limit: 10000               # 1..4294967295
+ *           action: teardown           # teardown (default): Cease 6/1 (RFC 4486); warn: log only
+ *           restart-after: 60          # teardown only: seconds until the session may come back;
+ *                                      # left out, it stays down until the node restarts
  */
 
 import { z } from 'zod';
 import {
   asn,
   bool,
+  expected,
   families,
   holdTime,
   integer,
@@ -53,6 +60,17 @@ export interface PeerConfig {
   /** Routing-policy names (checked against routing-policies), applied in order. */
   importPolicies: string[];
   exportPolicies: string[];
+  /** TCP-MD5 key (RFC 2385). */
+  password?: string;
+  maxPrefixes?: MaxPrefixesConfig;
+}
+
+/** What happens when a peer sends more than `limit` paths. */
+export interface MaxPrefixesConfig {
+  limit: number;
+  action: 'warn' | 'teardown';
+  /** Seconds before a torn-down session may come back; absent: it stays down. */
+  restartAfter?: number;
 }
 
 export interface GracefulRestartConfig {
@@ -74,6 +92,31 @@ export const DEFAULT_HOLD_TIME = 90;
 export const DEFAULT_CONNECT_RETRY = 5;
 export const DEFAULT_FAMILIES: readonly FamilyName[] = ['inet', 'inet-vpn'];
 
+/** A TCP-MD5 key: 1..80 bytes (Linux TCP_MD5SIG_MAXKEYLEN), as UTF-8. */
+const password = z.custom<string>(
+  (v) => typeof v === 'string' && v.length > 0 && Buffer.byteLength(v, 'utf8') <= 80,
+  { error: expected('a password of 1..80 bytes') },
+);
+
+const maxPrefixes = mapping({
+  limit: integer(1, 0xffff_ffff),
+  action: z
+    .custom<'warn' | 'teardown'>((v) => v === 'warn' || v === 'teardown', { error: expected('warn or teardown') })
+    .default('teardown'),
+  'restart-after': integer(1, 65535).optional(),
+}).superRefine((raw, ctx) => {
+  if (raw.action === 'warn' && raw['restart-after'] !== undefined) {
+    ctx.addIssue({
+      code: 'custom', path: ['restart-after'], input: raw['restart-after'],
+      message: 'only with action: teardown (a warning never takes the session down)',
+    });
+  }
+}).transform((raw): MaxPrefixesConfig => ({
+  limit: raw.limit,
+  action: raw.action,
+  ...(raw['restart-after'] !== undefined && { restartAfter: raw['restart-after'] }),
+}));
+
 const peer = mapping({
   name,
   address: ipv4NonZero,
@@ -86,6 +129,8 @@ const peer = mapping({
   'local-address': ipv4NonZero.optional(),
   'import-policies': policyNames,
   'export-policies': policyNames,
+  password: password.optional(),
+  'max-prefixes': maxPrefixes.optional(),
 }).transform((raw): PeerConfig => {
   const out: PeerConfig = {
     name: raw.name,
@@ -100,6 +145,8 @@ const peer = mapping({
   };
   if (raw['hold-time'] !== undefined) out.holdTime = raw['hold-time'];
   if (raw['local-address'] !== undefined) out.localAddress = raw['local-address'];
+  if (raw.password !== undefined) out.password = raw.password;
+  if (raw['max-prefixes'] !== undefined) out.maxPrefixes = raw['max-prefixes'];
   return out;
 });
 
@@ -149,3 +196,18 @@ export const bgpSection = mapping({
     peers: raw.peers,
   }),
 );
+
+/**
+ * TCP-MD5 needs the platform (Linux with CONFIG_TCP_MD5SIG, and koffi): the
+ * composition root asks the session layer whether it works and passes the
+ * answer in, so that a config with a password on a system without it is
+ * refused like any other bad value, naming the first peer's key.
+ */
+export function tcpMd5Problem(
+  bgp: BgpConfig, support: { ok: true } | { ok: false; reason: string },
+): { keyPath: string; reason: string } | undefined {
+  if (support.ok) return undefined;
+  const i = bgp.peers.findIndex((p) => p.password !== undefined);
+  if (i < 0) return undefined;
+  return { keyPath: `bgp.peers[${i}].password`, reason: `TCP-MD5 is not available here: ${support.reason}` };
+}

@@ -108,6 +108,10 @@ function identityChange(old: Config, next: Config): Refusal | undefined {
     ['xmpp.listen', old.xmpp.listen, next.xmpp.listen],
     ['xmpp.hold-time', old.xmpp.holdTime, next.xmpp.holdTime],
   ];
+  // Held by every agent session and its handshake: a restart (values not shown: they hold keys).
+  for (const [key, a, b] of [['xmpp.tls', old.xmpp.tls, next.xmpp.tls], ['xmpp.max-routes-per-agent', old.xmpp.maxRoutesPerAgent, next.xmpp.maxRoutesPerAgent]] as const) {
+    if (!same(a, b)) return { key, message: `${key} changed: agent sessions are set up with it, ${RESTART}` };
+  }
   for (const [key, a, b] of keys) {
     if (!same(a, b)) return { key, message: `${key} changed (${show(a)} -> ${show(b)}): changing the node's identity or listeners ${RESTART}` };
   }

@@ -7,31 +7,94 @@
  *                            # match the agents' own hold time (90, or fast convergence):
  *                            # nothing is negotiated on the wire (src/xmpp/channel.ts)
  *     enabled: true          # false: no XMPP server at all
+ *     tls:                   # optional: agents must STARTTLS, with a certificate from `ca`
+ *       cert: /etc/contrail/ssl/certs/server.pem             # PEM files (Contrail's
+ *       key: /etc/contrail/ssl/private/server-privkey.pem    # xmpp_server_cert, _key,
+ *       ca: /etc/contrail/ssl/certs/ca-cert.pem              # xmpp_ca_cert)
+ *     max-routes-per-agent: 100000   # optional: an agent publishing more is closed (only it)
  *
  * The whole section may be left out; every key then takes its default.
+ * The TLS files are read and checked here (a relative path is taken from
+ * the working directory), so a missing file or a key that does not match
+ * its certificate is a config error naming the key, not a failed start.
  */
 
-import { bool, integer, listen, mapping } from './scalars.js';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import { z } from 'zod';
+import { bool, expected, integer, listen, mapping } from './scalars.js';
 import type { ListenConfig } from './scalars.js';
+
+/** PEM text of the server's certificate and key and of the CA agents' certificates must chain to. */
+export interface XmppTlsConfig {
+  cert: string;
+  key: string;
+  ca: string;
+}
 
 export interface XmppConfig {
   enabled: boolean;
   listen: ListenConfig;
   holdTime: number;
+  tls?: XmppTlsConfig;
+  maxRoutesPerAgent?: number;
 }
 
 /** The standard XMPP server-to-server port, which Contrail agents dial. */
 export const DEFAULT_XMPP_PORT = 5269;
 export const DEFAULT_XMPP_HOLD_TIME = 90;
 
+const path = z.custom<string>((v) => typeof v === 'string' && v.length > 0, { error: expected('a file path') });
+
+type TlsKey = keyof XmppTlsConfig;
+
+/** Reads the three PEM files and has OpenSSL load them, blaming the first key that does not work. */
+function readTls(raw: Record<TlsKey, string>, ctx: z.RefinementCtx): XmppTlsConfig {
+  const pem: Partial<XmppTlsConfig> = {};
+  for (const k of ['cert', 'key', 'ca'] as const) {
+    try {
+      pem[k] = readFileSync(raw[k], 'utf8');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [k], input: raw[k], message: `cannot read ${JSON.stringify(raw[k])}: ${(err as Error).message}` });
+    }
+  }
+  const { cert, key, ca } = pem;
+  if (cert === undefined || key === undefined || ca === undefined) return z.NEVER;
+  const checks: [TlsKey, () => unknown][] = [
+    ['ca', () => createSecureContext({ ca })],
+    ['cert', () => createSecureContext({ cert })],
+    ['key', () => createSecureContext({ cert, key })],
+  ];
+  for (const [k, check] of checks) {
+    try {
+      check();
+    } catch (err) {
+      const what = k === 'key' ? 'not the private key of xmpp.tls.cert' : `not a PEM certificate`;
+      ctx.addIssue({ code: 'custom', path: [k], input: raw[k], message: `${raw[k]}: ${what} (${(err as Error).message})` });
+      return z.NEVER;
+    }
+  }
+  if (!/-----BEGIN CERTIFICATE-----/.test(ca)) {
+    ctx.addIssue({ code: 'custom', path: ['ca'], input: raw.ca, message: `${raw.ca}: no PEM certificate in it` });
+    return z.NEVER;
+  }
+  return { cert, key, ca };
+}
+
+const tls = mapping({ cert: path, key: path, ca: path }).transform(readTls);
+
 export const xmppSection = mapping({
   listen: listen(DEFAULT_XMPP_PORT).prefault({}),
   'hold-time': integer(3, 65535).default(DEFAULT_XMPP_HOLD_TIME),
   enabled: bool.default(true),
+  tls: tls.optional(),
+  'max-routes-per-agent': integer(1, 0xffff_ffff).optional(),
 }).transform(
   (raw): XmppConfig => ({
     enabled: raw.enabled,
     listen: raw.listen,
     holdTime: raw['hold-time'],
+    ...(raw.tls !== undefined && { tls: raw.tls }),
+    ...(raw['max-routes-per-agent'] !== undefined && { maxRoutesPerAgent: raw['max-routes-per-agent'] }),
   }),
 );

@@ -220,6 +220,8 @@ export interface XmppNeighborRecord {
   readonly endOfRibSent: boolean;
   readonly congested: boolean;
   readonly connectedAt: number;
+  /** Contrail's auth type: `TLS` once the stream runs over TLS (xmpp.tls), else `NIL`. */
+  readonly auth: 'TLS' | 'NIL';
 }
 
 export type NeighborRecord = BgpNeighborRecord | XmppNeighborRecord;
@@ -249,12 +251,12 @@ export function xmppNeighbors(s: IntrospectSources): XmppNeighborRecord[] {
     const sess = ch.session;
     return {
       encoding: 'XMPP', name: ch.name ?? `${ch.remoteAddress}:${ch.remotePort}`, address: ch.remoteAddress,
-      port: ch.remotePort, state: ch.state === 'established' ? 'Established' : ch.state === 'open-wait' ? 'Active' : 'Idle',
+      port: ch.remotePort, state: ch.state === 'established' ? 'Established' : ch.state === 'closed' ? 'Idle' : 'Active',
       instances: sess ? [...sess.subs.values()].map((sub) => ({ name: sub.name, index: sub.instanceId })) : [],
       prefixes: sess?.routeCount ?? 0, itemsSent: sess?.stats.itemsSent ?? 0, retractsSent: sess?.stats.retractsSent ?? 0,
       dropped: sess ? Object.fromEntries(sess.stats.dropped) : {},
       unsupportedFamilies: sess ? Object.fromEntries(sess.stats.unsupported) : {}, endOfRibSent: sess?.endOfRibSent ?? false,
-      congested: ch.isCongested, connectedAt: ch.connectedAt,
+      congested: ch.isCongested, connectedAt: ch.connectedAt, auth: ch.secure ? 'TLS' : 'NIL',
     };
   });
 }

@@ -53,6 +53,8 @@ export interface AgentSessionDeps {
   readonly logger: Logger;
   /** Told of every item of an unsupported family (server-wide counters). */
   readonly unsupported?: (family: string, items: number) => void;
+  /** xmpp.max-routes-per-agent: an agent publishing more routes than this is closed (only it). */
+  readonly maxRoutes?: number;
   /** The shared item renderer of an instance, taken while subscribed. */
   readonly items: {
     acquire(inst: RoutingInstance, table: Table): ItemCache;
@@ -312,6 +314,7 @@ export class AgentSession {
       }
       const ts = sub.tables.get(r.route.prefix.family)!;
       const key = FAMILIES[ts.family].key(r.route.prefix as never);
+      if (!u.withdraw && this.overLimit(ts, key)) return;
       if (u.withdraw) this.stats.withdrawn++;
       else this.stats.published++;
       if (sub.inst) this.apply(sub, ts, key, u.withdraw ? null : r.route);
@@ -337,6 +340,22 @@ export class AgentSession {
       labels: ap.labels, rd: ap.rd, infeasible: ap.noTunnelEncap ? 'no-tunnel-encap' : undefined,
     });
     ts.routes.set(key, ap.rd);
+  }
+
+  /**
+   * A new route past xmpp.max-routes-per-agent closes this session (its
+   * routes go with it); replacing a route the agent already has never does.
+   */
+  private overLimit(ts: TableState, key: RouteKey): boolean {
+    const max = this.deps.maxRoutes;
+    if (max === undefined || ts.routes.has(key) || ts.queued.get(key)) return false;
+    let held = 0;
+    for (const s of this.subs.values()) {
+      for (const t of s.tables.values()) held += t.routes.size + t.queued.size; // queued: for an instance not there yet
+    }
+    if (held < max) return false;
+    this.out.refuse(`route limit: more than ${max} routes (xmpp.max-routes-per-agent)`);
+    return true;
   }
 
   /** Counted per family; logged at info the first time an agent sends the family (not per item). */

@@ -19,15 +19,28 @@
  *
  * End-of-RIB: every `endOfRibCheckMs` the session is asked whether its
  * subscriptions have settled (AgentSession.settle).
+ *
+ * TLS (§1.5; `tls` set): after the agent's first header we send ours and
+ * `<stream:features>` with STARTTLS required (no SASL); the agent's
+ * `<starttls/>` gets `<proceed/>`, the same socket becomes a server-side
+ * TLSSocket that asks for the agent's certificate and refuses one that does
+ * not chain to the configured CA, and the agent opens a new stream over
+ * it, which we answer with our header alone. Anything but `<starttls/>`
+ * before that (a plain agent) closes the connection with the reason logged;
+ * the open timer bounds the whole negotiation.
  */
 
 import type net from 'node:net';
+import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { PeerInfo } from '../rib/types.js';
 import { AgentSession, type AgentSessionDeps } from './agent-session.js';
 import {
   KEEPALIVE,
+  STARTTLS_FEATURES,
+  STARTTLS_PROCEED,
   STREAM_CLOSE,
+  TLS_NS,
   XmppStreamParser,
   parseAgentStanza,
   streamHeader,
@@ -58,7 +71,8 @@ export const DEFAULT_XMPP_TIMERS: Readonly<XmppTimers> = Object.freeze({
 /** Stop writing to an agent above this many buffered bytes; resume on drain. */
 const HIGH_WATER = 1 << 20;
 
-export type ChannelState = 'open-wait' | 'established' | 'closed';
+/** `tls-wait`: features sent, waiting for `<starttls/>`; `tls-handshake`: `<proceed/>` sent, TLS starting. */
+export type ChannelState = 'open-wait' | 'tls-wait' | 'tls-handshake' | 'established' | 'closed';
 
 export interface ChannelOptions extends AgentSessionDeps {
   readonly serverName: string;
@@ -69,6 +83,13 @@ export interface ChannelOptions extends AgentSessionDeps {
   readonly register: (ch: AgentChannel, name: string) => boolean;
   readonly closed: (ch: AgentChannel, reason: string) => void;
   readonly peerId: () => number;
+  /** Require STARTTLS (§1.5); `upgrade` runs the server side of the handshake on the socket, client certificate checked. */
+  readonly tls?: StartTls;
+}
+
+export interface StartTls {
+  /** Resolves with the TLS socket once the agent's certificate is accepted; rejects with the reason otherwise. */
+  upgrade(raw: net.Socket): Promise<tls.TLSSocket>;
 }
 
 export class AgentChannel {
@@ -78,7 +99,10 @@ export class AgentChannel {
   readonly remotePort: number;
   readonly connectedAt = Date.now();
   closeReason?: string;
-  private readonly parser: XmppStreamParser;
+  /** The stream runs over TLS (its handshake is done). */
+  secure = false;
+  private parser: XmppStreamParser;
+  private socket: net.Socket;
   private holdTimer?: NodeJS.Timeout;
   private keepaliveTimer?: NodeJS.Timeout;
   private eorTimer?: NodeJS.Timeout;
@@ -87,23 +111,35 @@ export class AgentChannel {
   private readonly log: Logger;
 
   constructor(
-    private readonly socket: net.Socket,
+    socket: net.Socket,
     private readonly opts: ChannelOptions,
   ) {
+    this.socket = socket;
     this.remoteAddress = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     this.remotePort = socket.remotePort ?? 0;
     this.log = opts.logger.child({ remote: `${this.remoteAddress}:${this.remotePort}` });
     this.parser = new XmppStreamParser(opts.limits);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 5_000);
-    socket.on('data', (chunk: Buffer) => this.guard(() => this.receive(chunk)));
-    socket.on('drain', () => {
-      this.congested = false;
-      this.wake();
-    });
-    socket.on('close', () => this.close('connection closed', false));
-    socket.on('error', (err) => this.close(`socket error: ${err.message}`, false));
+    this.listen(socket);
     this.armHold(OPEN_TIMEOUT_MS, 'open timer expired');
+  }
+
+  private readonly onData = (chunk: Buffer): void => this.guard(() => this.receive(chunk));
+  private readonly onDrain = (): void => {
+    this.congested = false;
+    this.wake();
+  };
+  private readonly onClose = (): void => this.close('connection closed', false);
+  private readonly onError = (err: Error): void => this.close(`socket error: ${err.message}`, false);
+
+  /** Run the stream on `socket`: the TCP socket, then the TLS socket over it. */
+  private listen(socket: net.Socket): void {
+    socket.on('data', this.onData).on('drain', this.onDrain).on('close', this.onClose).on('error', this.onError);
+  }
+
+  private unlisten(socket: net.Socket): void {
+    socket.off('data', this.onData).off('drain', this.onDrain).off('close', this.onClose).off('error', this.onError);
   }
 
   get name(): string | undefined {
@@ -135,11 +171,17 @@ export class AgentChannel {
     if (this.state === 'established') this.armHold(this.holdMs, 'hold timer expired');
     for (const ev of this.parser.feed(chunk)) {
       if ((this.state as ChannelState) === 'closed') return; // a handler may have closed it
+      if ((this.state as ChannelState) === 'tls-handshake') return this.close('TLS: data after <starttls/>');
       switch (ev.kind) {
         case 'open':
-          this.open(ev.attrs);
+          if (this.opts.tls && !this.secure) this.offerTls(ev.attrs);
+          else this.open(ev.attrs);
           break;
         case 'stanza':
+          if (this.state === 'tls-wait') {
+            this.startTls(ev.el);
+            break;
+          }
           if (!this.session) return this.close('stanza before the stream header');
           this.session.handle(parseAgentStanza(ev.el));
           break;
@@ -151,6 +193,53 @@ export class AgentChannel {
           return this.close(`stream error (${ev.condition}): ${ev.text}`);
       }
     }
+  }
+
+  /** §1.5 step 2: our header and the STARTTLS feature, in cleartext. */
+  private offerTls(attrs: Record<string, string>): void {
+    if (this.state !== 'open-wait') return this.close('second stream header');
+    const name = attrs.from ?? '';
+    if (name === '' || name.length > 255) return this.close('stream header without a usable from name');
+    this.write(streamHeader({ from: this.opts.serverName, to: name }) + STARTTLS_FEATURES);
+    this.state = 'tls-wait';
+    this.armHold(OPEN_TIMEOUT_MS, 'TLS required: no <starttls/> from the agent within the open time');
+  }
+
+  /** §1.5 steps 3-4: `<starttls/>` → `<proceed/>`, then TLS on the same socket; any other stanza is refused. */
+  private startTls(el: { name: string; attrs: Record<string, string> }): void {
+    if (el.name !== 'starttls' || el.attrs.xmlns !== TLS_NS) {
+      this.log.warn({ got: el.name }, 'agent did not start TLS, which this control node requires; closing');
+      return this.close(`TLS required: the agent sent <${el.name}> instead of <starttls/>`);
+    }
+    this.state = 'tls-handshake';
+    const raw = this.socket;
+    this.unlisten(raw); // the TLS socket takes the handle over; its outcome decides
+    // Written before TLS takes over the handle, in the same tick: the agent's
+    // ClientHello can only follow our <proceed/>, so no byte is read in between.
+    raw.write(STARTTLS_PROCEED);
+    this.opts.tls!.upgrade(raw).then(
+      (secure) => this.guard(() => this.secured(secure)),
+      (err: Error) => {
+        if (this.state === 'closed') return;
+        this.log.warn({ reason: err.message }, 'TLS handshake with the agent failed');
+        this.close(`TLS handshake failed: ${err.message}`, false);
+      },
+    );
+  }
+
+  /** §1.5 step 5: the agent opens a new stream over TLS; we answer it with our header alone. */
+  private secured(secure: tls.TLSSocket): void {
+    if (this.state !== 'tls-handshake') {
+      secure.destroy(); // closed meanwhile (open timer)
+      return;
+    }
+    this.socket = secure;
+    this.listen(secure);
+    this.secure = true;
+    this.state = 'open-wait';
+    this.parser = new XmppStreamParser(this.opts.limits);
+    const cert = secure.getPeerCertificate();
+    this.log.info({ subject: cert.subject?.CN, issuer: cert.issuer?.CN, protocol: secure.getProtocol() }, 'agent TLS established');
   }
 
   private open(attrs: Record<string, string>): void {

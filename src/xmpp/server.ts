@@ -7,11 +7,12 @@
  */
 
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Rib } from '../rib/rib.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
 import type { Table } from '../rib/table.js';
-import { AgentChannel, DEFAULT_XMPP_TIMERS, type XmppTimers } from './channel.js';
+import { AgentChannel, DEFAULT_XMPP_TIMERS, OPEN_TIMEOUT_MS, type StartTls, type XmppTimers } from './channel.js';
 import { ItemCache } from './item-cache.js';
 import type { XmppStreamLimits } from './wire/index.js';
 
@@ -25,6 +26,10 @@ export interface XmppServerOptions {
   readonly logger: Logger;
   readonly limits?: Partial<XmppStreamLimits>;
   readonly timers?: Partial<XmppTimers>;
+  /** PEM: agents must STARTTLS and present a certificate that chains to `ca` (contrail-control.md §1.5). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
+  /** Close an agent's session (only its) when it publishes more routes than this. */
+  readonly maxRoutes?: number;
 }
 
 export class XmppServer {
@@ -39,9 +44,11 @@ export class XmppServer {
   /** Rendered items per instance table, shared by its subscribers (refcounted). */
   readonly itemCaches = new Map<Table, { cache: ItemCache; users: number }>();
   private server?: net.Server;
+  private readonly startTls: StartTls | undefined;
 
   constructor(private readonly opts: XmppServerOptions) {
     this.timers = { ...DEFAULT_XMPP_TIMERS, ...opts.timers };
+    this.startTls = opts.tls && tlsUpgrader(opts.tls);
   }
 
   async start(): Promise<{ address: string; port: number }> {
@@ -66,6 +73,8 @@ export class XmppServer {
       serverName: o.serverName, holdTimeSec: o.holdTimeSec, limits: o.limits, timers: { ...this.timers },
       unsupported: (family, n) => this.unsupportedItems.set(family, (this.unsupportedItems.get(family) ?? 0) + n),
       peerId: () => o.rib.allocatePeerId(),
+      ...(this.startTls && { tls: this.startTls }),
+      ...(o.maxRoutes !== undefined && { maxRoutes: o.maxRoutes }),
       items: {
         acquire: (inst, table) => {
           let e = this.itemCaches.get(table);
@@ -121,4 +130,31 @@ export class XmppServer {
     this.server?.close();
     for (const ch of [...this.channels]) ch.close('control node stopping');
   }
+}
+
+/**
+ * The server side of STARTTLS, on a tls.Server that never listens: the raw
+ * socket handed to it (its 'connection' event) goes through Node's own
+ * server handshake, which asks for the client's certificate and destroys the
+ * socket when it does not chain to `ca` (a TLSSocket made by hand skips that
+ * check). One such server per handshake, so its two outcome events belong
+ * to that socket alone (a destroyed TLS socket no longer knows its peer).
+ */
+function tlsUpgrader(pem: { cert: string; key: string; ca: string }): StartTls {
+  const options: tls.TlsOptions = {
+    cert: pem.cert, key: pem.key, ca: pem.ca, requestCert: true, rejectUnauthorized: true, handshakeTimeout: OPEN_TIMEOUT_MS,
+  };
+  return {
+    upgrade: (raw) =>
+      new Promise((resolve, reject) => {
+        const server = tls.createServer(options);
+        server.once('secureConnection', resolve);
+        server.once('tlsClientError', (err: Error, s: tls.TLSSocket) => {
+          // A certificate that does not chain to `ca` ends as a hang-up; its verify error is the real reason.
+          const refused = s.authorizationError === undefined ? undefined : `client certificate refused: ${String(s.authorizationError)}`;
+          reject(new Error(refused ?? err.message));
+        });
+        server.emit('connection', raw);
+      }),
+  };
 }

@@ -189,6 +189,19 @@ describe('teardown from OpenSent, OpenConfirm and Established', () => {
     expect(downOf(r.actions)).toMatchObject({ reason: 'notification-sent', from, detail: 'max-prefix' });
   });
 
+  it.each(states)('reset in %s with a restart time arms the idle-hold timer for that many seconds', (from) => {
+    const r = step(S[from], { kind: 'reset', code: 6, subcode: 1, detail: 'max-prefix', restartAfter: 600 }, CFG);
+    expect(r.actions).toContainEqual({ type: 'arm-timer', timer: 'idle-hold', seconds: 600 });
+    expect(r.actions).not.toContainEqual(idleHold);
+  });
+
+  it.each(states)('reset in %s that must never restart leaves the session in Idle with no timer armed', (from) => {
+    const r = step(S[from], { kind: 'reset', code: 6, subcode: 1, detail: 'max-prefix', restartAfter: 'never' }, CFG);
+    expect(r.state.name).toBe('Idle');
+    expect(r.actions[0]).toEqual(sendNote(6, 1));
+    expect(r.actions.filter((a) => a.type === 'arm-timer')).toEqual([]);
+  });
+
   it.each(['OpenSent', 'OpenConfirm'] as const)('collision-lost in %s sends Cease 6/7', (from) => {
     const r = step(S[from], { kind: 'collision-lost' }, CFG);
     expect(r.actions[0]).toEqual(sendNote(6, 7));

@@ -146,6 +146,15 @@ describe('control-node given a bad configuration', () => {
     expect(r.stderr()).toMatch(new RegExp(`^${file.replace(/[.\\]/g, '\\$&')}: cannot read: ENOENT[^\\n]*\\n$`));
   });
 
+  it('exits 2 with one line naming xmpp.tls.cert when the certificate file is missing', async () => {
+    const missing = path.join(dir, 'no-such-cert.pem');
+    const file = writeConfig('tls.yaml',
+      `node: { name: cn1, router-id: 10.0.0.1, asn: 64512 }\nxmpp: { tls: { cert: ${missing}, key: ${missing}, ca: ${missing} } }\n`);
+    const r = run(['--config', file]);
+    expect(await r.exit).toEqual({ code: 2, signal: null });
+    expect(r.stderr()).toMatch(new RegExp(`^${file.replace(/[.\\]/g, '\\$&')}: xmpp\\.tls\\.cert: cannot read "[^"]+": ENOENT[^\\n]*\\(and 2 more problems\\)\\n$`));
+  });
+
   it('exits 2 for an option it does not know', async () => {
     const r = run(['--frobnicate']);
     expect((await r.exit).code).toBe(2);

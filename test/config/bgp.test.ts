@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { tcpMd5Problem } from '../../src/config/index.js';
 import { docWithPeer, errorOf, load, minimalDoc, peerDoc } from './support.js';
 
 function bgpWith(bgp: unknown): Record<string, unknown> {
@@ -157,7 +158,7 @@ describe('bgp.peers', () => {
   it('rejects an unknown peer key and lists the keys allowed there', () => {
     expect(errorOf(docWithPeer({ 'remote-as': 1 })).message).toBe(
       'config.yaml: bgp.peers[0].remote-as: unknown key (allowed: name, address, asn, port, passive, ' +
-        'route-reflector-client, families, hold-time, local-address, import-policies, export-policies)',
+        'route-reflector-client, families, hold-time, local-address, import-policies, export-policies, password, max-prefixes)',
     );
   });
 
@@ -274,5 +275,57 @@ describe('route-reflector clients', () => {
 
   it('leave eBGP peers that are not clients alone', () => {
     expect(load(docWithPeer({ asn: 65001 })).bgp.peers[0]?.asn).toBe(65001);
+  });
+});
+
+describe('bgp.peers[].password (TCP-MD5, RFC 2385)', () => {
+  it('is kept as written, and absent when not given', () => {
+    expect(load(docWithPeer({ password: 's3cret' })).bgp.peers[0]!.password).toBe('s3cret');
+    expect(load(docWithPeer()).bgp.peers[0]).not.toHaveProperty('password');
+  });
+
+  it.each([
+    ['', 'expected a password of 1..80 bytes, got ""'],
+    ['x'.repeat(81), `expected a password of 1..80 bytes, got "${'x'.repeat(40)}..."`],
+    [1234, 'expected a password of 1..80 bytes, got 1234'],
+  ])('rejects %j', (password, reason) => {
+    expect(errorOf(docWithPeer({ password })).message).toBe(`config.yaml: bgp.peers[0].password: ${reason}`);
+  });
+
+  it('counts the limit in bytes: 40 two-byte characters fit, 41 do not', () => {
+    expect(load(docWithPeer({ password: 'é'.repeat(40) })).bgp.peers[0]!.password).toBe('é'.repeat(40));
+    expect(errorOf(docWithPeer({ password: 'é'.repeat(41) })).message).toMatch(/^config\.yaml: bgp\.peers\[0\]\.password: expected a password/);
+  });
+
+  it('is refused, naming the first peer that has one, where the platform cannot sign segments', () => {
+    const bgp = load({ ...minimalDoc(), bgp: { peers: [peerDoc(), peerDoc({ name: 'b', address: '10.0.0.3', password: 'k' })] } }).bgp;
+    expect(tcpMd5Problem(bgp, { ok: false, reason: 'no CONFIG_TCP_MD5SIG' })).toEqual({
+      keyPath: 'bgp.peers[1].password', reason: 'TCP-MD5 is not available here: no CONFIG_TCP_MD5SIG',
+    });
+    expect(tcpMd5Problem(bgp, { ok: true })).toBeUndefined();
+    expect(tcpMd5Problem(load(docWithPeer()).bgp, { ok: false, reason: 'x' })).toBeUndefined();
+  });
+});
+
+describe('bgp.peers[].max-prefixes', () => {
+  it('defaults the action to teardown, with no restart', () => {
+    expect(load(docWithPeer({ 'max-prefixes': { limit: 1000 } })).bgp.peers[0]!.maxPrefixes).toEqual({ limit: 1000, action: 'teardown' });
+  });
+
+  it('takes warn, and teardown with a restart time in seconds', () => {
+    expect(load(docWithPeer({ 'max-prefixes': { limit: 5, action: 'warn' } })).bgp.peers[0]!.maxPrefixes).toEqual({ limit: 5, action: 'warn' });
+    expect(load(docWithPeer({ 'max-prefixes': { limit: 5, action: 'teardown', 'restart-after': 60 } })).bgp.peers[0]!.maxPrefixes)
+      .toEqual({ limit: 5, action: 'teardown', restartAfter: 60 });
+  });
+
+  it.each([
+    [{ limit: 0 }, 'max-prefixes.limit: expected an integer 1..4294967295, got 0'],
+    [{}, 'max-prefixes.limit: missing; expected an integer 1..4294967295'],
+    [{ limit: 5, action: 'drop' }, 'max-prefixes.action: expected warn or teardown, got "drop"'],
+    [{ limit: 5, 'restart-after': 0 }, 'max-prefixes.restart-after: expected an integer 1..65535, got 0'],
+    [{ limit: 5, action: 'warn', 'restart-after': 30 }, 'max-prefixes.restart-after: only with action: teardown (a warning never takes the session down)'],
+    [{ limit: 5, idle: 3 }, 'max-prefixes.idle: unknown key (allowed: limit, action, restart-after)'],
+  ])('rejects %j', (value, reason) => {
+    expect(errorOf(docWithPeer({ 'max-prefixes': value })).message).toBe(`config.yaml: bgp.peers[0].${reason}`);
   });
 });

@@ -144,6 +144,11 @@ describe('diffConfig', () => {
     expect(r.message).toContain('takes a restart');
   });
 
+  it('refuses a change of the agents\' route limit, without showing values', () => {
+    const r = refusal(doc(), doc({ top: { xmpp: { 'max-routes-per-agent': 10 } } }));
+    expect(r).toEqual({ ok: false, key: 'xmpp.max-routes-per-agent', message: 'xmpp.max-routes-per-agent changed: agent sessions are set up with it, takes a restart' });
+  });
+
   it('refuses turning graceful restart on, since every OPEN advertises it', () => {
     const r = refusal(doc(), doc({ bgp: { listen: { address: '127.0.0.1', port: 0 }, 'graceful-restart': { enabled: true } } }));
     expect(r.key).toBe('bgp.graceful-restart');

@@ -15,12 +15,19 @@
  *   - answers nothing (the protocol is fire-and-forget);
  *   - keeps per-table views of what the CN pushes: items replace, retracts
  *     remove; End-of-RIB messages are counted.
+ *   - with `tls`, the real agent's STARTTLS (contrail-control.md §1.5): after
+ *     the CN's header it waits for `<stream:features>` with `<starttls>`,
+ *     sends `<starttls/>`, on `<proceed/>` starts TLS on the same socket with
+ *     its certificate (the server's must chain to `tls.ca`; like the agent,
+ *     no host name check), then sends a new stream header and goes on as above
+ *     once the CN's second header arrives.
  * Everything it parses goes through the production parser
  * (src/xmpp/wire), so a CN bug that produces bad XML fails the test here.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import {
-  KEEPALIVE, XMPP_AFI_IPV4, XMPP_SAFI_UNICAST, XmppStreamParser, agentEndOfRib, agentStreamHeader, parseCnMessage,
+  KEEPALIVE, STARTTLS_REQUEST, TLS_NS, XMPP_AFI_IPV4, XMPP_SAFI_UNICAST, XmppStreamParser, agentEndOfRib, agentStreamHeader, parseCnMessage,
   publishInet, subscribeIq, unsubscribeIq, withdrawInet,
 } from '../../src/xmpp/wire/index.js';
 import type { AgentRouteSpec, ReceivedInetItem, XmlElement, XmppEvent } from '../../src/xmpp/wire/index.js';
@@ -47,6 +54,8 @@ export interface TestAgentOptions {
   xmlDeclaration?: boolean;
   /** Keep every received stanza in `received` (off by default: benchmarks). */
   recordStanzas?: boolean;
+  /** STARTTLS with this certificate and key (PEM); the CN's certificate must chain to `ca`. */
+  tls?: { cert: string; key: string; ca: string };
 }
 
 export interface TestAgentClosed {
@@ -70,9 +79,13 @@ export class TestAgent {
   readonly received: XmlElement[] = [];
   /** The parse error that made the agent drop the session, if any. */
   protocolError: string | undefined;
+  /** The stream runs over TLS. */
+  secure = false;
+  /** `<stream:features>` the CN offered after its first header, if any. */
+  features: XmlElement | undefined;
 
-  private readonly socket: net.Socket;
-  private readonly parser = new XmppStreamParser();
+  private socket: net.Socket;
+  private parser = new XmppStreamParser();
   private readonly tables = new Map<string, Map<string, ReceivedItem>>();
   private readonly waiters = new Set<Waiter>();
   private keepaliveTimer: NodeJS.Timeout | undefined;
@@ -255,14 +268,8 @@ export class TestAgent {
     switch (e.kind) {
       case 'open':
         this.serverHeader = e.attrs;
-        this.write(KEEPALIVE);
-        this.keepaliveTimer = setInterval(() => {
-          this.write(KEEPALIVE);
-          this.stats.keepalivesSent++;
-          this.checkWaiters();
-        }, this.opts.keepaliveMs ?? 30_000);
-        this.keepaliveTimer.unref();
-        this.onOpen?.();
+        if (this.opts.tls && !this.secure) break; // features come next
+        this.streamOpen();
         break;
       case 'keepalive':
         this.stats.keepalives++;
@@ -282,7 +289,49 @@ export class TestAgent {
     }
   }
 
+  /** The CN's header of the stream routes run on: one keepalive now, then every keepaliveMs. */
+  private streamOpen(): void {
+    this.write(KEEPALIVE);
+    this.keepaliveTimer = setInterval(() => {
+      this.write(KEEPALIVE);
+      this.stats.keepalivesSent++;
+      this.checkWaiters();
+    }, this.opts.keepaliveMs ?? 30_000);
+    this.keepaliveTimer.unref();
+    this.onOpen?.();
+  }
+
+  /** §1.5 steps 2-4 from the agent's side; true when the stanza belonged to the negotiation. */
+  private negotiateTls(el: XmlElement): boolean {
+    if (el.name === 'stream:features') {
+      this.features = el;
+      const offered = el.children.some((c) => typeof c !== 'string' && c.name === 'starttls' && c.attrs.xmlns === TLS_NS);
+      if (offered && this.opts.tls && !this.secure) this.write(STARTTLS_REQUEST);
+      return true;
+    }
+    if (el.name !== 'proceed' || el.attrs.xmlns !== TLS_NS || !this.opts.tls || this.secure) return false;
+    const raw = this.socket;
+    raw.removeAllListeners('data');
+    const secure = tls.connect({
+      socket: raw, cert: this.opts.tls.cert, key: this.opts.tls.key, ca: this.opts.tls.ca,
+      checkServerIdentity: () => undefined,
+    });
+    secure.on('secureConnect', () => {
+      this.secure = true;
+      this.parser = new XmppStreamParser();
+      this.write(agentStreamHeader({ from: this.name, subCluster: this.opts.subCluster ?? '' }));
+    });
+    secure.on('error', (err) => {
+      this.closeReason = `TLS error: ${err.message}`;
+      secure.destroy();
+    });
+    secure.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket = secure;
+    return true;
+  }
+
   private onStanza(el: XmlElement): void {
+    if (this.negotiateTls(el)) return;
     this.stats.stanzas++;
     if (this.opts.recordStanzas === true) this.received.push(el);
     const m = parseCnMessage(el);

@@ -13,6 +13,7 @@
 
 import net from 'node:net';
 import { vi } from 'vitest';
+import { signedSocket } from '../../src/bgp/session/tcp-md5.js';
 import { decodeMessage, encodeMessage, frame } from '../../src/bgp/wire/index.js';
 import type { BgpMessage, CodecContext, OpenMessage } from '../../src/bgp/wire/types.js';
 
@@ -26,6 +27,8 @@ export interface RawBgpPeerOptions {
   timeoutMs?: number;
   /** Source address for connect() (any 127.x.y.z works on Linux: one per simulated peer). */
   localAddress?: string;
+  /** Sign the connection with this TCP-MD5 key (RFC 2385, src/bgp/session/tcp-md5.ts). */
+  password?: string;
 }
 
 const DEFAULT_CTX: CodecContext = { fourOctetAs: true, ebgp: false, families: new Set(['1/1', '1/128', '1/132']) };
@@ -54,7 +57,8 @@ export class RawBgpPeer {
   static connect(port: number, host = '127.0.0.1', opts: RawBgpPeerOptions = {}): Promise<RawBgpPeer> {
     return new Promise((resolve, reject) => {
       const local = opts.localAddress === undefined ? {} : { localAddress: opts.localAddress };
-      const s = net.connect({ host, port, allowHalfOpen: true, ...local }, () => resolve(new RawBgpPeer(s, opts)));
+      const s = opts.password === undefined ? new net.Socket({ allowHalfOpen: true }) : signedSocket(host, opts.password, { allowHalfOpen: true });
+      s.connect({ host, port, ...local }, () => resolve(new RawBgpPeer(s, opts)));
       s.once('error', reject);
     });
   }

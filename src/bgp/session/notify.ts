@@ -19,6 +19,7 @@ export const ERR_ROUTE_REFRESH = 7;
 export const ERR_SEND_HOLD_TIMER = 8;
 
 /** RFC 4486 Cease subcodes used here. */
+export const CEASE_MAX_PREFIXES = 1;
 export const CEASE_ADMIN_SHUTDOWN = 2;
 export const CEASE_ADMIN_RESET = 4;
 export const CEASE_COLLISION = 7;
@@ -26,6 +27,16 @@ export const CEASE_OUT_OF_RESOURCES = 8;
 
 export function notification(code: number, subcode: number, data?: Uint8Array): NotificationMessage {
   return { type: 'notification', code, subcode, data: data ?? new Uint8Array(0) };
+}
+
+/** RFC 4486 §4: the data of Cease 6/1, AFI (2 octets), SAFI (1) and the prefix upper bound (4). */
+export function maxPrefixesData(afi: number, safi: number, limit: number): Uint8Array {
+  const out = new Uint8Array(7);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, afi);
+  v.setUint8(2, safi);
+  v.setUint32(3, limit >>> 0);
+  return out;
 }
 
 /** RFC 9003: a length-prefixed UTF-8 message of at most 255 octets, for Cease 2 and 4. */

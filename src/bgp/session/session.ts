@@ -53,6 +53,7 @@ import type { BgpMessage, CodecContext, RouteRefreshMessage, UpdateMessage } fro
 import { Connection, countMessages, refuse } from './connection.js';
 import type { ConnectionEvents, ConnectionInfo } from './connection.js';
 import { receive } from './receive.js';
+import { md5Counters, signedSocket } from './tcp-md5.js';
 import type { Received } from './receive.js';
 import { Timers } from './timers.js';
 import { emptyStats, recordReceived, recordSent } from './types.js';
@@ -87,6 +88,8 @@ export class BgpSession {
   private readonly queue: Array<() => void> = [];
   private running = false;
   private recovering = false;
+  /** Outbound attempts in a row that got no answer (TCP-MD5 diagnostics). */
+  private unanswered = 0;
   private readonly counters: SessionStats = emptyStats();
   private readonly log: Logger;
   private readonly keepaliveBytes = encodeKeepalive();
@@ -113,7 +116,12 @@ export class BgpSession {
     };
     // Before the OPENs are exchanged: 2-octet AS, no families (RFC 6793 §4).
     this.preCodec = { fourOctetAs: false, ebgp: config.peerAs !== config.localAs, families: new Set() };
-    this.timers = new Timers((t) => this.enqueue(() => this.stepPrimary({ kind: 'timer-expired', timer: t })));
+    this.timers = new Timers((t) =>
+      this.enqueue(() => {
+        if (t === 'connect-retry') this.noteUnanswered();
+        this.stepPrimary({ kind: 'timer-expired', timer: t });
+      }),
+    );
     this.events = {
       connected: (gen) => this.enqueue(() => this.onInput(gen, { kind: 'tcp-connected' })),
       data: (gen, chunk) => this.enqueue(() => this.onData(gen, chunk)),
@@ -170,14 +178,18 @@ export class BgpSession {
     });
   }
 
-  /** Send a NOTIFICATION and drop the session; it restarts after the idle-hold time (e.g. max-prefix 6/1). */
-  reset(code: number, subcode: number, data?: Uint8Array, detail?: string): void {
+  /**
+   * Send a NOTIFICATION and drop the session (e.g. max-prefix 6/1); it
+   * restarts after the idle-hold time, after `restartAfter` seconds, or never.
+   */
+  reset(code: number, subcode: number, data?: Uint8Array, detail?: string, restartAfter?: number | 'never'): void {
     const input: FsmInput = {
       kind: 'reset',
       code,
       subcode,
       detail: detail ?? `reset by the speaker (${describeNotification({ code, subcode })})`,
       ...(data === undefined ? {} : { data }),
+      ...(restartAfter === undefined ? {} : { restartAfter }),
     };
     this.enqueue(() => this.stepPrimary(input));
   }
@@ -431,13 +443,49 @@ export class BgpSession {
   private connectOut(): void {
     if (this.primary) this.closeConnection(this.primary);
     const { peerAddress, peerPort, localAddress } = this.config;
-    const socket = net.connect({
-      host: peerAddress,
-      port: peerPort ?? DEFAULT_PEER_PORT,
-      ...(localAddress ? { localAddress } : {}),
-    });
+    const socket = this.outboundSocket();
+    if (!socket.destroyed) {
+      socket.connect({
+        host: peerAddress,
+        port: peerPort ?? DEFAULT_PEER_PORT,
+        ...(localAddress ? { localAddress } : {}),
+      });
+    }
     this.primary = this.newConnection(socket, 'outbound');
     this.counters.connectAttempts++;
+  }
+
+  /**
+   * A fresh socket for an outbound attempt; with a password, one whose SYN
+   * is signed (tcp-md5.ts). If that cannot be made, a socket destroyed with
+   * the reason, so the attempt fails the ordinary way (tcp-failed).
+   */
+  private outboundSocket(): net.Socket {
+    const password = this.config.password;
+    if (password === undefined) return new net.Socket();
+    try {
+      return signedSocket(this.config.peerAddress, password);
+    } catch (err) {
+      const socket = new net.Socket();
+      socket.destroy(new Error(`TCP-MD5: ${(err as Error).message}`));
+      return socket;
+    }
+  }
+
+  /**
+   * The connect-retry timer fired while an outbound attempt was still
+   * unanswered. With TCP-MD5 that is what a wrong or missing password looks
+   * like (the kernel drops unsigned and badly signed segments without a
+   * word), so say so, with this namespace's kernel counters as evidence.
+   */
+  private noteUnanswered(): void {
+    if (this.config.password === undefined || this.fsm.name !== 'Connect') return;
+    this.unanswered++;
+    const level = this.unanswered === 1 || this.unanswered % 12 === 0 ? 'warn' : 'debug';
+    this.log[level](
+      { address: this.config.peerAddress, attempts: this.unanswered, kernel: md5Counters() },
+      'TCP-MD5 peer did not answer our signed SYN; a password that differs from the peer\'s looks exactly like this',
+    );
   }
 
   private closeConnection(conn: Connection): void {
@@ -469,6 +517,7 @@ export class BgpSession {
   // ---------------------------------------------------------------- handler
 
   private onEstablished(n: Negotiated): void {
+    this.unanswered = 0;
     this.counters.establishedAt = Date.now();
     this.counters.negotiated = n;
     this.log.info({ holdTime: n.holdTime, families: n.families, peerAs: n.peerAs }, 'session established');

@@ -38,6 +38,8 @@ export interface SessionConfig {
    * peer by keeping its routes.
    */
   readonly restartTime?: number;
+  /** TCP-MD5 key (RFC 2385) for outbound connections (the speaker sets it on its listener for inbound ones). */
+  readonly password?: string;
 }
 
 /**

@@ -89,7 +89,7 @@ function xmppConnections(ctx: PageContext): string {
     str('name', 1, n.name) + bool('deleted', 2, false) + str('remote_endpoint', 3, `${n.address}:${n.port}`) +
     str('local_endpoint', 4, listen ? `${listen.address}:${listen.port}` : '') + str('state', 5, n.state) +
     str('last_event', 6, '') + str('last_state', 7, '') + str('last_state_at', 8, sandeshTime(n.connectedAt)) +
-    strList('receivers', 9, n.state === 'Established' ? ['bgp'] : []) + str('server_auth_type', 10, 'NIL') +
+    strList('receivers', 9, n.state === 'Established' ? ['bgp'] : []) + str('server_auth_type', 10, n.auth) +
     field('dscp_value', 'u16', 11, 0));
   return sandesh('ShowXmppConnectionResp', structList('connections', 1, 'ShowXmppConnection', rows));
 }

@@ -18,7 +18,7 @@
  */
 import {
   BGP_PEER_RESOURCE, CONTROL_NODE_JID, END_OF_RIB_NODE, JABBER_CLIENT_NS, MAX_ITEMS_PER_MESSAGE,
-  MAX_RETRACTS_PER_MESSAGE, PUBSUB_NS, STREAM_ID, STREAM_NS, XMPP_AFI_IPV4, XMPP_SAFI_UNICAST,
+  MAX_RETRACTS_PER_MESSAGE, PUBSUB_NS, STREAM_ID, STREAM_NS, TLS_NS, XMPP_AFI_IPV4, XMPP_SAFI_UNICAST,
 } from './constants.js';
 import { escapeAttr as a, escapeText as t } from './escape.js';
 import { formatCInt } from './values.js';
@@ -67,6 +67,15 @@ export function streamHeader(o: { from: string; to: string; id?: string }): stri
 
 /** Closing tag, for a CN that chooses to send it before closing (§1.7 MAY). */
 export const STREAM_CLOSE = '</stream:stream>';
+
+/** Stream features after our first header when TLS is on (§1.5 step 2): STARTTLS, required; no SASL. */
+export const STARTTLS_FEATURES = `<stream:features><starttls xmlns='${TLS_NS}'><required/></starttls></stream:features>`;
+
+/** The answer to the agent's `<starttls/>`: TLS starts on the same socket right after it (§1.5 step 4). */
+export const STARTTLS_PROCEED = `<proceed xmlns='${TLS_NS}'/>`;
+
+/** What an agent sends to start TLS (§1.5 step 3). */
+export const STARTTLS_REQUEST = `<starttls xmlns='${TLS_NS}'/>`;
 
 function envelopeHead(agent: string, node: string): string {
   return (

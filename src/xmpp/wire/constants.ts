@@ -11,6 +11,8 @@ export const BGP_PEER_RESOURCE = 'bgp-peer';
 export const CONFIG_RESOURCE = 'config';
 export const PUBSUB_NS = 'http://jabber.org/protocol/pubsub';
 export const STREAM_NS = 'http://etherx.jabber.org/streams';
+/** STARTTLS negotiation (RFC 6120 §5; contrail-control.md §1.5). */
+export const TLS_NS = 'urn:ietf:params:xml:ns:xmpp-tls';
 /** Default namespace the CN announces in its stream header. */
 export const JABBER_CLIENT_NS = 'jabber:client';
 /** Literal stream id the reference CN always sends. */
