@@ -17,8 +17,8 @@
 import { FAMILIES, familyName } from '../bgp/wire/families/registry.js';
 import { packWithdrawals } from '../bgp/wire/index.js';
 import type { AfiSafi, CodecContext, FamilyName, Nlri, PathAttributes, RtMembership, UpdateMessage } from '../bgp/wire/types.js';
-import type { AttrSet } from './attr-store.js';
-import { exportAttrs, exportVeto } from './export.js';
+import { exportVeto } from './export.js';
+import { ExportClasses, type PeerExportPolicy } from './export-classes.js';
 import type { RouteKey } from './nlri-key.js';
 import type { Rib } from './rib.js';
 import { UpdateGroup, type Delivery } from './update-group.js';
@@ -26,16 +26,7 @@ import { MembershipOut, RtInterest, type MembershipSet } from './rtc.js';
 import type { Table } from './table.js';
 import { sentAt, type Dest, type Path, type PeerInfo } from './types.js';
 
-/**
- * A peer's export policy (src/policy, attached by the composition root):
- * the attributes a route goes out with, or undefined to keep it from the
- * peer. `key` names the policy chain: peers with different keys are never
- * in one update group.
- */
-export interface PeerExportPolicy {
-  readonly key: string;
-  decide(nlri: Nlri, source: PeerInfo, attrs: PathAttributes): PathAttributes | undefined;
-}
+export type { PeerExportPolicy } from './export-classes.js';
 
 /** The tables a peering engine works on: its instance's, one per family it has. */
 export type TableSet = { readonly [F in FamilyName]?: Table<F> };
@@ -46,8 +37,6 @@ const NO_FAMILIES: ReadonlySet<FamilyName> = new Set();
 const isVpn = (f: FamilyName): boolean => FAMILIES[f].vrf !== undefined;
 
 const DEFAULT_RT: RtMembership = { family: 'route-target', len: 0, originAs: 0, target: 0n };
-/** Room for peer classes in an export-cache key (see exportSet). */
-const CLASS_SPACE = 1 << 20;
 
 /** The RIB's view of one peer. */
 export interface PeerRib {
@@ -84,11 +73,8 @@ export class BgpPeering {
   private readonly freeSlots: number[] = [];
   private readonly familyGroups = new Map<FamilyName, UpdateGroup<PeerRib>[]>();
   private nextSlot = 0;
-  private readonly classes = new Map<string, number>();
-  /** Export policy per peer class (classes with a policy only). */
-  private readonly classPolicies = new Map<number, PeerExportPolicy>();
-  /** Attribute sets export policies made, per group, one reference each (released with the group). */
-  private readonly policySets = new Map<UpdateGroup<PeerRib>, Map<string, AttrSet>>();
+  /** Peer classes and the outbound attribute sets made for them. */
+  private readonly exports: ExportClasses;
   /** Per route-target group: which of default / specific memberships it is sent (see MembershipOut). */
   private readonly membershipOut = new Map<UpdateGroup<PeerRib>, MembershipOut>();
 
@@ -103,6 +89,7 @@ export class BgpPeering {
     readonly tables: TableSet,
     readonly inTables: TableSet = tables,
   ) {
+    this.exports = new ExportClasses(rib.store, rib.local);
     for (const f of Object.keys(tables) as FamilyName[]) {
       this.tables[f]!.subscribe((key, dest) => this.propagate(f, key, dest as Dest));
     }
@@ -127,7 +114,7 @@ export class BgpPeering {
   }
 
   addPeer(info: PeerInfo, families: readonly FamilyName[], exportPolicy?: PeerExportPolicy): PeerRib {
-    const classId = this.classFor(info, exportPolicy);
+    const classId = this.exports.classFor(info, exportPolicy);
     const st: PeerRib = {
       info, configured: new Set(families), up: false, families: new Set(),
       ctx: { fourOctetAs: false, ebgp: !info.ibgp, families: new Set() },
@@ -138,19 +125,6 @@ export class BgpPeering {
     return st;
   }
 
-  /** The class of peers that get identical attributes: same iBGP/client/AS and export policy. */
-  private classFor(info: PeerInfo, exportPolicy: PeerExportPolicy | undefined): number {
-    const cls = `${info.ibgp}|${info.rrClient}|${info.asn}|${exportPolicy?.key ?? ''}`;
-    let classId = this.classes.get(cls);
-    if (classId === undefined) {
-      classId = this.classes.size + 1;
-      if (classId >= CLASS_SPACE) throw new RangeError(`more than ${CLASS_SPACE - 1} peer classes`);
-      this.classes.set(cls, classId);
-      if (exportPolicy) this.classPolicies.set(classId, exportPolicy);
-    }
-    return classId;
-  }
-
   /**
    * A peer's export policy changed (config reload): it moves to the update
    * groups of its new class, without a session reset. It gets what the new
@@ -158,7 +132,7 @@ export class BgpPeering {
    * policy keeps back.
    */
   setExportPolicy(st: PeerRib, exportPolicy: PeerExportPolicy | undefined): void {
-    const classId = this.classFor(st.info, exportPolicy);
+    const classId = this.exports.classFor(st.info, exportPolicy);
     if (classId === st.classId) return;
     const held = new Map<FamilyName, Dest[]>();
     for (const [f, g] of st.groups) held.set(f, this.sentDests(g).filter((d) => sentAt(d, g.slot)?.peer !== st.info));
@@ -195,7 +169,6 @@ export class BgpPeering {
     for (const f of st.families) if (!(isVpn(f) && st.vpnHeld)) this.join(st, f);
   }
 
-  /** The session ended: every path it gave us goes (no graceful restart yet). */
   /**
    * The session ended. Its paths go, except in the families of `retain`
    * (graceful restart, RFC 4724 §4.2): those stay, marked stale, until the
@@ -369,7 +342,7 @@ export class BgpPeering {
         key, slot, f, FAMILIES[f], st.ctx, st.info, st.classId, interest, this.table(f)!, this.store,
         {
           desired: (grp, dest) => this.desired(grp, dest),
-          outSet: (grp, path, dest) => this.exportSet(path, grp, dest),
+          outSet: (grp, path, dest) => this.exports.out(path, grp, dest),
           wake: (grp) => this.markWork(grp),
         },
       );
@@ -390,8 +363,7 @@ export class BgpPeering {
     g.leave(st);
     if (g.members.size > 0) return;
     g.dispose();
-    for (const set of this.policySets.get(g)?.values() ?? []) this.store.release(set);
-    this.policySets.delete(g);
+    this.exports.release(g);
     this.groups.delete(g.key);
     this.membershipOut.delete(g);
     const list = this.groupsOf(f);
@@ -409,9 +381,7 @@ export class BgpPeering {
     const mo = this.membershipOut.get(g);
     if (mo && !mo.allows(dest.nlri as RtMembership)) return undefined;
     const best = this.eligible(g, dest);
-    const policy = best && this.classPolicies.get(g.classId);
-    if (policy && policy.decide(dest.nlri, best.peer, this.baseExportSet(best, g).attrs) === undefined) return undefined;
-    return best;
+    return best && this.exports.rejects(g, dest, best) ? undefined : best;
   }
 
   /** The best path of a destination, if export rules let the group have it. */
@@ -421,42 +391,6 @@ export class BgpPeering {
     if (g.interest && !g.interest.matches(best.attrs.attrs.extCommunities)) return undefined;
     if (exportVeto(best, g.to, this.local)) return undefined;
     return best;
-  }
-
-  /** The interned outbound attribute set for a path toward a class of peers (cached on the source set). */
-  /** The outbound attribute set of a path toward a group: export rules, then the group's export policy. */
-  private exportSet(path: Path, g: UpdateGroup<PeerRib>, dest: Dest): AttrSet {
-    const base = this.baseExportSet(path, g);
-    const policy = this.classPolicies.get(g.classId);
-    if (!policy) return base;
-    const out = policy.decide(dest.nlri, path.peer, base.attrs);
-    if (out === undefined || out === base.attrs) return base; // undefined: desired() already kept it back
-    let sets = this.policySets.get(g);
-    if (!sets) this.policySets.set(g, (sets = new Map()));
-    const set = this.store.intern(out);
-    const held = sets.get(set.key);
-    if (held) {
-      this.store.release(set);
-      return held;
-    }
-    sets.set(set.key, set);
-    return set;
-  }
-
-  /** The interned outbound attribute set for a path toward a class of peers (cached on the source set). */
-  private baseExportSet(path: Path, g: UpdateGroup<PeerRib>): AttrSet {
-    const src = path.attrs;
-    // Peer classes come from configured peers (ibgp × client × AS), far below
-    // 2^20; peer ids grow with every agent connection, and stay exact in a
-    // double up to 2^33 of them.
-    const key = path.peer.id * CLASS_SPACE + g.classId;
-    src.exportCache ??= new Map();
-    const hit = src.exportCache.get(key);
-    if (hit && hit.routerId === path.peer.routerId) return hit.out;
-    if (hit) this.store.release(hit.out);
-    const out = this.store.intern(exportAttrs(path, g.to, this.local));
-    src.exportCache.set(key, { routerId: path.peer.routerId, out });
-    return out;
   }
 
   /**
