@@ -125,6 +125,11 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Ser
         asn: node.asn, rib, manager: instances, logger: deps.logger,
         ...(config.xmpp.tls !== undefined && { tls: { ...config.xmpp.tls } }),
         ...(config.xmpp.maxRoutesPerAgent !== undefined && { maxRoutes: config.xmpp.maxRoutesPerAgent }),
+        ...(config.xmpp.gracefulRestart && {
+          gracefulRestart: {
+            restartTimeSec: config.xmpp.gracefulRestart.restartTime, endOfRibTimeoutSec: config.xmpp.gracefulRestart.endOfRibTimeout,
+          },
+        }),
       })
     : undefined;
   const listening: ServerHandle['listening'] = { bgp: await bgp.start(), xmpp: await xmpp?.start() };

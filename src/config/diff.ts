@@ -107,6 +107,7 @@ function identityChange(old: Config, next: Config): Refusal | undefined {
     ['xmpp.enabled', old.xmpp.enabled, next.xmpp.enabled],
     ['xmpp.listen', old.xmpp.listen, next.xmpp.listen],
     ['xmpp.hold-time', old.xmpp.holdTime, next.xmpp.holdTime],
+    ['xmpp.graceful-restart', old.xmpp.gracefulRestart, next.xmpp.gracefulRestart],
   ];
   // Held by every agent session and its handshake: a restart (values not shown: they hold keys).
   for (const [key, a, b] of [['xmpp.tls', old.xmpp.tls, next.xmpp.tls], ['xmpp.max-routes-per-agent', old.xmpp.maxRoutesPerAgent, next.xmpp.maxRoutesPerAgent]] as const) {

@@ -12,6 +12,10 @@
  *       key: /etc/contrail/ssl/private/server-privkey.pem    # xmpp_server_cert, _key,
  *       ca: /etc/contrail/ssl/certs/ca-cert.pem              # xmpp_ca_cert)
  *     max-routes-per-agent: 100000   # optional: an agent publishing more is closed (only it)
+ *     graceful-restart:      # helper for agents (contrail-control.md §5.4); default off, as in Contrail
+ *       enabled: false
+ *       restart-time: 60     # seconds a dropped agent's routes are kept for its return
+ *       end-of-rib-timeout: 300   # seconds an agent that came back has to send its End-of-RIB
  *
  * The whole section may be left out; every key then takes its default.
  * The TLS files are read and checked here (a relative path is taken from
@@ -38,6 +42,8 @@ export interface XmppConfig {
   holdTime: number;
   tls?: XmppTlsConfig;
   maxRoutesPerAgent?: number;
+  /** Present when enabled. */
+  gracefulRestart?: { restartTime: number; endOfRibTimeout: number };
 }
 
 /** The standard XMPP server-to-server port, which Contrail agents dial. */
@@ -83,12 +89,19 @@ function readTls(raw: Record<TlsKey, string>, ctx: z.RefinementCtx): XmppTlsConf
 
 const tls = mapping({ cert: path, key: path, ca: path }).transform(readTls);
 
+const gracefulRestart = mapping({
+  enabled: bool.default(false),
+  'restart-time': integer(1, 4095).default(60),
+  'end-of-rib-timeout': integer(1, 3600).default(300),
+});
+
 export const xmppSection = mapping({
   listen: listen(DEFAULT_XMPP_PORT).prefault({}),
   'hold-time': integer(3, 65535).default(DEFAULT_XMPP_HOLD_TIME),
   enabled: bool.default(true),
   tls: tls.optional(),
   'max-routes-per-agent': integer(1, 0xffff_ffff).optional(),
+  'graceful-restart': gracefulRestart.prefault({}),
 }).transform(
   (raw): XmppConfig => ({
     enabled: raw.enabled,
@@ -96,5 +109,8 @@ export const xmppSection = mapping({
     holdTime: raw['hold-time'],
     ...(raw.tls !== undefined && { tls: raw.tls }),
     ...(raw['max-routes-per-agent'] !== undefined && { maxRoutesPerAgent: raw['max-routes-per-agent'] }),
+    ...(raw['graceful-restart'].enabled && {
+      gracefulRestart: { restartTime: raw['graceful-restart']['restart-time'], endOfRibTimeout: raw['graceful-restart']['end-of-rib-timeout'] },
+    }),
   }),
 );

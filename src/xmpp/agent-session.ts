@@ -33,6 +33,7 @@ import type { PeerInfo } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
 import { agentPath } from './agent-routes.js';
+import type { KeptAgent } from './graceful-restart.js';
 import type { ItemCache } from './item-cache.js';
 import {
   endOfRibMessage,
@@ -74,6 +75,8 @@ export interface AgentTransport {
   refuse(reason: string): void;
   /** There is outbound work: call flush() soon. */
   wake(): void;
+  /** The agent sent its End-of-RIB (the empty publish + collection pair). */
+  endOfRib?(): void;
 }
 
 /** A subscription's state for one table of its instance (one family). */
@@ -180,6 +183,7 @@ export class AgentSession {
         const paired = pairCollection(this.parked, req);
         this.parked = undefined;
         if (paired.kind === 'update') return this.update(paired);
+        if (paired.kind === 'end-of-rib') return this.out.endOfRib?.();
         if (paired.kind === 'unpaired') this.drop('unpaired-collection', paired.why);
         return;
       }
@@ -430,12 +434,34 @@ export class AgentSession {
     return this.out.writev(parts);
   }
 
-  /** The session ended (any reason): every path the agent published goes, everywhere. */
-  close(): void {
-    if (this.closed) return;
+  /**
+   * The session ended: every path the agent published goes, everywhere —
+   * unless `keep` (graceful restart): then its paths and subscriptions stay,
+   * and what it left is returned for the next session to inherit.
+   */
+  close(keep = false): KeptAgent | undefined {
+    if (this.closed) return undefined;
     this.closed = true;
-    for (const sub of this.subs.values()) this.release(sub);
+    if (!keep) {
+      for (const sub of this.subs.values()) this.release(sub);
+      this.subs.clear();
+      return undefined;
+    }
+    const tables: Table[] = [];
+    const instances: RoutingInstance[] = [];
+    for (const sub of this.subs.values()) {
+      for (const ts of sub.tables.values()) {
+        ts.detach?.();
+        ts.detach = undefined;
+        if (ts.table && ts.cache) this.deps.items.release(ts.table);
+        ts.cache = undefined;
+        if (ts.table && ts.routes.size > 0) tables.push(ts.table);
+        ts.routes.clear();
+      }
+      if (sub.inst) instances.push(sub.inst);
+    }
     this.subs.clear();
+    return { info: this.info, tables, instances };
   }
 
   get routeCount(): number {

@@ -34,6 +34,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { PeerInfo } from '../rib/types.js';
+import { keepsState, type AgentRestarts } from './graceful-restart.js';
 import { AgentSession, type AgentSessionDeps } from './agent-session.js';
 import {
   KEEPALIVE,
@@ -85,6 +86,8 @@ export interface ChannelOptions extends AgentSessionDeps {
   readonly peerId: () => number;
   /** Require STARTTLS (§1.5); `upgrade` runs the server side of the handshake on the socket, client certificate checked. */
   readonly tls?: StartTls;
+  /** Graceful restart helper (§5.4): keeps what a dropped agent left, for its next session. */
+  readonly restarts?: AgentRestarts;
 }
 
 export interface StartTls {
@@ -248,7 +251,8 @@ export class AgentChannel {
     if (name === '' || name.length > 255) return this.close('stream header without a usable from name');
     if (!this.opts.register(this, name)) return this.close(`another session of ${name} is up`);
     const address = parseAddress(this.remoteAddress);
-    const info: PeerInfo = {
+    // Back within its restart time: the same source of paths as before, so what it publishes again replaces its stale paths.
+    const info: PeerInfo = this.opts.restarts?.inherit(name, this.remoteAddress) ?? {
       id: this.opts.peerId(), name, kind: 'xmpp', address, asn: this.opts.asn,
       ibgp: true, rrClient: false, routerId: address,
     };
@@ -261,6 +265,7 @@ export class AgentChannel {
         this.close(`refused: ${reason}`);
       },
       wake: () => this.wake(),
+      endOfRib: () => this.opts.restarts?.endOfRib(name),
     });
     this.state = 'established';
     this.write(streamHeader({ from: this.opts.serverName, to: name }));
@@ -334,7 +339,9 @@ export class AgentChannel {
     clearTimeout(this.holdTimer);
     clearInterval(this.keepaliveTimer);
     clearInterval(this.eorTimer);
-    this.session?.close();
+    const restarts = this.opts.restarts;
+    const kept = this.session?.close(wasUp && restarts !== undefined && keepsState(reason));
+    if (kept) restarts!.keep(kept, this.remoteAddress);
     if (sendClose && wasUp && !this.socket.destroyed) this.socket.end(STREAM_CLOSE);
     else this.socket.destroy();
     setTimeout(() => this.socket.destroy(), 1_000).unref();

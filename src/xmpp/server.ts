@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Rib } from '../rib/rib.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
 import type { Table } from '../rib/table.js';
+import { AgentRestarts } from './graceful-restart.js';
 import { AgentChannel, DEFAULT_XMPP_TIMERS, OPEN_TIMEOUT_MS, type StartTls, type XmppTimers } from './channel.js';
 import { ItemCache } from './item-cache.js';
 import type { XmppStreamLimits } from './wire/index.js';
@@ -30,6 +31,8 @@ export interface XmppServerOptions {
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
   /** Close an agent's session (only its) when it publishes more routes than this. */
   readonly maxRoutes?: number;
+  /** Graceful restart helper for agents (§5.4); absent: off, as in Contrail by default. */
+  readonly gracefulRestart?: { readonly restartTimeSec: number; readonly endOfRibTimeoutSec: number };
 }
 
 export class XmppServer {
@@ -46,9 +49,17 @@ export class XmppServer {
   private server?: net.Server;
   private readonly startTls: StartTls | undefined;
 
+  /** What dropped agents left, kept for their return (graceful restart), when enabled. */
+  readonly restarts: AgentRestarts | undefined;
+
   constructor(private readonly opts: XmppServerOptions) {
     this.timers = { ...DEFAULT_XMPP_TIMERS, ...opts.timers };
     this.startTls = opts.tls && tlsUpgrader(opts.tls);
+    const gr = opts.gracefulRestart;
+    this.restarts = gr && new AgentRestarts({
+      rib: opts.rib, manager: opts.manager, logger: opts.logger,
+      restartMs: gr.restartTimeSec * 1000, endOfRibMs: gr.endOfRibTimeoutSec * 1000,
+    });
   }
 
   async start(): Promise<{ address: string; port: number }> {
@@ -75,6 +86,7 @@ export class XmppServer {
       peerId: () => o.rib.allocatePeerId(),
       ...(this.startTls && { tls: this.startTls }),
       ...(o.maxRoutes !== undefined && { maxRoutes: o.maxRoutes }),
+      ...(this.restarts && { restarts: this.restarts }),
       items: {
         acquire: (inst, table) => {
           let e = this.itemCaches.get(table);
@@ -129,6 +141,7 @@ export class XmppServer {
   async stop(): Promise<void> {
     this.server?.close();
     for (const ch of [...this.channels]) ch.close('control node stopping');
+    this.restarts?.stop();
   }
 }
 

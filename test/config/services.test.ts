@@ -53,7 +53,7 @@ describe('the xmpp section', () => {
 
   it('rejects an unknown key and lists the keys allowed there', () => {
     expect(errorOf(docWith('xmpp', { holdtime: 30 })).message).toBe(
-      'config.yaml: xmpp.holdtime: unknown key (allowed: listen, hold-time, enabled, tls, max-routes-per-agent)',
+      'config.yaml: xmpp.holdtime: unknown key (allowed: listen, hold-time, enabled, tls, max-routes-per-agent, graceful-restart)',
     );
     expect(errorOf(docWith('xmpp', { listen: { host: '127.0.0.1' } })).message).toBe(
       'config.yaml: xmpp.listen.host: unknown key (allowed: address, port)',
