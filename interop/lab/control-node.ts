@@ -95,7 +95,11 @@ export interface CnRoutingInstance {
 export interface CnConfig {
   /** No clusterId: a plain iBGP speaker (unless some peer is a route-reflector client). */
   node: { name: string; routerId: string; asn: number; clusterId?: string };
-  bgp: { listen: { address: string; port: number }; holdTime: number; peers: CnPeer[] };
+  bgp: {
+    listen: { address: string; port: number }; holdTime: number; peers: CnPeer[];
+    /** `bgp.graceful-restart`; left out, the binary's default (off). */
+    gracefulRestart?: { enabled: boolean; restartTime?: number; staleTime?: number };
+  };
   /** The agents' XMPP server; left out, the binary's defaults apply (127.0.0.1:5269). */
   xmpp?: { listen: { address: string; port: number }; holdTime?: number };
   /** The HTTP introspect; left out, the binary's defaults apply (127.0.0.1:8083, unreachable from other hosts). */
@@ -164,6 +168,10 @@ export function controlNodeYaml(cfg: CnConfig): string {
     'bgp:',
     `  listen: ${flowMap({ address: cfg.bgp.listen.address, port: cfg.bgp.listen.port })}`,
     `  hold-time: ${cfg.bgp.holdTime}`,
+    ...(cfg.bgp.gracefulRestart ? [`  graceful-restart: ${flowMap({
+      enabled: cfg.bgp.gracefulRestart.enabled, 'restart-time': cfg.bgp.gracefulRestart.restartTime,
+      'stale-time': cfg.bgp.gracefulRestart.staleTime,
+    })}`] : []),
     '  peers:',
     ...cfg.bgp.peers.map((p) => `    - ${flowMap({
       name: p.name, address: p.address, asn: p.asn, port: p.port, passive: p.passive,

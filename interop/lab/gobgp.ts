@@ -350,6 +350,13 @@ export class GoBgp implements VpnSpeaker {
     return code;
   }
 
+  /** SIGKILL by PID, like a crash: no NOTIFICATION, the kernel just closes its sockets. */
+  async kill(): Promise<number | string | undefined> {
+    const code = await this.proc?.kill();
+    this.proc = undefined;
+    return code;
+  }
+
   /** Runs `gobgp ARGS` in the host's namespace; if gobgpd has died meanwhile, says so (with its panic). */
   async cli(args: readonly string[]): Promise<string> {
     try {

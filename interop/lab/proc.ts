@@ -77,6 +77,8 @@ export interface ProcessHandle {
   isRunning(): boolean;
   /** SIGTERM, then SIGKILL after `graceMs` (default 5 s). Resolves with the exit code or signal. */
   stop(graceMs?: number): Promise<number | string>;
+  /** SIGKILL at once, as a crash would end it (no shutdown handlers run); resolves with the signal. */
+  kill(): Promise<number | string>;
 }
 
 const live = new Map<number, ProcessHandle>();
@@ -176,6 +178,13 @@ function track(child: ChildProcess, cmd: string, ns: string, logFile: string): P
       signal(pid, 'SIGTERM');
       const code = await withTimeout(exited, graceMs);
       if (code !== undefined) return code;
+      signal(pid, 'SIGKILL');
+      const killed = await withTimeout(exited, 5_000);
+      if (killed === undefined) throw new Error(`${handle.label} (pid ${pid}) did not die after SIGKILL`);
+      return killed;
+    },
+    kill: async () => {
+      if (!running) return exited;
       signal(pid, 'SIGKILL');
       const killed = await withTimeout(exited, 5_000);
       if (killed === undefined) throw new Error(`${handle.label} (pid ${pid}) did not die after SIGKILL`);
