@@ -13,7 +13,8 @@
 #   - localhost/debian-base:bookworm  (mmdebstrap rootfs, `podman import`);
 #   - localhost/node:20-bookworm      (the base plus this host's Node 20 and
 #     npm: a local stand-in for docker.io/library/node:20-bookworm-slim,
-#     the Containerfile's default BASE);
+#     the Containerfile's default BASE; it also trusts the host's CA bundle,
+#     since npm ci inside a build goes through the same TLS egress as the host);
 #   - localhost/interop-peers:bookworm (gobgpd, FRR and iproute2 baked in by
 #     mmdebstrap, so no container needs the network to be built).
 # CN_SETUP_PEERS=0 skips the peers image.
@@ -103,10 +104,13 @@ if ! have_image "$NODE_IMAGE"; then
   trap 'rm -rf "$ctx"' EXIT
   cp "$(readlink -f "$node_bin")" "$ctx/node"
   cp -a "$npm_dir" "$ctx/npm"
+  cp /etc/ssl/certs/ca-certificates.crt "$ctx/host-ca.crt"
   cat > "$ctx/Containerfile" <<CF
 FROM $BASE_IMAGE
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
+COPY host-ca.crt /usr/local/share/host-ca.crt
+ENV NODE_EXTRA_CA_CERTS=/usr/local/share/host-ca.crt
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \\
  && node --version && npm --version
