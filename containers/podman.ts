@@ -67,6 +67,12 @@ export function runContainer(lab: Lab, host: string, o: ContainerOptions): Proce
       }
       return code;
     },
+    kill: async () => {
+      if (!running) return exited;
+      await run('podman', ['kill', '--signal', 'KILL', o.name], { timeoutMs: 15_000 }).catch(() => undefined);
+      await run('podman', ['rm', '-f', '-t', '0', '--ignore', o.name], { timeoutMs: 15_000 }).catch(() => undefined);
+      return exited;
+    },
   };
   return handle;
 }
