@@ -53,7 +53,7 @@ import type { BgpMessage, CodecContext, RouteRefreshMessage, UpdateMessage } fro
 import { Connection, countMessages, refuse } from './connection.js';
 import type { ConnectionEvents, ConnectionInfo } from './connection.js';
 import { receive } from './receive.js';
-import { md5Counters, signedSocket } from './tcp-md5.js';
+import { outboundSocket, reportUnanswered } from './tcp-md5.js';
 import type { Received } from './receive.js';
 import { Timers } from './timers.js';
 import { emptyStats, recordReceived, recordSent } from './types.js';
@@ -101,19 +101,7 @@ export class BgpSession {
     logger?: Logger,
   ) {
     this.log = logger ?? pino({ level: 'silent' });
-    const connectRetry = config.connectRetry ?? DEFAULT_CONNECT_RETRY;
-    this.fsmCfg = {
-      localAs: config.localAs,
-      peerAs: config.peerAs,
-      routerId: config.routerId >>> 0,
-      holdTime: config.holdTime ?? DEFAULT_HOLD_TIME,
-      connectRetry,
-      passive: config.passive ?? false,
-      families: config.families.map(familyOf),
-      idleHold: config.idleHoldTime ?? connectRetry,
-      ...(config.openHoldTime === undefined ? {} : { openHoldTime: config.openHoldTime }),
-      ...(config.restartTime === undefined ? {} : { restartTime: config.restartTime }),
-    };
+    this.fsmCfg = fsmConfigOf(config);
     // Before the OPENs are exchanged: 2-octet AS, no families (RFC 6793 §4).
     this.preCodec = { fourOctetAs: false, ebgp: config.peerAs !== config.localAs, families: new Set() };
     this.timers = new Timers((t) =>
@@ -443,7 +431,7 @@ export class BgpSession {
   private connectOut(): void {
     if (this.primary) this.closeConnection(this.primary);
     const { peerAddress, peerPort, localAddress } = this.config;
-    const socket = this.outboundSocket();
+    const socket = outboundSocket(peerAddress, this.config.password);
     if (!socket.destroyed) {
       socket.connect({
         host: peerAddress,
@@ -455,37 +443,10 @@ export class BgpSession {
     this.counters.connectAttempts++;
   }
 
-  /**
-   * A fresh socket for an outbound attempt; with a password, one whose SYN
-   * is signed (tcp-md5.ts). If that cannot be made, a socket destroyed with
-   * the reason, so the attempt fails the ordinary way (tcp-failed).
-   */
-  private outboundSocket(): net.Socket {
-    const password = this.config.password;
-    if (password === undefined) return new net.Socket();
-    try {
-      return signedSocket(this.config.peerAddress, password);
-    } catch (err) {
-      const socket = new net.Socket();
-      socket.destroy(new Error(`TCP-MD5: ${(err as Error).message}`));
-      return socket;
-    }
-  }
-
-  /**
-   * The connect-retry timer fired while an outbound attempt was still
-   * unanswered. With TCP-MD5 that is what a wrong or missing password looks
-   * like (the kernel drops unsigned and badly signed segments without a
-   * word), so say so, with this namespace's kernel counters as evidence.
-   */
+  /** The connect-retry timer fired while an outbound attempt was still unanswered (tcp-md5.ts says what that means). */
   private noteUnanswered(): void {
     if (this.config.password === undefined || this.fsm.name !== 'Connect') return;
-    this.unanswered++;
-    const level = this.unanswered === 1 || this.unanswered % 12 === 0 ? 'warn' : 'debug';
-    this.log[level](
-      { address: this.config.peerAddress, attempts: this.unanswered, kernel: md5Counters() },
-      'TCP-MD5 peer did not answer our signed SYN; a password that differs from the peer\'s looks exactly like this',
-    );
+    reportUnanswered(this.log, this.config.peerAddress, ++this.unanswered);
   }
 
   private closeConnection(conn: Connection): void {
@@ -574,4 +535,21 @@ export class BgpSession {
     this.timers.clear();
     this.timers.arm('idle-hold', this.fsmCfg.idleHold ?? this.fsmCfg.connectRetry);
   }
+}
+
+/** The pure FSM's settings for a configured peer, defaults filled in. */
+function fsmConfigOf(config: SessionConfig): FsmConfig {
+  const connectRetry = config.connectRetry ?? DEFAULT_CONNECT_RETRY;
+  return {
+    localAs: config.localAs,
+    peerAs: config.peerAs,
+    routerId: config.routerId >>> 0,
+    holdTime: config.holdTime ?? DEFAULT_HOLD_TIME,
+    connectRetry,
+    passive: config.passive ?? false,
+    families: config.families.map(familyOf),
+    idleHold: config.idleHoldTime ?? connectRetry,
+    ...(config.openHoldTime === undefined ? {} : { openHoldTime: config.openHoldTime }),
+    ...(config.restartTime === undefined ? {} : { restartTime: config.restartTime }),
+  };
 }

@@ -36,6 +36,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
+import type { Logger } from 'pino';
 
 const AF_INET = 2;
 const SOCK_STREAM = 1;
@@ -162,6 +163,37 @@ export function signedSocket(address: string, key: string, opts: { allowHalfOpen
     c.close(fd);
     throw err;
   }
+}
+
+/**
+ * A fresh socket for an outbound attempt; with a password, one whose SYN is
+ * signed. If that cannot be made, a socket destroyed with the reason, so the
+ * attempt fails the ordinary way (tcp-failed).
+ */
+export function outboundSocket(address: string, password: string | undefined): net.Socket {
+  if (password === undefined) return new net.Socket();
+  try {
+    return signedSocket(address, password);
+  } catch (err) {
+    const socket = new net.Socket();
+    socket.destroy(new Error(`TCP-MD5: ${(err as Error).message}`));
+    return socket;
+  }
+}
+
+/**
+ * Says that `attempts` outbound attempts in a row went unanswered. With
+ * TCP-MD5 that is what a wrong or missing password looks like (the kernel
+ * drops unsigned and badly signed segments without a word), so the line
+ * carries this namespace's kernel counters as evidence: at warn on the
+ * first attempt and every twelfth, at debug otherwise.
+ */
+export function reportUnanswered(log: Logger, address: string, attempts: number): void {
+  const level = attempts === 1 || attempts % 12 === 0 ? 'warn' : 'debug';
+  log[level](
+    { address, attempts, kernel: md5Counters() },
+    'TCP-MD5 peer did not answer our signed SYN; a password that differs from the peer\'s looks exactly like this',
+  );
 }
 
 /**
