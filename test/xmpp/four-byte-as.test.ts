@@ -6,13 +6,11 @@
  * groups written as 82:04 but read only as 80:04, an id ≥ 65536 making the
  * encoder throw inside the agent session, origin VN read only as 80:71.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { parseConfigText } from '../../src/config/index.js';
+import { describe, expect, it } from 'vitest';
 import { extCommunityToString, rdToString, securityGroupsOf } from '../../src/bgp/wire/index.js';
 import type { VpnPrefix } from '../../src/bgp/wire/types.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
-import { TestAgent } from '../support/agent.js';
+import type { TestAgent } from '../support/agent.js';
+import { useXmppNode } from '../support/xmpp-node.js';
 
 const AS4 = 4200000000;
 const BLUE = 'default-domain:demo:blue:blue';
@@ -32,36 +30,21 @@ routing-instances:
   - { name: "${GREEN}", id: 7, vn-index: 70000, import-targets: [${X}], export-targets: [${X}] }
 `;
 
-let server: ServerHandle;
-const agents: TestAgent[] = [];
-
-async function agent(name: string): Promise<TestAgent> {
-  const a = await TestAgent.connect({ host: '127.0.0.1', port: server.listening.xmpp!.port, name, keepaliveMs: 3000 });
-  agents.push(a);
-  return a;
-}
+const node = useXmppNode(CONFIG);
+const agent = (name: string): Promise<TestAgent> => node.agent(name);
 
 const route = (prefix: string, nextHop: string, securityGroups: number[]) =>
   ({ prefix, nextHop, label: 25, encapsulations: ['gre'], securityGroups });
 
 /** The extended communities of the VPN route with this RD, as text, and the path's raw list. */
 function vpnRoute(rd: string): { texts: string[]; ecs: readonly bigint[] } | undefined {
-  for (const [, dest] of server.peering.tables['inet-vpn']!.entries()) {
+  for (const [, dest] of node.server.peering.tables['inet-vpn']!.entries()) {
     if (rdToString((dest.nlri as VpnPrefix).rd) !== rd) continue;
     const ecs = dest.paths[0]?.attrs.attrs.extCommunities ?? [];
     return { texts: ecs.map(extCommunityToString), ecs };
   }
   return undefined;
 }
-
-beforeEach(async () => {
-  server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) });
-});
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.destroy();
-  await server.stop();
-});
 
 describe('agents under a 4-octet local AS', () => {
   it('push an item back to a subscribed agent with the security groups another agent published', async () => {
@@ -79,7 +62,7 @@ describe('agents under a 4-octet local AS', () => {
     const b = await agent('compute-2');
     a.subscribe(BLUE, 1);
     b.subscribe(BLUE, 1);
-    const firstSession = server.xmpp!.byName.get('compute-1');
+    const firstSession = node.server.xmpp!.byName.get('compute-1');
     a.publish(BLUE, route('10.1.1.4/32', '192.0.2.21', [8000002, 65536]));
     await b.waitFor(() => b.routes(BLUE).has('10.1.1.4/32'), 3000, 'the item at compute-2');
     expect(b.routes(BLUE).get('10.1.1.4/32')!.securityGroups).toEqual([8000002, 65536]);
@@ -95,9 +78,9 @@ describe('agents under a 4-octet local AS', () => {
     expect(b.routes(BLUE).get('10.1.1.5/32')!.securityGroups).toEqual([8000003]);
     // The same channel object, still established: no close and reconnect in between.
     expect(firstSession?.name).toBe('compute-1');
-    expect(server.xmpp!.byName.get('compute-1')).toBe(firstSession);
+    expect(node.server.xmpp!.byName.get('compute-1')).toBe(firstSession);
     expect(firstSession!.state).toBe('established');
-    expect(server.xmpp!.closeReasons.size).toBe(0);
+    expect(node.server.xmpp!.closeReasons.size).toBe(0);
   });
 
   it('name the source virtual network of routes leaked into another instance from the 4-octet origin-VN community', async () => {

@@ -6,16 +6,14 @@
  * items. Test agents over loopback TCP; the BGP peer is driven through the
  * peering engine's message interface and what it is sent is decoded.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { parseConfigText } from '../../src/config/index.js';
+import { describe, expect, it } from 'vitest';
 import {
   decodeMessage, extCommunityToString, ipv6ToString, nlriToString, parseIpv6, parseRd, parseRouteTarget, rdToString,
 } from '../../src/bgp/wire/index.js';
 import type { UpdateMessage, Vpn6Prefix } from '../../src/bgp/wire/types.js';
 import type { PeerRib } from '../../src/rib/peering.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
-import { TestAgent } from '../support/agent.js';
+import type { TestAgent } from '../support/agent.js';
+import { useXmppNode } from '../support/xmpp-node.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 const CONFIG = `
@@ -27,14 +25,8 @@ routing-instances:
   - { name: "${BLUE}", vn-index: 1, import-targets: [target:64512:100], export-targets: [target:64512:100] }
 `;
 
-let server: ServerHandle;
-const agents: TestAgent[] = [];
-
-async function agent(name: string): Promise<TestAgent> {
-  const a = await TestAgent.connect({ host: '127.0.0.1', port: server.listening.xmpp!.port, name, keepaliveMs: 3000 });
-  agents.push(a);
-  return a;
-}
+const node = useXmppNode(CONFIG);
+const agent = (name: string): Promise<TestAgent> => node.agent(name);
 
 const v6Table = (a: TestAgent) => a.table(`2/1/${BLUE}`);
 const nextHopsOf = (a: TestAgent, prefix: string): string[] =>
@@ -42,7 +34,7 @@ const nextHopsOf = (a: TestAgent, prefix: string): string[] =>
 
 function vpn6Routes(): { rd: string; prefix: string; labels: readonly number[]; nextHop?: number; communities: string[] }[] {
   const out = [];
-  for (const [, dest] of server.peering.tables['inet6-vpn']!.entries()) {
+  for (const [, dest] of node.server.peering.tables['inet6-vpn']!.entries()) {
     const n = dest.nlri as Vpn6Prefix;
     const best = dest.paths[0]!;
     out.push({
@@ -52,15 +44,6 @@ function vpn6Routes(): { rd: string; prefix: string; labels: readonly number[]; 
   }
   return out.sort((x, y) => x.rd.localeCompare(y.rd));
 }
-
-beforeEach(async () => {
-  server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) });
-});
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.destroy();
-  await server.stop();
-});
 
 describe('IPv6 from agents', () => {
   it('puts a 2/1 item into <ri>.inet6.0 and pushes it back to every subscriber as a 2/1 item, with ECMP', async () => {
@@ -73,8 +56,8 @@ describe('IPv6 from agents', () => {
     await b.waitFor(() => nextHopsOf(b, '2001:db8:5::5/128').length === 2, 3000, 'two IPv6 next hops at compute-2');
     await a.waitFor(() => nextHopsOf(a, '2001:db8:5::5/128').length === 2, 3000, 'two IPv6 next hops at compute-1');
     expect(nextHopsOf(a, '2001:db8:5::5/128')).toEqual(['192.0.2.21/25', '192.0.2.22/26']);
-    expect(server.instances.get(BLUE)!.table('inet6')!.size).toBe(1);
-    expect(server.instances.get(BLUE)!.table('inet')!.size).toBe(0);
+    expect(node.server.instances.get(BLUE)!.table('inet6')!.size).toBe(1);
+    expect(node.server.instances.get(BLUE)!.table('inet')!.size).toBe(0);
     expect(a.routes(BLUE).size).toBe(0); // nothing in the 1/1 table
     expect(v6Table(a).get('2001:db8:5::5/128')!.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
   });
@@ -89,7 +72,7 @@ describe('IPv6 from agents', () => {
       // numeric order, as Contrail keeps the list
       communities: ['target:64512:100', 'target:64512:8000001', 'encapsulation:gre', 'originvn:64512:1'],
     });
-    expect(server.peering.tables['inet-vpn']!.size).toBe(0);
+    expect(node.server.peering.tables['inet-vpn']!.size).toBe(0);
   });
 
   it('withdraws the item and the VPNv6 route when the agent withdraws, and when it disconnects', async () => {
@@ -124,11 +107,11 @@ describe('IPv6 from a BGP peer', () => {
   };
 
   function gateway(families: { afi: number; safi: number }[]): PeerRib {
-    const gw = server.peering.addPeer(
-      { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: true, routerId: 0x0a00000b },
+    const gw = node.server.peering.addPeer(
+      { id: node.server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: true, routerId: 0x0a00000b },
       ['inet6-vpn', 'inet-vpn'],
     );
-    server.peering.peerUp(gw, families, true, 0x0a00000b);
+    node.server.peering.peerUp(gw, families, true, 0x0a00000b);
     return gw;
   }
 
@@ -136,11 +119,11 @@ describe('IPv6 from a BGP peer', () => {
     const a = await agent('compute-1');
     a.subscribe(BLUE, 1);
     const gw = gateway([{ afi: 2, safi: 128 }]);
-    server.peering.update(gw, update('::/0', '192.0.2.11:1', 300, 0xc000020b));
-    server.peering.update(gw, update('::/0', '192.0.2.12:1', 301, 0xc000020c));
+    node.server.peering.update(gw, update('::/0', '192.0.2.11:1', 300, 0xc000020b));
+    node.server.peering.update(gw, update('::/0', '192.0.2.12:1', 301, 0xc000020c));
     await a.waitFor(() => nextHopsOf(a, '::/0').length === 2, 3000, 'two gateway next hops');
     expect(nextHopsOf(a, '::/0')).toEqual(['192.0.2.11/300', '192.0.2.12/301']);
-    server.peering.peerDown(gw);
+    node.server.peering.peerDown(gw);
     await a.waitFor(() => !v6Table(a).has('::/0'), 3000, 'retract after the gateway session ends');
   });
 
@@ -148,7 +131,7 @@ describe('IPv6 from a BGP peer', () => {
     const a = await agent('compute-1');
     a.subscribe(BLUE, 1);
     const gw = gateway([{ afi: 2, safi: 128 }]);
-    server.peering.update(gw, update('2001:db8:ff::/48', '192.0.2.11:1', 300, parseIpv6('2001:db8::b')!));
+    node.server.peering.update(gw, update('2001:db8:ff::/48', '192.0.2.11:1', 300, parseIpv6('2001:db8::b')!));
     await a.waitFor(() => v6Table(a).has('2001:db8:ff::/48'), 3000, 'the gateway route');
     const nh = v6Table(a).get('2001:db8:ff::/48')!.nextHops[0]!;
     expect(nh.address).toBe(ipv6ToString(parseIpv6('2001:db8::b')!));
@@ -162,8 +145,8 @@ describe('IPv6 from a BGP peer', () => {
     a.publish(BLUE, { prefix: '2001:db8:5::5/128', nextHop: '192.0.2.21', label: 25 });
     await expect.poll(() => vpn6Routes().length, { timeout: 3000 }).toBe(1);
     const got: UpdateMessage[] = [];
-    for (let i = 0; i < 10 && server.peering.hasWork(); i++) {
-      for (const d of server.peering.drain()) {
+    for (let i = 0; i < 10 && node.server.peering.hasWork(); i++) {
+      for (const d of node.server.peering.drain()) {
         if (!d.to.includes(gw)) continue;
         for (const m of d.msgs) got.push(decodeMessage(m, { fourOctetAs: true, ebgp: false, families: new Set(['2/128']) }).value as UpdateMessage);
       }

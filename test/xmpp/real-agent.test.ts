@@ -6,16 +6,15 @@
  * families), and we check the paths, what reaches bgp.l3vpn.0 and what
  * comes back to agents.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import { parseConfigText } from '../../src/config/index.js';
-import { extCommunityToString, rdToString } from '../../src/bgp/wire/index.js';
+import { extCommunityToString, ipv4ToString, rdToString } from '../../src/bgp/wire/index.js';
 import type { VpnPrefix } from '../../src/bgp/wire/types.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
 import { neighbors } from '../../src/introspect/views.js';
 import { XmppServer } from '../../src/xmpp/server.js';
 import { TestAgent, type RealAgentRoute } from '../support/agent.js';
+import { useXmppNode } from '../support/xmpp-node.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 const RED = 'default-domain:demo:red:red';
@@ -33,15 +32,13 @@ routing-instances:
 const APP_TAG = 0x00010007;
 const HIGH_TAG = 0x80010001;
 
-let server: ServerHandle;
-let logLines: string[];
-const agents: TestAgent[] = [];
-
-async function agent(name: string, keepaliveMs = 3000): Promise<TestAgent> {
-  const a = await TestAgent.connect({ host: '127.0.0.1', port: server.listening.xmpp!.port, name, keepaliveMs });
-  agents.push(a);
-  return a;
-}
+let logLines: string[] = [];
+const node = useXmppNode(CONFIG, () => {
+  logLines = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => { logLines.push(chunk.toString('utf8')); cb(); } });
+  return pino({ level: 'info' }, sink);
+});
+const agent = (name: string, keepaliveMs = 3000): Promise<TestAgent> => node.agent(name, { keepaliveMs });
 
 const vm = (nextHop: string, label: number, extra: Partial<RealAgentRoute> = {}): RealAgentRoute => ({
   prefix: '10.1.1.3/32', nextHop, label, virtualNetwork: 'default-domain:demo:blue', securityGroups: [8000002], ...extra,
@@ -50,9 +47,9 @@ const vm = (nextHop: string, label: number, extra: Partial<RealAgentRoute> = {})
 /** Every VPN path for `prefix` in bgp.l3vpn.0: RD and its communities as text. */
 function vpnPaths(prefix = '10.1.1.3/32'): { rd: string; communities: string[] }[] {
   const out: { rd: string; communities: string[] }[] = [];
-  for (const [, dest] of server.peering.tables['inet-vpn']!.entries()) {
+  for (const [, dest] of node.server.peering.tables['inet-vpn']!.entries()) {
     const n = dest.nlri as VpnPrefix;
-    const text = `${n.addr >>> 24}.${(n.addr >>> 16) & 255}.${(n.addr >>> 8) & 255}.${n.addr & 255}/${n.len}`;
+    const text = `${ipv4ToString(n.addr)}/${n.len}`;
     if (text !== prefix) continue;
     for (const p of dest.paths) out.push({ rd: rdToString(n.rd), communities: (p.attrs.attrs.extCommunities ?? []).map(extCommunityToString) });
   }
@@ -63,16 +60,8 @@ function until(pred: () => boolean, what: string, timeoutMs = 3000): Promise<voi
   return expect.poll(pred, { timeout: timeoutMs, interval: 20, message: what }).toBe(true);
 }
 
-beforeEach(async () => {
-  logLines = [];
-  const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => { logLines.push(chunk.toString('utf8')); cb(); } });
-  server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'info' }, sink) });
-  Object.assign(server.xmpp!.timers, { endOfRibQuietMs: 300, endOfRibCheckMs: 50, endOfRibMaxMs: 60_000 });
-});
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.destroy();
-  await server.stop();
+beforeEach(() => {
+  Object.assign(node.server.xmpp!.timers, { endOfRibQuietMs: 300, endOfRibCheckMs: 50, endOfRibMaxMs: 60_000 });
 });
 
 describe('sequence numbers from real agents (mobility seqno is always 0)', () => {
@@ -144,7 +133,7 @@ describe('integers printed as C int', () => {
     a.subscribe(BLUE, 1);
     a.publishReal(BLUE, vm('192.0.2.21', 25, { securityGroups: [0x80000005], tags: [HIGH_TAG], sequenceNumber: 0xfffffffe }));
     await a.waitFor(() => a.routes(BLUE).has('10.1.1.3/32'), 3000, 'the item back');
-    const session = server.xmpp!.byName.get('compute-1')!.session!;
+    const session = node.server.xmpp!.byName.get('compute-1')!.session!;
     expect(session.stats.dropped.size).toBe(0);
     expect(vpnPaths()[0]!.communities).toEqual(expect.arrayContaining([
       `secgroup:64512:${0x80000005}`, `tag:64512:${HIGH_TAG}`, `mobility:non-sticky:${0xfffffffe}`,
@@ -179,7 +168,7 @@ describe('End-of-RIB once subscriptions have settled', () => {
   });
 
   it('sends it at the maximum even while subscribes keep coming', async () => {
-    Object.assign(server.xmpp!.timers, { endOfRibQuietMs: 60_000, endOfRibMaxMs: 400 });
+    Object.assign(node.server.xmpp!.timers, { endOfRibQuietMs: 60_000, endOfRibMaxMs: 400 });
     const a = await agent('compute-1');
     let n = 0;
     const more = setInterval(() => a.subscribe(`default-domain:demo:vn${n}:vn${n++}`, 10 + n), 50);
@@ -189,7 +178,7 @@ describe('End-of-RIB once subscriptions have settled', () => {
       clearInterval(more);
     }
     expect(n).toBeGreaterThan(3);
-    expect(server.xmpp!.byName.get('compute-1')!.session!.endOfRibSent).toBe(true);
+    expect(node.server.xmpp!.byName.get('compute-1')!.session!.endOfRibSent).toBe(true);
   });
 });
 
@@ -204,14 +193,14 @@ describe('the config channel', () => {
     a.subscribeConfig();
     await a.closed;
     await other.waitFor(() => !other.routes(BLUE).has('10.1.1.3/32'), 3000, "compute-1's route withdrawn");
-    expect(server.xmpp!.closeReasons.get('refused')).toBe(1);
+    expect(node.server.xmpp!.closeReasons.get('refused')).toBe(1);
     expect(logLines.some((l) => l.includes('config channel not served') && l.includes('compute-1'))).toBe(true);
     const again = await agent('compute-1');
     again.subscribe(BLUE, 1);
     again.publishReal(BLUE, vm('192.0.2.21', 25));
     await other.waitFor(() => other.routes(BLUE).has('10.1.1.3/32'), 3000, 'the route from the new session');
-    expect(server.xmpp!.byName.get('compute-2')?.state).toBe('established');
-    expect(server.xmpp!.byName.get('compute-1')?.state).toBe('established');
+    expect(node.server.xmpp!.byName.get('compute-2')?.state).toBe('established');
+    expect(node.server.xmpp!.byName.get('compute-1')?.state).toBe('established');
   });
 });
 
@@ -228,12 +217,12 @@ describe('families this control node does not carry', () => {
     a.publishOtherFamily(BLUE, `1/4/${BLUE}/10.9.9.9/32`, mcast);
     a.publishReal(BLUE, vm('192.0.2.21', 25));
     await a.waitFor(() => a.routes(BLUE).has('10.1.1.3/32'), 3000, 'the inet route after them');
-    const session = server.xmpp!.byName.get('compute-1')!.session!;
+    const session = node.server.xmpp!.byName.get('compute-1')!.session!;
     expect(Object.fromEntries(session.stats.unsupported)).toEqual({ '25/242': 2, '1/241': 1, '1/5': 1, '1/4': 1 });
     expect(session.stats.dropped.size).toBe(0);
-    const view = neighbors(server).find((n) => (n as { name: string }).name === 'compute-1') as { unsupportedFamilies: object };
+    const view = neighbors(node.server).find((n) => (n as { name: string }).name === 'compute-1') as { unsupportedFamilies: object };
     expect(view.unsupportedFamilies).toEqual({ '25/242': 2, '1/241': 1, '1/5': 1, '1/4': 1 });
-    expect(Object.fromEntries(server.xmpp!.unsupportedItems)).toEqual({ '25/242': 2, '1/241': 1, '1/5': 1, '1/4': 1 });
+    expect(Object.fromEntries(node.server.xmpp!.unsupportedItems)).toEqual({ '25/242': 2, '1/241': 1, '1/5': 1, '1/4': 1 });
     const logged = logLines.map((l) => JSON.parse(l) as { level: number; family?: string; agent?: string }).filter((l) => l.family !== undefined);
     expect(logged.map((l) => `${l.agent} ${l.family} ${l.level}`).sort()).toEqual([
       'compute-1 1/241 30', 'compute-1 1/4 30', 'compute-1 1/5 30', 'compute-1 25/242 30',
@@ -245,13 +234,13 @@ describe('hold time', () => {
   it("never closes a session that keeps the agent's pace within the larger hold time, and closes a silent one after it", async () => {
     const xmpp = new XmppServer({
       listen: { address: '127.0.0.1', port: 0 }, holdTimeSec: 0.5, serverName: 'cn-test', asn: 64512,
-      rib: server.rib, manager: server.instances, logger: pino({ level: 'silent' }), timers: { agentHoldTimeSec: 3 },
+      rib: node.server.rib, manager: node.server.instances, logger: pino({ level: 'silent' }), timers: { agentHoldTimeSec: 3 },
     });
     const { port } = await xmpp.start();
     try {
       const paced = await TestAgent.connect({ host: '127.0.0.1', port, name: 'paced', keepaliveMs: 1000 });
       const silent = await TestAgent.connect({ host: '127.0.0.1', port, name: 'silent', keepaliveMs: 600_000 });
-      agents.push(paced, silent);
+      node.track(paced, silent);
       const started = Date.now();
       await silent.closed;
       expect(Date.now() - started).toBeGreaterThanOrEqual(2500);

@@ -4,11 +4,9 @@
  * are withdrawn from the instance and from bgp.l3vpn.0, while another
  * agent's session and routes stay.
  */
-import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/index.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
-import { TestAgent } from '../support/agent.js';
+import { describe, expect, it } from 'vitest';
+import type { TestAgent } from '../support/agent.js';
+import { useXmppNode } from '../support/xmpp-node.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 const CONFIG = `
@@ -20,26 +18,11 @@ routing-instances:
   - { name: "${BLUE}", vn-index: 1, import-targets: [target:64512:100], export-targets: [target:64512:100] }
 `;
 
-let server: ServerHandle;
-const agents: TestAgent[] = [];
-
-beforeEach(async () => {
-  server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) });
-});
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.destroy();
-  await server.stop();
-});
-
-async function agent(name: string): Promise<TestAgent> {
-  const a = await TestAgent.connect({ host: '127.0.0.1', port: server.listening.xmpp!.port, name, keepaliveMs: 3000 });
-  agents.push(a);
-  return a;
-}
+const node = useXmppNode(CONFIG);
+const agent = (name: string): Promise<TestAgent> => node.agent(name);
 
 const route = (n: number, nextHop: string) => ({ prefix: `10.1.1.${n}/32`, nextHop, label: 20 + n, encapsulations: ['gre'], securityGroups: [] });
-const vpnSize = (): number => server.peering.tables['inet-vpn']!.size;
+const vpnSize = (): number => node.server.peering.tables['inet-vpn']!.size;
 
 describe('xmpp.max-routes-per-agent', () => {
   it('closes only the agent that publishes one route too many, and withdraws its routes', async () => {
@@ -53,11 +36,11 @@ describe('xmpp.max-routes-per-agent', () => {
     a.publish(BLUE, route(1, '192.0.2.21')); // a replacement is not a new route
     a.publish(BLUE, route(4, '192.0.2.21'));
     expect((await a.closed).reason).not.toBe('destroyed by agent');
-    expect(server.xmpp!.closeReasons.get('refused')).toBe(1);
+    expect(node.server.xmpp!.closeReasons.get('refused')).toBe(1);
     await expect.poll(vpnSize).toBe(1);
     await b.waitFor(() => b.routes(BLUE).size === 1, 3000, 'only its own route at compute-2');
     expect([...b.routes(BLUE).keys()]).toEqual(['10.1.1.9/32']);
-    expect([...server.xmpp!.byName.keys()]).toEqual(['compute-2']);
+    expect([...node.server.xmpp!.byName.keys()]).toEqual(['compute-2']);
   });
 
   it('keeps an agent that stays at the limit', async () => {
@@ -68,6 +51,6 @@ describe('xmpp.max-routes-per-agent', () => {
     a.publish(BLUE, route(5, '192.0.2.21'));
     await a.waitFor(() => a.routes(BLUE).has('10.1.1.5/32') && !a.routes(BLUE).has('10.1.1.3/32'), 3000, 'route 5 in, route 3 out');
     expect(vpnSize()).toBe(3);
-    expect([...server.xmpp!.channels].map((c) => c.state)).toEqual(['established']);
+    expect([...node.server.xmpp!.channels].map((c) => c.state)).toEqual(['established']);
   });
 });

@@ -3,13 +3,11 @@
  * (test/support/agent.ts) subscribe, publish and withdraw; we check what
  * every agent is pushed and what lands in bgp.l3vpn.0.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { parseConfigText } from '../../src/config/index.js';
+import { describe, expect, it } from 'vitest';
 import { extCommunityToString, rdToString, ipv4ToString } from '../../src/bgp/wire/index.js';
 import type { VpnPrefix } from '../../src/bgp/wire/types.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
 import { TestAgent } from '../support/agent.js';
+import { useXmppNode } from '../support/xmpp-node.js';
 import { loadBalanceCommunity } from '../../src/xmpp/agent-routes.js';
 import net from 'node:net';
 import { agentStreamHeader, subscribeIq } from '../../src/xmpp/wire/index.js';
@@ -28,14 +26,8 @@ routing-instances:
   - { name: "${RED}", vn-index: 2 , import-targets: [target:64512:100] }
 `;
 
-let server: ServerHandle;
-const agents: TestAgent[] = [];
-
-async function agent(name: string): Promise<TestAgent> {
-  const a = await TestAgent.connect({ host: '127.0.0.1', port: server.listening.xmpp!.port, name, keepaliveMs: 3000 });
-  agents.push(a);
-  return a;
-}
+const node = useXmppNode(CONFIG);
+const agent = (name: string): Promise<TestAgent> => node.agent(name);
 
 const route = (nextHop: string, label: number) => ({ prefix: '10.1.1.3/32', nextHop, label, encapsulations: ['gre', 'udp'], securityGroups: [8000002] });
 const nextHopsOf = (a: TestAgent, instance: string, prefix = '10.1.1.3/32'): string[] =>
@@ -43,7 +35,7 @@ const nextHopsOf = (a: TestAgent, instance: string, prefix = '10.1.1.3/32'): str
 
 function vpnRoutes(): { rd: string; prefix: string; labels: readonly number[]; communities: string[] }[] {
   const out = [];
-  for (const [, dest] of server.peering.tables['inet-vpn']!.entries()) {
+  for (const [, dest] of node.server.peering.tables['inet-vpn']!.entries()) {
     const n = dest.nlri as VpnPrefix;
     const best = dest.paths[0];
     if (!best) continue;
@@ -54,15 +46,6 @@ function vpnRoutes(): { rd: string; prefix: string; labels: readonly number[]; c
   }
   return out.sort((a, b) => a.rd.localeCompare(b.rd));
 }
-
-beforeEach(async () => {
-  server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) });
-});
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.destroy();
-  await server.stop();
-});
 
 describe('vRouter agents over XMPP', () => {
   it('pushes one item with both next hops to every subscribed agent when two agents publish the same prefix (ECMP)', async () => {
@@ -79,7 +62,7 @@ describe('vRouter agents over XMPP', () => {
     expect(nextHopsOf(b, BLUE)).toEqual(both);
     const item = a.routes(BLUE).get('10.1.1.3/32')!;
     // Rendered once per change, reused for the other agent.
-    const cache = server.xmpp!.itemCaches.get(server.instances.get(BLUE)!.table('inet')!)!.cache;
+    const cache = node.server.xmpp!.itemCaches.get(node.server.instances.get(BLUE)!.table('inet')!)!.cache;
     expect(cache.hits).toBeGreaterThan(0);
     expect(item.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
     expect(item.nextHops[0]!.encapsulations).toEqual(['gre', 'udp']);
@@ -128,7 +111,7 @@ describe('vRouter agents over XMPP', () => {
     await expect.poll(() => vpnRoutes().find((r) => r.rd === '192.0.2.23:2')?.communities.filter((x) => x.startsWith('target:')), { timeout: 3000 })
       .toEqual(['target:64512:8000002']);
     const prefixesOf = (instance: string): string[] =>
-      [...server.instances.get(instance)!.tables.inet!.entries()].map(([, d]) => `${ipv4ToString((d.nlri as { addr: number }).addr)}/${(d.nlri as { len: number }).len}`);
+      [...node.server.instances.get(instance)!.tables.inet!.entries()].map(([, d]) => `${ipv4ToString((d.nlri as { addr: number }).addr)}/${(d.nlri as { len: number }).len}`);
     expect(prefixesOf(RED)).toContain('10.2.2.2/32');
     // ...but never imported into blue (replication is synchronous with the VPN table change).
     expect(prefixesOf(BLUE)).not.toContain('10.2.2.2/32');
@@ -186,14 +169,14 @@ describe('vRouter agents over XMPP', () => {
   });
 
   it('originates route-target membership for the import targets of subscribed instances only', async () => {
-    const rtc = () => [...server.peering.tables['route-target']!.entries()].length;
+    const rtc = () => [...node.server.peering.tables['route-target']!.entries()].length;
     expect(rtc()).toBe(0);
     const a = await agent('compute-1');
     a.subscribe(BLUE, 1);
     await expect.poll(rtc, { timeout: 3000 }).toBe(2); // target:64512:100 and the automatic target
     await a.close();
     await expect.poll(rtc, { timeout: 3000 }).toBe(0);
-    expect(server.xmpp!.itemCaches.size).toBe(0); // the last subscriber gone, its rendered items too
+    expect(node.server.xmpp!.itemCaches.size).toBe(0); // the last subscriber gone, its rendered items too
   });
 });
 
@@ -201,29 +184,29 @@ describe('routes from a gateway and slow agents', () => {
   it('gives agents one item with every ECMP path a gateway advertises for a prefix under different RDs', async () => {
     const a = await agent('compute-1');
     a.subscribe(BLUE, 1);
-    const gw = server.peering.addPeer(
-      { id: server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: false, routerId: 0x0a00000b },
+    const gw = node.server.peering.addPeer(
+      { id: node.server.rib.allocatePeerId(), name: 'gw', kind: 'bgp', address: 0xc000020b, asn: 64512, ibgp: true, rrClient: false, routerId: 0x0a00000b },
       ['inet-vpn'],
     );
-    server.peering.peerUp(gw, [{ afi: 1, safi: 128 }], true, 0x0a00000b);
+    node.server.peering.peerUp(gw, [{ afi: 1, safi: 128 }], true, 0x0a00000b);
     const update = (rd: string, label: number, nextHop: number): UpdateMessage => ({
       type: 'update', withdrawn: [], nlri: [],
       attrs: { origin: 0, asPath: [], localPref: 100, extCommunities: [parseRouteTarget('target:64512:100')!] },
       mpReach: { afi: 1, safi: 128, family: 'inet-vpn' as const, nextHop, nlri: [{ family: 'inet-vpn' as const, labels: [label], rd: parseRd(rd)!, addr: 0, len: 0 }] },
     });
-    server.peering.update(gw, update('192.0.2.11:1', 300, 0xc000020b));
-    server.peering.update(gw, update('192.0.2.12:1', 301, 0xc000020c));
+    node.server.peering.update(gw, update('192.0.2.11:1', 300, 0xc000020b));
+    node.server.peering.update(gw, update('192.0.2.12:1', 301, 0xc000020c));
     await a.waitFor(() => nextHopsOf(a, BLUE, '0.0.0.0/0').length === 2, 3000, 'two gateway next hops');
     expect(nextHopsOf(a, BLUE, '0.0.0.0/0')).toEqual(['192.0.2.11/300', '192.0.2.12/301']);
     const item = a.routes(BLUE).get('0.0.0.0/0')!;
     expect(item.nextHops[0]!.encapsulations).toEqual(['gre']);
     expect(item.nextHops[0]!.virtualNetwork).toBe('default-domain:demo:blue');
-    server.peering.peerDown(gw);
+    node.server.peering.peerDown(gw);
     await a.waitFor(() => !a.routes(BLUE).has('0.0.0.0/0'), 3000, 'retract after the gateway session ends');
   });
 
   it('keeps serving every other agent while one subscribed agent stops reading its socket', async () => {
-    const port = server.listening.xmpp!.port;
+    const port = node.server.listening.xmpp!.port;
     // A raw agent that subscribes, then never reads: its socket buffers fill up.
     const stuck = net.connect({ host: '127.0.0.1', port });
     await new Promise<void>((resolve) => stuck.once('connect', () => resolve()));
@@ -239,7 +222,7 @@ describe('routes from a gateway and slow agents', () => {
       pub.publish(BLUE, { ...route('192.0.2.21', 25), prefix: `10.${(i >> 8) & 255}.${i & 255}.0/24`, virtualNetwork: 'x'.repeat(200) });
     }
     await fast.waitFor(() => fast.routes(BLUE).size === N, 20_000, `all ${N} routes at the fast agent`);
-    const stuckChannel = server.xmpp!.byName.get('stuck')!;
+    const stuckChannel = node.server.xmpp!.byName.get('stuck')!;
     expect(stuckChannel.session!.subs.has(BLUE)).toBe(true);
     expect(stuckChannel.session!.stats.itemsSent).toBe(N); // queued toward it...
     // ...and next to none of it read (a paused Node socket still fills its 64 KiB
@@ -289,7 +272,7 @@ describe('bad agent input never disturbs another agent', () => {
       const [good, bad] = await twoAgentsWithRoutes();
       bad.publish(BLUE, { ...route('192.0.2.99', 99), prefix: '10.8.8.8/32' });
       await good.waitFor(() => good.routes(BLUE).has('10.8.8.8/32'), 3000, 'bad agent route');
-      const channel = server.xmpp!.byName.get('bad')!;
+      const channel = node.server.xmpp!.byName.get('bad')!;
       send(bad);
       await expectIsolated(good, bad);
       expect(channel.closeReason).toMatch(why);
@@ -310,24 +293,23 @@ describe('bad agent input never disturbs another agent', () => {
       bad.publish(BLUE, { ...route('192.0.2.22', 26), prefix: '10.7.7.7/32' });
       await good.waitFor(() => good.routes(BLUE).has('10.7.7.7/32'), 3000, 'the next good item');
       expect(good.routes(BLUE).size).toBe(2);
-      const session = server.xmpp!.byName.get('bad')!.session!;
+      const session = node.server.xmpp!.byName.get('bad')!.session!;
       expect([...session.stats.dropped.values()].reduce((x, y) => x + y, 0)).toBe(1);
     });
   }
 
   it('closes a silent agent when its hold timer expires and withdraws its routes, while a talking agent stays', async () => {
-    await server.stop();
-    server = await startServer(parseConfigText(CONFIG.replace('hold-time: 9', 'hold-time: 3'), 'test.yaml'), { logger: pino({ level: 'silent' }) });
-    server.xmpp!.timers.agentHoldTimeSec = 3; // agents at the same hold time (the default assumes 90 s)
-    const port = server.listening.xmpp!.port;
+    await node.restart(CONFIG.replace('hold-time: 9', 'hold-time: 3'));
+    node.server.xmpp!.timers.agentHoldTimeSec = 3; // agents at the same hold time (the default assumes 90 s)
+    const port = node.server.listening.xmpp!.port;
     const talking = await TestAgent.connect({ host: '127.0.0.1', port, name: 'talking', keepaliveMs: 1000 });
     const silent = await TestAgent.connect({ host: '127.0.0.1', port, name: 'silent', keepaliveMs: 600_000 });
-    agents.push(talking, silent);
+    node.track(talking, silent);
     talking.subscribe(BLUE, 1);
     silent.subscribe(BLUE, 1);
     silent.publish(BLUE, { ...route('192.0.2.22', 26), prefix: '10.6.6.6/32' });
     await talking.waitFor(() => talking.routes(BLUE).has('10.6.6.6/32'), 3000, 'silent agent route');
-    const silentChannel = server.xmpp!.byName.get('silent')!;
+    const silentChannel = node.server.xmpp!.byName.get('silent')!;
     await silent.closed;
     expect(silentChannel.closeReason).toBe('hold timer expired');
     await talking.waitFor(() => !talking.routes(BLUE).has('10.6.6.6/32'), 3000, 'route withdrawn after hold expiry');
@@ -335,7 +317,7 @@ describe('bad agent input never disturbs another agent', () => {
     // keep arriving, four of them after the silent one's close, and its session is still up.
     const keepalives = talking.stats.keepalives;
     await talking.waitFor(() => talking.stats.keepalives >= keepalives + 4, 8000, 'four more keepalives from the CN');
-    expect(server.xmpp!.byName.get('talking')?.state).toBe('established'); // (waitFor rejects on a closed connection)
+    expect(node.server.xmpp!.byName.get('talking')?.state).toBe('established'); // (waitFor rejects on a closed connection)
   });
 
   it('drops a second connection that claims the name of a live agent, and keeps the first', async () => {
