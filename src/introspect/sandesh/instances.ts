@@ -13,7 +13,7 @@ import {
   bgpNeighbors, compareText, instanceRecord, instancesInOrder, tableCounts, xmppNeighbors, type InstanceRecord,
 } from '../data.js';
 import type { Table } from '../../rib/table.js';
-import { ITER_SEPARATOR, splitIterate, type PageContext, type SandeshRequest } from './request.js';
+import { ITER_SEPARATOR, searchRequests, type PageContext, type SandeshRequest } from './request.js';
 import { bool, i32, nextBatchXml, sandesh, str, strList, struct, structList, u32, u64 } from './xml.js';
 
 function instancePage(ctx: PageContext, search: string, next: string): string {
@@ -57,15 +57,5 @@ function tableXml(t: Table, members: readonly { peer: string; index: number }[])
 }
 
 export const INSTANCE_REQUESTS: readonly SandeshRequest[] = [
-  {
-    name: 'ShowRoutingInstanceReq', module: 'bgp_peer', fields: [['search_string', 'string']],
-    respond: (ctx, p) => instancePage(ctx, p.search_string ?? '', ''),
-  },
-  {
-    name: 'ShowRoutingInstanceReqIterate', module: 'bgp_peer_internal', fields: [['iterate_info', 'string']],
-    respond: (ctx, p) => {
-      const it = splitIterate(p.iterate_info ?? '');
-      return it ? instancePage(ctx, it.search, it.next) : sandesh('ShowRoutingInstanceResp', structList('instances', 1, 'ShowRoutingInstance', []));
-    },
-  },
+  ...searchRequests('ShowRoutingInstanceReq', instancePage, sandesh('ShowRoutingInstanceResp', structList('instances', 1, 'ShowRoutingInstance', []))),
 ];

@@ -17,7 +17,7 @@ import { MASTER_INSTANCE } from '../../routing-instances/name.js';
 import {
   bgpNeighbors, compareText, xmppNeighbors, type BgpNeighborRecord, type NeighborRecord, type XmppNeighborRecord,
 } from '../data.js';
-import { ITER_SEPARATOR, splitIterate, type PageContext, type SandeshRequest } from './request.js';
+import { ITER_SEPARATOR, searchRequests, type PageContext, type SandeshRequest } from './request.js';
 import { bool, field, nextBatchXml, sandesh, sandeshTime, str, strList, struct, structList, u32, u64 } from './xml.js';
 
 const matches = (n: NeighborRecord, search: string): boolean => n.name.includes(search) || n.address.includes(search);
@@ -95,16 +95,6 @@ function xmppConnections(ctx: PageContext): string {
 }
 
 export const NEIGHBOR_REQUESTS: readonly SandeshRequest[] = [
-  {
-    name: 'BgpNeighborReq', module: 'bgp_peer', fields: [['search_string', 'string']],
-    respond: (ctx, p) => neighborPage(ctx, p.search_string ?? '', ''),
-  },
-  {
-    name: 'BgpNeighborReqIterate', module: 'bgp_peer_internal', fields: [['iterate_info', 'string']],
-    respond: (ctx, p) => {
-      const it = splitIterate(p.iterate_info ?? '');
-      return it ? neighborPage(ctx, it.search, it.next) : sandesh('BgpNeighborListResp', structList('neighbors', 1, 'BgpNeighborResp', []));
-    },
-  },
+  ...searchRequests('BgpNeighborReq', neighborPage, sandesh('BgpNeighborListResp', structList('neighbors', 1, 'BgpNeighborResp', []))),
   { name: 'ShowXmppConnectionReq', module: 'xmpp_server', fields: [], respond: (ctx) => xmppConnections(ctx) },
 ];

@@ -72,3 +72,27 @@ export function splitIterate(info: string): { next: string; search: string } | u
   if (at < 0) return undefined;
   return { next: info.slice(0, at), search: info.slice(at + ITER_SEPARATOR.length) };
 }
+
+/**
+ * A BgpShowHandler request and its `...Iterate` twin (tf-controller
+ * src/bgp/bgp_show_handler.h): the first takes a search string and starts at
+ * the beginning, the second resumes from an iteration token; a token without
+ * the separator gets `empty`, the response with no entries.
+ */
+export function searchRequests(
+  name: string, page: (ctx: PageContext, search: string, next: string) => string, empty: string,
+): readonly SandeshRequest[] {
+  return [
+    {
+      name, module: 'bgp_peer', fields: [['search_string', 'string']],
+      respond: (ctx, p) => page(ctx, p.search_string ?? '', ''),
+    },
+    {
+      name: `${name}Iterate`, module: 'bgp_peer_internal', fields: [['iterate_info', 'string']],
+      respond: (ctx, p) => {
+        const it = splitIterate(p.iterate_info ?? '');
+        return it ? page(ctx, it.search, it.next) : empty;
+      },
+    },
+  ];
+}

@@ -26,7 +26,7 @@ import {
   type PathRecord, type RouteRecord, type TableCounts,
 } from '../data.js';
 import { keyOfText, prefixMatcher } from './route-match.js';
-import { ITER_SEPARATOR, parseBool, parseU32, splitIterate, type PageContext, type SandeshRequest } from './request.js';
+import { ITER_SEPARATOR, parseBool, parseU32, searchRequests, type PageContext, type SandeshRequest } from './request.js';
 import { bool, nextBatchXml, sandesh, sandeshTime, str, strList, struct, structList, u32, u64 } from './xml.js';
 
 /** ShowRouteReq's fields, in the order the .sandesh file declares them. */
@@ -240,15 +240,5 @@ export const ROUTE_REQUESTS: readonly SandeshRequest[] = [
     name: 'ShowRouteReqIterate', module: 'bgp_peer_internal', fields: [['route_info', 'string']],
     respond: (ctx, p) => showRoute(ctx, iterateQuery(p.route_info ?? '')),
   },
-  {
-    name: 'ShowRouteSummaryReq', module: 'bgp_peer', fields: [['search_string', 'string']],
-    respond: (ctx, p) => showRouteSummary(ctx, p.search_string ?? '', ''),
-  },
-  {
-    name: 'ShowRouteSummaryReqIterate', module: 'bgp_peer_internal', fields: [['iterate_info', 'string']],
-    respond: (ctx, p) => {
-      const it = splitIterate(p.iterate_info ?? '');
-      return it ? showRouteSummary(ctx, it.search, it.next) : sandesh('ShowRouteSummaryResp', structList('tables', 1, 'ShowRouteTableSummary', []));
-    },
-  },
+  ...searchRequests('ShowRouteSummaryReq', showRouteSummary, sandesh('ShowRouteSummaryResp', structList('tables', 1, 'ShowRouteTableSummary', []))),
 ];
