@@ -8,13 +8,13 @@
  * way. contrail-control.md §5.5.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { parseConfigText } from '../../src/config/index.js';
 import { extCommunityToString, ipv4ToString, nlriToString, parsePrefix } from '../../src/bgp/wire/index.js';
 import type { UpdateMessage, VpnPrefix } from '../../src/bgp/wire/types.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
+import { parseConfigText } from '../../src/config/index.js';
+import type { ServerHandle } from '../../src/server.js';
 import { RawBgpPeer, openFor } from '../support/bgp-peer.js';
-import { TestAgent } from '../support/agent.js';
+import type { TestAgent } from '../support/agent.js';
+import { useXmppNode } from '../support/xmpp-node.js';
 
 const PODS = 'default-domain:k8s:pods:pods';
 /** The VM's session comes from a loopback address here; its routes' next hop, the VM's /32 in the instance, is VM_IP (a 127/8 next hop would be refused as martian). */
@@ -39,21 +39,16 @@ routing-instances:
       - { prefix: 10.99.0.0/16, next-hop: ${VM_IP}, communities: [64512:99] }
 `;
 
-let server: ServerHandle | undefined;
-const agents: TestAgent[] = [];
+const node = useXmppNode();
 let calico: RawBgpPeer | undefined;
 
-afterEach(async () => {
+afterEach(() => {
   calico?.destroy();
   calico = undefined;
-  for (const a of agents.splice(0)) a.destroy();
-  await server?.stop();
-  server = undefined;
 });
 
-async function agent(s: ServerHandle, name: string): Promise<TestAgent> {
-  const a = await TestAgent.connect({ host: '127.0.0.1', port: s.listening.xmpp!.port, name, keepaliveMs: 3000 });
-  agents.push(a);
+async function agent(name: string): Promise<TestAgent> {
+  const a = await node.agent(name);
   a.subscribe(PODS, 3);
   return a;
 }
@@ -88,9 +83,9 @@ async function calicoUp(s: ServerHandle): Promise<RawBgpPeer> {
 
 describe('BGP-as-a-Service', () => {
   it('resolves the Calico node\'s pod routes through the VM\'s /32 and exports them as the VM\'s compute would', async () => {
-    const s = (server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) }));
-    const compute = await agent(s, 'compute-18');
-    const other = await agent(s, 'compute-19');
+    const s = await node.start(CONFIG);
+    const compute = await agent('compute-18');
+    const other = await agent('compute-19');
     compute.publish(PODS, { prefix: `${VM_IP}/32`, nextHop: '192.0.2.18', label: 51, encapsulations: ['gre', 'udp'], securityGroups: [8000001] });
     const peer = await calicoUp(s);
     peer.send(announce(['10.244.0.0/24', '10.244.1.0/24']));
@@ -112,9 +107,9 @@ describe('BGP-as-a-Service', () => {
   });
 
   it('takes the pod routes away with the VM\'s route, brings them back with it, and follows it to another compute', async () => {
-    const s = (server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) }));
-    const c18 = await agent(s, 'compute-18');
-    const c19 = await agent(s, 'compute-19');
+    const s = await node.start(CONFIG);
+    const c18 = await agent('compute-18');
+    const c19 = await agent('compute-19');
     const peer = await calicoUp(s);
     peer.send(announce(['10.244.0.0/24']));
     const podAt = (a: TestAgent) => (a.routes(PODS).get('10.244.0.0/24')?.nextHops ?? []).map((n) => `${n.address}/${n.label}`);
@@ -137,8 +132,8 @@ describe('BGP-as-a-Service', () => {
   });
 
   it('sends the session the instance\'s routes with our AS prepended and the gateway as next hop, never its own back', async () => {
-    const s = (server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) }));
-    const c18 = await agent(s, 'compute-18');
+    const s = await node.start(CONFIG);
+    const c18 = await agent('compute-18');
     c18.publish(PODS, { prefix: `${VM_IP}/32`, nextHop: '192.0.2.18', label: 51 });
     c18.publish(PODS, { prefix: '10.1.1.5/32', nextHop: '192.0.2.18', label: 52 });
     const peer = await calicoUp(s);
@@ -155,7 +150,7 @@ describe('BGP-as-a-Service', () => {
   });
 
   it('lists the session with its instance in introspect and metrics', async () => {
-    const s = (server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) }));
+    const s = await node.start(CONFIG);
     await calicoUp(s);
     const base = `http://127.0.0.1:${s.listening.introspect!.port}`;
     const list = (await (await fetch(`${base}/api/neighbors`)).json()) as { name: string; routingInstance?: string; state: string }[];
@@ -165,7 +160,7 @@ describe('BGP-as-a-Service', () => {
   });
 
   it('asks for the instance\'s import targets while the session is up', async () => {
-    const s = (server = await startServer(parseConfigText(CONFIG, 'test.yaml'), { logger: pino({ level: 'silent' }) }));
+    const s = await node.start(CONFIG);
     const rtc = () => [...s.peering.tables['route-target']!.entries()].map(([, d]) => nlriToString(d.nlri)).sort();
     expect(rtc()).toEqual([]);
     const peer = await calicoUp(s);

@@ -1,10 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
 import { extCommunityToString, rdToString } from '../../src/bgp/wire/index.js';
 import type { VpnPrefix } from '../../src/bgp/wire/types.js';
-import { parseConfigText } from '../../src/config/index.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
-import { TestAgent } from '../support/agent.js';
+import { useXmppNode } from '../support/xmpp-node.js';
 import { autoTarget, RoutingInstance } from '../../src/routing-instances/instance.js';
 import type { RoutingInstanceName } from '../../src/routing-instances/name.js';
 
@@ -32,14 +29,7 @@ describe('an instance\'s automatic route target (contrail-control.md §4.3)', ()
 describe('the automatic route target on the VPN copies of agent routes', () => {
   const BLUE = 'default-domain:demo:blue:blue';
   const GREEN = 'default-domain:demo:green:green';
-  let server: ServerHandle | undefined;
-  const agents: TestAgent[] = [];
-
-  afterEach(async () => {
-    for (const a of agents.splice(0)) a.destroy();
-    await server?.stop();
-    server = undefined;
-  });
+  const node = useXmppNode();
 
   async function start(asn: number): Promise<void> {
     const config = `
@@ -51,19 +41,18 @@ routing-instances:
   - { name: "${BLUE}", id: 2, vn-index: 2 }
   - { name: "${GREEN}", id: 7, vn-index: 7 }
 `;
-    server = await startServer(parseConfigText(config, 'test.yaml'), { logger: pino({ level: 'silent' }) });
+    await node.start(config);
   }
 
   async function publish(name: string, instance: string, id: number, prefix: string, nextHop: string): Promise<void> {
-    const a = await TestAgent.connect({ host: '127.0.0.1', port: server!.listening.xmpp!.port, name });
-    agents.push(a);
+    const a = await node.agent(name);
     a.subscribe(instance, id);
     a.publish(instance, { prefix, nextHop, label: 30, encapsulations: ['gre'] });
   }
 
   /** Route targets of the VPN route with this RD, as text, sorted; undefined while absent. */
   function targetsOf(rd: string): string[] | undefined {
-    for (const [, dest] of server!.peering.tables['inet-vpn']!.entries()) {
+    for (const [, dest] of node.server.peering.tables['inet-vpn']!.entries()) {
       if (rdToString((dest.nlri as VpnPrefix).rd) !== rd) continue;
       return (dest.paths[0]?.attrs.attrs.extCommunities ?? []).map(extCommunityToString).filter((t) => t.startsWith('target:')).sort();
     }

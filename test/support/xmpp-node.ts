@@ -1,5 +1,5 @@
 /**
- * A control node started in process for each test, from a YAML config, with
+ * A control node started in process for a test, from a YAML config, with
  * test agents connected to its XMPP listener over loopback; both are torn
  * down after every test (agents first, then the node).
  */
@@ -12,43 +12,49 @@ import { TestAgent, type TestAgentOptions } from './agent.js';
 export interface XmppTestNode {
   /** The node of the running test. */
   readonly server: ServerHandle;
+  /** Stop the running node, if any, and start one from `config` for the rest of the test. */
+  start(config: string): Promise<ServerHandle>;
+  /** Destroy the test's agents and stop its node (after every test anyway). */
+  stop(): Promise<void>;
   /** A test agent connected to the node (keepalive 3 s unless given), destroyed after the test. */
   agent(name: string, opts?: Partial<Omit<TestAgentOptions, 'host' | 'port' | 'name'>>): Promise<TestAgent>;
-  /** Stop the node and start another from `config` in its place, for the rest of the test. */
-  restart(config: string): Promise<ServerHandle>;
   /** Agents connected some other way, to destroy after the test too. */
   track(...more: TestAgent[]): void;
 }
 
-/** Registers the beforeEach/afterEach pair; `logger` is called once per test (default silent). */
-export function useXmppNode(config: string, logger: () => Logger = () => pino({ level: 'silent' })): XmppTestNode {
+/**
+ * Registers the hooks: with a `config`, a node from it before every test;
+ * without, none until the test calls start(). `logger` is called once per
+ * node (default silent).
+ */
+export function useXmppNode(config?: string, logger: () => Logger = () => pino({ level: 'silent' })): XmppTestNode {
   let server: ServerHandle | undefined;
   const agents: TestAgent[] = [];
-  beforeEach(async () => {
-    server = await startServer(parseConfigText(config, 'test.yaml'), { logger: logger() });
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0)) a.destroy();
-    await server?.stop();
-    server = undefined;
-  });
-  return {
+  const node: XmppTestNode = {
     get server(): ServerHandle {
-      if (!server) throw new Error('no control node outside a test');
+      if (!server) throw new Error('no control node running');
       return server;
     },
-    async agent(name, opts = {}) {
-      const a = await TestAgent.connect({ host: '127.0.0.1', port: this.server.listening.xmpp!.port, name, keepaliveMs: 3000, ...opts });
-      agents.push(a);
-      return a;
-    },
-    async restart(next) {
+    async start(next) {
       await server?.stop();
       server = await startServer(parseConfigText(next, 'test.yaml'), { logger: logger() });
       return server;
+    },
+    async stop() {
+      for (const a of agents.splice(0)) a.destroy();
+      await server?.stop();
+      server = undefined;
+    },
+    async agent(name, opts = {}) {
+      const a = await TestAgent.connect({ host: '127.0.0.1', port: node.server.listening.xmpp!.port, name, keepaliveMs: 3000, ...opts });
+      agents.push(a);
+      return a;
     },
     track(...more) {
       agents.push(...more);
     },
   };
+  if (config !== undefined) beforeEach(async () => void (await node.start(config)));
+  afterEach(() => node.stop());
+  return node;
 }

@@ -6,13 +6,12 @@
  * them and its End-of-RIB sweeps the rest; not back in time, they go. A
  * protocol error, or the helper switched off, drops them at once as before.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { parseConfigText } from '../../src/config/index.js';
+import { describe, expect, it } from 'vitest';
 import { nlriToString } from '../../src/bgp/wire/index.js';
 import { isStale } from '../../src/rib/types.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
-import { TestAgent } from '../support/agent.js';
+import type { ServerHandle } from '../../src/server.js';
+import type { TestAgent } from '../support/agent.js';
+import { useXmppNode } from '../support/xmpp-node.js';
 import { agentEndOfRib } from '../../src/xmpp/wire/index.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
@@ -25,17 +24,10 @@ routing-instances:
   - { name: "${BLUE}", id: 1, vn-index: 1, import-targets: [target:64512:1], export-targets: [target:64512:1] }
 `;
 
-let server: ServerHandle | undefined;
-const agents: TestAgent[] = [];
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.destroy();
-  await server?.stop();
-  server = undefined;
-});
+const node = useXmppNode();
 
-async function agent(s: ServerHandle, name: string): Promise<TestAgent> {
-  const a = await TestAgent.connect({ host: '127.0.0.1', port: s.listening.xmpp!.port, name, keepaliveMs: 3000 });
-  agents.push(a);
+async function agent(name: string): Promise<TestAgent> {
+  const a = await node.agent(name);
   a.subscribe(BLUE, 1);
   return a;
 }
@@ -47,9 +39,9 @@ const rtc = (s: ServerHandle): number => s.peering.tables['route-target']!.size;
 
 describe('agents restarting gracefully', () => {
   it('keeps a dropped agent\'s routes for the others, and sweeps what it does not publish again at its End-of-RIB', async () => {
-    const s = (server = await startServer(parseConfigText(config('{ enabled: true, restart-time: 60 }'), 't.yaml'), { logger: pino({ level: 'silent' }) }));
-    const watcher = await agent(s, 'compute-2');
-    const a = await agent(s, 'compute-1');
+    const s = await node.start(config('{ enabled: true, restart-time: 60 }'));
+    const watcher = await agent('compute-2');
+    const a = await agent('compute-1');
     a.publish(BLUE, { prefix: '10.1.1.3/32', nextHop: '192.0.2.21', label: 25 });
     a.publish(BLUE, { prefix: '10.1.1.4/32', nextHop: '192.0.2.21', label: 26 });
     await watcher.waitFor(() => watcher.routes(BLUE).size === 2, 3000, 'both routes at the other agent');
@@ -58,7 +50,7 @@ describe('agents restarting gracefully', () => {
     await expect.poll(() => vpn(s), { timeout: 3000 }).toEqual(['192.0.2.21:1:10.1.1.3/32 (stale)', '192.0.2.21:1:10.1.1.4/32 (stale)']);
     expect(watcher.routes(BLUE).size).toBe(2); // nothing retracted
     expect(s.instances.get(BLUE)!.subscribers).toBe(2); // its subscription is kept: still asking for the targets
-    const back = await agent(s, 'compute-1');
+    const back = await agent('compute-1');
     back.publish(BLUE, { prefix: '10.1.1.3/32', nextHop: '192.0.2.21', label: 25 });
     await expect.poll(() => vpn(s), { timeout: 3000 }).toEqual(['192.0.2.21:1:10.1.1.3/32', '192.0.2.21:1:10.1.1.4/32 (stale)']);
     back.sendRaw(agentEndOfRib({ agent: 'compute-1', seq: 99 }));
@@ -70,9 +62,9 @@ describe('agents restarting gracefully', () => {
   });
 
   it('drops a dropped agent\'s routes when it does not come back within restart-time', async () => {
-    const s = (server = await startServer(parseConfigText(config('{ enabled: true, restart-time: 1 }'), 't.yaml'), { logger: pino({ level: 'silent' }) }));
-    const watcher = await agent(s, 'compute-2');
-    const a = await agent(s, 'compute-1');
+    const s = await node.start(config('{ enabled: true, restart-time: 1 }'));
+    const watcher = await agent('compute-2');
+    const a = await agent('compute-1');
     a.publish(BLUE, { prefix: '10.1.1.3/32', nextHop: '192.0.2.21', label: 25 });
     await watcher.waitFor(() => watcher.routes(BLUE).size === 1, 3000, 'the route at the other agent');
     a.destroy();
@@ -84,16 +76,14 @@ describe('agents restarting gracefully', () => {
 
   it('drops the routes at once when the helper is off, or when the session ends by a protocol error', async () => {
     for (const gr of ['{ enabled: false }', '{ enabled: true }']) {
-      const s = (server = await startServer(parseConfigText(config(gr), 't.yaml'), { logger: pino({ level: 'silent' }) }));
-      const a = await agent(s, 'compute-1');
+      const s = await node.start(config(gr));
+      const a = await agent('compute-1');
       a.publish(BLUE, { prefix: '10.1.1.3/32', nextHop: '192.0.2.21', label: 25 });
       await expect.poll(() => vpn(s).length, { timeout: 3000 }).toBe(1);
       if (gr.includes('false')) a.destroy();
       else a.sendRaw('<iq type="set" from="compute-1" to="network-control@contrailsystems.com/bgp-peer" id="x"><pubsub xmlns="http://jabber.org/protocol/pubsub"><unsubscribe node="nowhere"/></pubsub></iq>');
       await expect.poll(() => vpn(s), { timeout: 3000 }).toEqual([]);
-      for (const x of agents.splice(0)) x.destroy();
-      await server.stop();
-      server = undefined;
+      await node.stop();
     }
   });
 });

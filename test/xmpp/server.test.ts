@@ -299,7 +299,7 @@ describe('bad agent input never disturbs another agent', () => {
   }
 
   it('closes a silent agent when its hold timer expires and withdraws its routes, while a talking agent stays', async () => {
-    await node.restart(CONFIG.replace('hold-time: 9', 'hold-time: 3'));
+    await node.start(CONFIG.replace('hold-time: 9', 'hold-time: 3'));
     node.server.xmpp!.timers.agentHoldTimeSec = 3; // agents at the same hold time (the default assumes 90 s)
     const port = node.server.listening.xmpp!.port;
     const talking = await TestAgent.connect({ host: '127.0.0.1', port, name: 'talking', keepaliveMs: 1000 });
