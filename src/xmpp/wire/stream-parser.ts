@@ -15,9 +15,15 @@
  *      agents print one before *every* stanza: pugixml `format_default` in
  *      the agent's controller_peer.cc), `</stream:stream>` closes the stream;
  *   3. a stanza is delimited by ElementLexer (element-lexer.ts) and its exact
- *      characters — and nothing else — are written to saxes, whose events
- *      build the XmlElement tree. saxes thus sees the document
- *      `<stream:stream …>` + stanza + stanza + …, never the gaps.
+ *      characters are held until it ends; then parsePlainStanza
+ *      (plain-stanza.ts) builds the tree of the plain XML agents send, and
+ *      anything else — those characters and nothing more — is written to
+ *      saxes, whose events build the XmlElement tree. saxes thus sees the
+ *      document `<stream:stream …>` + stanza + stanza + …, never the gaps.
+ *      A lexer fault or the size limit first hands saxes what was held, so
+ *      errors come out exactly as if saxes had been fed all along; a
+ *      malformed stanza that never ends is reported by the size limit or
+ *      the hold timer instead of at its first bad character.
  *
  * Decisions (RFC 6120 §11.1 "restricted XML"):
  *   - DOCTYPE, ENTITY declarations, comments, and processing instructions
@@ -46,6 +52,7 @@ import { Buffer } from 'node:buffer';
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
 import { ElementLexer } from './element-lexer.js';
+import { parsePlainStanza } from './plain-stanza.js';
 import type { XmlElement } from './xml.js';
 
 export type StreamErrorCondition =
@@ -119,6 +126,8 @@ export class XmppStreamParser {
   private headerLexer = new ElementLexer(1, true);
   private lexer: ElementLexer;
   private stanzaBytes = 0;
+  /** The current stanza's characters, held until it ends (then parsePlainStanza, or saxes). */
+  private stanza: string[] = [];
 
   constructor(limits: Partial<XmppStreamLimits> = {}) {
     this.limits = { ...DEFAULT_STREAM_LIMITS, ...limits };
@@ -331,6 +340,7 @@ export class XmppStreamParser {
     this.mode = Mode.Stanza;
     this.lexer = new ElementLexer(this.limits.maxDepth);
     this.stanzaBytes = 0;
+    this.stanza = [];
     this.scanStanza('<', 0);
   }
 
@@ -342,21 +352,38 @@ export class XmppStreamParser {
     const budget = this.limits.maxStanzaBytes - this.stanzaBytes;
     const bytes = Buffer.byteLength(region, 'utf8');
     if (bytes > budget) {
-      this.feedSax(region.slice(0, utf8PrefixFitting(region, budget)));
+      if (this.flushStanza()) this.feedSax(region.slice(0, utf8PrefixFitting(region, budget)));
       this.fail('policy-violation', `stanza larger than ${this.limits.maxStanzaBytes} bytes`);
       return s.length;
     }
     this.stanzaBytes += bytes;
-    if (!this.feedSax(region)) return s.length;
+    if (region.length > 0) this.stanza.push(region);
     if (step.kind === 'fault') {
-      this.fail(step.condition, step.text);
+      // saxes first sees what came before the refused character, as if it had been fed all along.
+      if (this.flushStanza()) this.fail(step.condition, step.text);
       return s.length;
     }
     if (step.kind === 'end') this.completeStanza();
     return stop;
   }
 
+  /** The stanza's characters so far go to saxes (the slow path); false when it found an error. */
+  private flushStanza(): boolean {
+    const text = this.stanza.length === 1 ? this.stanza[0]! : this.stanza.join('');
+    this.stanza = [];
+    return this.feedSax(text);
+  }
+
   private completeStanza(): void {
+    const text = this.stanza.length === 1 ? this.stanza[0]! : this.stanza.join('');
+    const plain = parsePlainStanza(text);
+    if (plain !== undefined) {
+      this.stanza = [];
+      this.out.push({ kind: 'stanza', el: plain });
+      this.mode = Mode.Gap;
+      return;
+    }
+    if (!this.flushStanza()) return;
     const el = this.tree.take();
     if (el === undefined) {
       this.fail('not-well-formed', 'stanza framing mismatch');
@@ -391,6 +418,7 @@ export class XmppStreamParser {
     this.out.push({ kind: 'error', condition, text });
     this.mode = Mode.Dead;
     this.markup = '';
+    this.stanza = [];
   }
 }
 

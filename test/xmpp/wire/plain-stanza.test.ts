@@ -1,0 +1,101 @@
+/**
+ * The stream parser's fast path (parsePlainStanza) against saxes: on agent
+ * traffic it must build the very tree saxes builds, and on anything it is
+ * not sure of it must answer undefined (the parser then asks saxes), never a
+ * different tree.
+ */
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { describe, expect, test } from 'vitest';
+import { parsePlainStanza } from '../../../src/xmpp/wire/plain-stanza.js';
+import { publishInet, subscribeIq, withdrawInet, agentEndOfRib } from '../../../src/xmpp/wire/agent-builders.js';
+import type { XmlElement } from '../../../src/xmpp/wire/xml.js';
+import { realAgentPublish, realConfigSubscribe } from '../../support/real-agent.js';
+import { BLUE, COLLECTION_B, COLLECTION_E, PUBLISH_B, PUBLISH_E, SUBSCRIBE_B } from './fixtures.js';
+
+/** The tree saxes builds for one stanza inside a stream root (as stream-parser.ts feeds it); undefined on an error. */
+function saxesTree(stanza: string): XmlElement | undefined {
+  const sax = new SaxesParser({ xmlns: false, position: false });
+  const stack: XmlElement[] = [];
+  let done: XmlElement | undefined;
+  let failed = false;
+  sax.on('opentag', (tag: SaxesTagPlain) => {
+    const el: XmlElement = { name: tag.name, attrs: tag.attributes as Record<string, string>, children: [] };
+    if (stack.length > 1) stack[stack.length - 1]!.children.push(el);
+    stack.push(el);
+  });
+  sax.on('closetag', () => {
+    const el = stack.pop()!;
+    if (stack.length === 1) done = el;
+  });
+  const text = (t: string): void => {
+    const kids = stack[stack.length - 1]!.children;
+    const last = kids[kids.length - 1];
+    if (typeof last === 'string') kids[kids.length - 1] = last + t;
+    else kids.push(t);
+  };
+  sax.on('text', (t: string) => stack.length > 1 && text(t));
+  sax.on('cdata', (t: string) => stack.length > 1 && text(t));
+  sax.on('error', () => {
+    failed = true;
+  });
+  sax.write('<stream:stream xmlns="jabber:client">');
+  sax.write(stanza);
+  return failed ? undefined : done;
+}
+
+/** Each top-level element of a document string (the XML declarations between them dropped). */
+function splitStanzas(doc: string): string[] {
+  return doc.replace(/<\?xml[^?]*\?>\s*/g, '').split(/(?<=<\/iq>)\s*/).map((s) => s.trim()).filter(Boolean);
+}
+
+const route = { prefix: '10.1.1.3/32', nextHop: '192.0.2.1', label: 38, virtualNetwork: BLUE, securityGroups: [8000001], communities: ['64512:1'] };
+const AGENT_TRAFFIC = [
+  SUBSCRIBE_B, PUBLISH_B, COLLECTION_B, PUBLISH_E, COLLECTION_E,
+  ...splitStanzas(realAgentPublish({ agent: 'compute-1', seq: 4, instance: BLUE, route: { ...route, tags: [65543, 0x80010001], localSequenceNumber: 7, sequenceNumber: 5 } })),
+  ...splitStanzas(realConfigSubscribe('compute-1')),
+  ...splitStanzas(subscribeIq({ agent: 'compute-1', id: 'subscribe1', instance: BLUE, instanceId: 1 })),
+  ...splitStanzas(publishInet({ agent: 'compute-1', seq: 7, instance: BLUE, route })),
+  ...splitStanzas(withdrawInet({ agent: 'compute-1', seq: 8, instance: BLUE, prefix: '10.1.1.3/32' })),
+  ...splitStanzas(agentEndOfRib({ agent: 'compute-1', seq: 9 })),
+];
+
+describe('plain stanza fast path', () => {
+  test('every agent stanza of the fixtures takes the fast path and gives the tree saxes gives', () => {
+    expect(AGENT_TRAFFIC.length).toBeGreaterThan(10);
+    for (const s of AGENT_TRAFFIC) {
+      const fast = parsePlainStanza(s);
+      expect(fast, s.slice(0, 120)).toBeDefined();
+      expect(fast).toEqual(saxesTree(s));
+    }
+  });
+
+  test('entities, a > in an attribute, single quotes, spaces around = and a self-closing root decode as saxes decodes them', () => {
+    for (const s of [
+      `<iq a='x &amp; y' b = "1 &lt; 2 &gt; 0">a &quot;b&quot; &apos;c&apos; &amp;amp;</iq>`,
+      '<iq x="a>b"><q/><r  z="1"  /></iq >',
+      '<iq/>',
+      '<iq>\n\t <a>é €</a>\n</iq>',
+    ]) {
+      const fast = parsePlainStanza(s);
+      expect(fast, s).toBeDefined();
+      expect(fast).toEqual(saxesTree(s));
+    }
+  });
+
+  test('legal forms it leaves to saxes (character references, CDATA, CR, tabs in attributes, non-ASCII names, astral characters) answer undefined', () => {
+    for (const s of ['<iq>&#65;</iq>', '<iq>\u{1F600}</iq>', '<iq><![CDATA[x]]></iq>', '<iq>a\r\nb</iq>', '<iq a="x\ty"/>', '<iq><é/></iq>']) {
+      expect(saxesTree(s), s).toBeDefined();
+      expect(parsePlainStanza(s), s).toBeUndefined();
+    }
+  });
+
+  test('malformed stanzas answer undefined, so saxes reports them', () => {
+    for (const s of [
+      '<iq></message>', '<iq a="1"b="2"/>', '<iq a="1" a="2"/>', '<iq>&bogus;</iq>', '<iq>a & b</iq>', '<iq>]]></iq>',
+      '<iq a="<"/>', '<iq a=1/>', '<iq><a></iq>', '<iq/ >', '<1iq/>', '<iq>\u0001</iq>', '<iq a="\uffff"/>',
+    ]) {
+      expect(saxesTree(s), s).toBeUndefined();
+      expect(parsePlainStanza(s), s).toBeUndefined();
+    }
+  });
+});
