@@ -120,8 +120,11 @@ export interface AgentStats {
   messagesSent: number;
 }
 
-/** Items per flush pass, over all subscriptions: keeps one agent from hogging the event loop. */
-const FLUSH_BUDGET = 1024;
+/**
+ * Items per flush pass, over all subscriptions: one agent's turn in the
+ * FlushScheduler (about a millisecond of copying), so no agent holds the loop.
+ */
+const FLUSH_BUDGET = 256;
 
 export class AgentSession {
   readonly subs = new Map<string, Subscription>();
@@ -130,6 +133,8 @@ export class AgentSession {
     itemsSent: 0, retractsSent: 0, messagesSent: 0,
   };
   private parked: PublishRequest | undefined;
+  /** Encoded item-message envelopes by `<afi>/<instance>` (the bytes around the items). */
+  private readonly envelopes = new Map<string, { head: Buffer; tail: Buffer }>();
   private eorSent = false;
   /** Subscriptions have settled: End-of-RIB goes after the next complete flush. */
   private eorDue = false;
@@ -417,9 +422,7 @@ export class AgentSession {
       messages++;
     }
     if (items.length > 0) {
-      const env = routeEnvelope({ agent: this.name, instance, afi });
-      const head = Buffer.from(env.head, 'utf8');
-      const tail = Buffer.from(env.tail, 'utf8');
+      const { head, tail } = this.envelope(instance, afi);
       for (let i = 0; i < items.length; i += MAX_ITEMS_PER_MESSAGE) {
         parts.push(head);
         for (let j = i; j < Math.min(i + MAX_ITEMS_PER_MESSAGE, items.length); j++) parts.push(items[j]!);
@@ -432,6 +435,18 @@ export class AgentSession {
     this.stats.retractsSent += retracts.length;
     this.stats.messagesSent += messages;
     return this.out.writev(parts);
+  }
+
+  /** The item message envelope toward this agent for one table, encoded once. */
+  private envelope(instance: string, afi: number): { head: Buffer; tail: Buffer } {
+    const key = `${afi}/${instance}`;
+    let e = this.envelopes.get(key);
+    if (!e) {
+      const env = routeEnvelope({ agent: this.name, instance, afi });
+      e = { head: Buffer.from(env.head, 'utf8'), tail: Buffer.from(env.tail, 'utf8') };
+      this.envelopes.set(key, e);
+    }
+    return e;
   }
 
   /**

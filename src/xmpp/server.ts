@@ -14,6 +14,7 @@ import type { InstanceManager } from '../routing-instances/manager.js';
 import type { Table } from '../rib/table.js';
 import { AgentRestarts } from './graceful-restart.js';
 import { AgentChannel, DEFAULT_XMPP_TIMERS, OPEN_TIMEOUT_MS, type StartTls, type XmppTimers } from './channel.js';
+import { FlushScheduler } from './flush-scheduler.js';
 import { ItemCache } from './item-cache.js';
 import type { XmppStreamLimits } from './wire/index.js';
 
@@ -46,6 +47,8 @@ export class XmppServer {
   readonly timers: XmppTimers;
   /** Rendered items per instance table, shared by its subscribers (refcounted). */
   readonly itemCaches = new Map<Table, { cache: ItemCache; users: number }>();
+  /** Serves every agent's outbound items in bounded slices of the event loop. */
+  readonly scheduler = new FlushScheduler();
   private server?: net.Server;
   private readonly startTls: StartTls | undefined;
 
@@ -84,6 +87,7 @@ export class XmppServer {
       serverName: o.serverName, holdTimeSec: o.holdTimeSec, limits: o.limits, timers: { ...this.timers },
       unsupported: (family, n) => this.unsupportedItems.set(family, (this.unsupportedItems.get(family) ?? 0) + n),
       peerId: () => o.rib.allocatePeerId(),
+      scheduler: this.scheduler,
       ...(this.startTls && { tls: this.startTls }),
       ...(o.maxRoutes !== undefined && { maxRoutes: o.maxRoutes }),
       ...(this.restarts && { restarts: this.restarts }),
