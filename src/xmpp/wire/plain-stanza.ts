@@ -1,14 +1,20 @@
 /**
- * Fast path of the XMPP stream parser (stream-parser.ts) for one complete
- * stanza: the plain XML that agents actually send — ASCII names, quoted
- * attribute values, character data with the five predefined entities — is
- * turned into an XmlElement tree directly, in one pass, without saxes.
+ * Fast path of the XMPP stream parser (stream-parser.ts) for one stanza:
+ * the plain XML that agents actually send — ASCII names, quoted attribute
+ * values, character data with the five predefined entities — is turned into
+ * an XmlElement tree directly, in one pass, without saxes. It is fed the
+ * stanza's characters as they arrive and builds every complete tag and text
+ * run at once; only an unfinished tag or text run at the end of a feed
+ * waits for the next (its characters are checked meanwhile where that can
+ * be done without the rest: odd characters, entities already complete).
  *
- * It answers `undefined` for anything outside that subset, however legal
+ * It declines anything outside that subset, however legal
  * (character references, CDATA, non-ASCII names, whitespace characters in
  * attribute values that XML would normalise, carriage returns in text), and
- * for anything malformed; the caller then hands the very same characters to
- * saxes, which builds the tree or reports the error exactly as before. So
+ * anything malformed; the caller then hands the stanza's characters so far
+ * to saxes, which goes on with it and builds the tree or reports the error
+ * exactly as before (an error inside a tag or text run cut by the end of a
+ * feed shows once that tag or run is complete). So
  * what this accepts is a subset of what saxes accepts, with the same tree
  * (W3C XML 1.0 §2.3 names, §2.4 character data, §3.1 start and end tags,
  * §4.6 predefined entities); test/xmpp/wire/plain-stanza.test.ts compares
@@ -72,53 +78,146 @@ function decodeEntities(raw: string): string | undefined {
   return ok ? out : undefined;
 }
 
-class Scanner {
-  i = 0;
-  constructor(readonly s: string) {}
-
-  name(): string | undefined {
-    const s = this.s;
-    const from = this.i;
-    if (from >= s.length || !isNameStart(s.charCodeAt(from))) return undefined;
-    let j = from + 1;
-    while (j < s.length && isNameChar(s.charCodeAt(j))) j++;
-    this.i = j;
-    return s.slice(from, j);
-  }
-
-  /** Skip whitespace; true when there was some. */
-  space(): boolean {
-    const from = this.i;
-    while (this.i < this.s.length && isSpace(this.s.charCodeAt(this.i))) this.i++;
-    return this.i > from;
-  }
-
-  /** Attributes up to the end of a start tag; the scanner stops on `>` or `/`. */
-  attributes(): Record<string, string> | undefined {
-    const attrs = Object.create(null) as Record<string, string>;
-    for (;;) {
-      const spaced = this.space();
-      const c = this.s.charCodeAt(this.i);
-      if (c === GT || c === SLASH) return attrs;
-      if (!spaced) return undefined; // attributes must be separated by whitespace
-      const name = this.name();
-      if (name === undefined || name in attrs) return undefined;
-      this.space();
-      if (this.s.charCodeAt(this.i) !== EQ) return undefined;
-      this.i++;
-      this.space();
-      const q = this.s.charCodeAt(this.i);
-      if (q !== DQUOTE && q !== SQUOTE) return undefined;
-      const end = this.s.indexOf(q === DQUOTE ? '"' : "'", this.i + 1);
-      if (end < 0) return undefined;
-      const raw = this.s.slice(this.i + 1, end);
-      if (ATTR_ODD.test(raw)) return undefined;
-      const value = decodeEntities(raw);
-      if (value === undefined) return undefined;
-      attrs[name] = value;
-      this.i = end + 1;
+/** Index of the `>` closing the tag that starts at `from` (`<`), quotes skipped; -1 while incomplete. */
+function tagEnd(s: string, from: number): number {
+  let i = from + 1;
+  for (;;) {
+    const gt = s.indexOf('>', i);
+    if (gt < 0) return -1;
+    let q = -1;
+    for (let j = i; j < gt; j++) {
+      const c = s.charCodeAt(j);
+      if (c === DQUOTE || c === SQUOTE) {
+        q = j;
+        break;
+      }
     }
+    if (q < 0) return gt;
+    const close = s.indexOf(s[q]!, q + 1);
+    if (close < 0) return -1;
+    i = close + 1;
   }
+}
+
+/** A complete start tag `<name attrs…>` or `<name attrs…/>` (s[from] is `<`, s[end] is `>`). */
+function startTag(s: string, from: number, end: number): { el: XmlElement; empty: boolean } | undefined {
+  let i = from + 1;
+  if (i >= end || !isNameStart(s.charCodeAt(i))) return undefined;
+  while (i < end && isNameChar(s.charCodeAt(i))) i++;
+  const name = s.slice(from + 1, i);
+  const attrs = Object.create(null) as Record<string, string>;
+  for (;;) {
+    const spaced = i;
+    while (i < end && isSpace(s.charCodeAt(i))) i++;
+    if (i === end) return { el: { name, attrs, children: [] }, empty: false };
+    if (s.charCodeAt(i) === SLASH) return i + 1 === end ? { el: { name, attrs, children: [] }, empty: true } : undefined;
+    if (i === spaced || !isNameStart(s.charCodeAt(i))) return undefined; // attributes must be separated by whitespace
+    const n0 = i;
+    while (i < end && isNameChar(s.charCodeAt(i))) i++;
+    const an = s.slice(n0, i);
+    if (an in attrs) return undefined;
+    while (i < end && isSpace(s.charCodeAt(i))) i++;
+    if (s.charCodeAt(i) !== EQ) return undefined;
+    i++;
+    while (i < end && isSpace(s.charCodeAt(i))) i++;
+    const q = s.charCodeAt(i);
+    if (q !== DQUOTE && q !== SQUOTE) return undefined;
+    const close = s.indexOf(q === DQUOTE ? '"' : "'", i + 1);
+    if (close < 0 || close >= end) return undefined;
+    const raw = s.slice(i + 1, close);
+    if (ATTR_ODD.test(raw)) return undefined;
+    const value = decodeEntities(raw);
+    if (value === undefined) return undefined;
+    attrs[an] = value;
+    i = close + 1;
+  }
+}
+
+/** The name of a complete end tag `</name S?>`, or undefined. */
+function endTagName(s: string, from: number, end: number): string | undefined {
+  let i = from + 2;
+  if (i >= end || !isNameStart(s.charCodeAt(i))) return undefined;
+  while (i < end && isNameChar(s.charCodeAt(i))) i++;
+  const name = s.slice(from + 2, i);
+  while (i < end && isSpace(s.charCodeAt(i))) i++;
+  return i === end ? name : undefined;
+}
+
+/** Builds one stanza from its characters, fed in pieces; see the header. */
+export class PlainStanzaBuilder {
+  private rest = '';
+  private readonly stack: XmlElement[] = [];
+  private root: XmlElement | undefined;
+  private done = false;
+  private declined = false;
+
+  /** The next characters of the stanza; false once it declined (saxes must take over). */
+  feed(text: string): boolean {
+    if (this.declined) return false;
+    const s = this.rest.length === 0 ? text : this.rest + text;
+    this.rest = '';
+    const at = this.build(s);
+    if (at < 0) {
+      this.declined = true;
+      return false;
+    }
+    this.rest = at < s.length ? s.slice(at) : '';
+    return true;
+  }
+
+  /** The stanza ended (everything was fed): its tree, or undefined (saxes must decide). */
+  finish(): XmlElement | undefined {
+    return !this.declined && this.done && this.rest.length === 0 ? this.root : undefined;
+  }
+
+  /** Build from `s`; the index of the first unfinished character, or -1 to decline. */
+  private build(s: string): number {
+    const stack = this.stack;
+    let i = 0;
+    while (i < s.length) {
+      if (this.done) return -1;
+      if (s.charCodeAt(i) !== LT) {
+        if (stack.length === 0) return -1;
+        const end = s.indexOf('<', i);
+        if (end < 0) return pendingTextOk(s, i) ? i : -1;
+        const raw = s.slice(i, end);
+        if (TEXT_ODD.test(raw)) return -1;
+        const t = decodeEntities(raw);
+        if (t === undefined) return -1;
+        stack[stack.length - 1]!.children.push(t);
+        i = end;
+        continue;
+      }
+      const end = tagEnd(s, i);
+      if (end < 0) return i;
+      if (s.charCodeAt(i + 1) === SLASH) {
+        const open = stack.pop();
+        if (open === undefined || endTagName(s, i, end) !== open.name) return -1;
+        if (stack.length === 0) this.done = true;
+      } else {
+        const tag = startTag(s, i, end);
+        if (tag === undefined || (this.root !== undefined && stack.length === 0)) return -1;
+        if (stack.length > 0) stack[stack.length - 1]!.children.push(tag.el);
+        else this.root = tag.el;
+        if (!tag.empty) stack.push(tag.el);
+        else if (stack.length === 0) this.done = true;
+      }
+      i = end + 1;
+    }
+    return i;
+  }
+}
+
+/**
+ * Unfinished text at the end of a feed: no odd character, and every entity
+ * known — but the last one, while it may still become one (`&am`).
+ */
+function pendingTextOk(s: string, from: number): boolean {
+  const raw = s.slice(from);
+  if (TEXT_ODD.test(raw)) return false;
+  const amp = raw.lastIndexOf('&');
+  const open = amp >= 0 && /^&[a-z]{0,4}$/.test(raw.slice(amp));
+  return decodeEntities(open ? raw.slice(0, amp) : raw) !== undefined;
 }
 
 /**
@@ -126,52 +225,6 @@ class Scanner {
  * or undefined when saxes must decide.
  */
 export function parsePlainStanza(text: string): XmlElement | undefined {
-  const sc = new Scanner(text);
-  const s = text;
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  while (sc.i < s.length) {
-    if (s.charCodeAt(sc.i) !== LT) {
-      if (stack.length === 0) return undefined;
-      const end = s.indexOf('<', sc.i);
-      if (end < 0) return undefined;
-      const raw = s.slice(sc.i, end);
-      if (TEXT_ODD.test(raw)) return undefined;
-      const t = decodeEntities(raw);
-      if (t === undefined) return undefined;
-      stack[stack.length - 1]!.children.push(t);
-      sc.i = end;
-      continue;
-    }
-    sc.i++;
-    if (s.charCodeAt(sc.i) === SLASH) {
-      sc.i++;
-      const name = sc.name();
-      const open = stack.pop();
-      if (name === undefined || open === undefined || open.name !== name) return undefined;
-      sc.space();
-      if (s.charCodeAt(sc.i) !== GT) return undefined;
-      sc.i++;
-      if (stack.length === 0) return sc.i === s.length ? open : undefined;
-      continue;
-    }
-    if (root !== undefined && stack.length === 0) return undefined;
-    const name = sc.name();
-    if (name === undefined) return undefined;
-    const attrs = sc.attributes();
-    if (attrs === undefined) return undefined;
-    const el: XmlElement = { name, attrs, children: [] };
-    if (stack.length > 0) stack[stack.length - 1]!.children.push(el);
-    else root = el;
-    if (s.charCodeAt(sc.i) === SLASH) {
-      sc.i++;
-      if (s.charCodeAt(sc.i) !== GT) return undefined;
-      sc.i++;
-      if (stack.length === 0) return sc.i === s.length ? el : undefined;
-      continue;
-    }
-    sc.i++; // '>'
-    stack.push(el);
-  }
-  return undefined;
+  const b = new PlainStanzaBuilder();
+  return b.feed(text) ? b.finish() : undefined;
 }

@@ -14,16 +14,16 @@
  *      U+0200 runs are keepalives, `<?xml …?>` declarations are skipped (real
  *      agents print one before *every* stanza: pugixml `format_default` in
  *      the agent's controller_peer.cc), `</stream:stream>` closes the stream;
- *   3. a stanza is delimited by ElementLexer (element-lexer.ts) and its exact
- *      characters are held until it ends; then parsePlainStanza
- *      (plain-stanza.ts) builds the tree of the plain XML agents send, and
- *      anything else — those characters and nothing more — is written to
- *      saxes, whose events build the XmlElement tree. saxes thus sees the
- *      document `<stream:stream …>` + stanza + stanza + …, never the gaps.
- *      A lexer fault or the size limit first hands saxes what was held, so
- *      errors come out exactly as if saxes had been fed all along; a
- *      malformed stanza that never ends is reported by the size limit or
- *      the hold timer instead of at its first bad character.
+ *   3. a stanza is delimited by ElementLexer (element-lexer.ts); its exact
+ *      characters go to PlainStanzaBuilder (plain-stanza.ts), which builds
+ *      the tree of the plain XML agents send. Once it declines (anything
+ *      else, malformed or merely unusual), saxes takes the stanza over: it is
+ *      given the characters held so far, then the rest, and its events build
+ *      the XmlElement tree. saxes thus sees the document
+ *      `<stream:stream …>` + (some) stanzas, never the gaps. A lexer fault or
+ *      the size limit first hands saxes what was held, so errors are those
+ *      saxes reports; one inside a tag or text run cut by the end of a feed
+ *      shows once that tag or run is complete.
  *
  * Decisions (RFC 6120 §11.1 "restricted XML"):
  *   - DOCTYPE, ENTITY declarations, comments, and processing instructions
@@ -52,7 +52,7 @@ import { Buffer } from 'node:buffer';
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
 import { ElementLexer } from './element-lexer.js';
-import { parsePlainStanza } from './plain-stanza.js';
+import { PlainStanzaBuilder } from './plain-stanza.js';
 import type { XmlElement } from './xml.js';
 
 export type StreamErrorCondition =
@@ -126,7 +126,8 @@ export class XmppStreamParser {
   private headerLexer = new ElementLexer(1, true);
   private lexer: ElementLexer;
   private stanzaBytes = 0;
-  /** The current stanza's characters, held until it ends (then parsePlainStanza, or saxes). */
+  /** The current stanza's fast path while it lasts, and the characters it was fed (for saxes, should it decline). */
+  private plain: PlainStanzaBuilder | undefined;
   private stanza: string[] = [];
 
   constructor(limits: Partial<XmppStreamLimits> = {}) {
@@ -341,6 +342,7 @@ export class XmppStreamParser {
     this.lexer = new ElementLexer(this.limits.maxDepth);
     this.stanzaBytes = 0;
     this.stanza = [];
+    this.plain = new PlainStanzaBuilder();
     this.scanStanza('<', 0);
   }
 
@@ -352,38 +354,50 @@ export class XmppStreamParser {
     const budget = this.limits.maxStanzaBytes - this.stanzaBytes;
     const bytes = Buffer.byteLength(region, 'utf8');
     if (bytes > budget) {
-      if (this.flushStanza()) this.feedSax(region.slice(0, utf8PrefixFitting(region, budget)));
+      if (this.toSaxes()) this.feedSax(region.slice(0, utf8PrefixFitting(region, budget)));
       this.fail('policy-violation', `stanza larger than ${this.limits.maxStanzaBytes} bytes`);
       return s.length;
     }
     this.stanzaBytes += bytes;
-    if (region.length > 0) this.stanza.push(region);
+    if (region.length > 0) {
+      if (this.plain === undefined) {
+        if (!this.feedSax(region)) return s.length;
+      } else {
+        this.stanza.push(region);
+        if (!this.plain.feed(region) && !this.toSaxes()) return s.length;
+      }
+    }
     if (step.kind === 'fault') {
       // saxes first sees what came before the refused character, as if it had been fed all along.
-      if (this.flushStanza()) this.fail(step.condition, step.text);
+      if (this.toSaxes()) this.fail(step.condition, step.text);
       return s.length;
     }
     if (step.kind === 'end') this.completeStanza();
     return stop;
   }
 
-  /** The stanza's characters so far go to saxes (the slow path); false when it found an error. */
-  private flushStanza(): boolean {
+  /**
+   * saxes takes the stanza over: it gets the characters held so far and
+   * every later one; false when it found an error.
+   */
+  private toSaxes(): boolean {
+    if (this.plain === undefined) return !this.dead;
+    this.plain = undefined;
     const text = this.stanza.length === 1 ? this.stanza[0]! : this.stanza.join('');
     this.stanza = [];
     return this.feedSax(text);
   }
 
   private completeStanza(): void {
-    const text = this.stanza.length === 1 ? this.stanza[0]! : this.stanza.join('');
-    const plain = parsePlainStanza(text);
+    const plain = this.plain?.finish();
     if (plain !== undefined) {
+      this.plain = undefined;
       this.stanza = [];
       this.out.push({ kind: 'stanza', el: plain });
       this.mode = Mode.Gap;
       return;
     }
-    if (!this.flushStanza()) return;
+    if (!this.toSaxes()) return;
     const el = this.tree.take();
     if (el === undefined) {
       this.fail('not-well-formed', 'stanza framing mismatch');
@@ -419,6 +433,7 @@ export class XmppStreamParser {
     this.mode = Mode.Dead;
     this.markup = '';
     this.stanza = [];
+    this.plain = undefined;
   }
 }
 

@@ -6,7 +6,8 @@
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { describe, expect, test } from 'vitest';
-import { parsePlainStanza } from '../../../src/xmpp/wire/plain-stanza.js';
+import { PlainStanzaBuilder, parsePlainStanza } from '../../../src/xmpp/wire/plain-stanza.js';
+import { XmppStreamParser } from '../../../src/xmpp/wire/stream-parser.js';
 import { publishInet, subscribeIq, withdrawInet, agentEndOfRib } from '../../../src/xmpp/wire/agent-builders.js';
 import type { XmlElement } from '../../../src/xmpp/wire/xml.js';
 import { realAgentPublish, realConfigSubscribe } from '../../support/real-agent.js';
@@ -96,6 +97,26 @@ describe('plain stanza fast path', () => {
     ]) {
       expect(saxesTree(s), s).toBeUndefined();
       expect(parsePlainStanza(s), s).toBeUndefined();
+    }
+  });
+
+  test('a stanza fed in two pieces, cut at every offset, gives the tree it gives in one piece', () => {
+    const s = splitStanzas(publishInet({ agent: 'compute-1', seq: 7, instance: BLUE, route: { ...route, prefix: '10.0.0.1/32' } }))[0]!;
+    const whole = parsePlainStanza(s);
+    expect(whole).toBeDefined();
+    for (let cut = 1; cut < s.length; cut++) {
+      const b = new PlainStanzaBuilder();
+      expect(b.feed(s.slice(0, cut)) && b.feed(s.slice(cut))).toBe(true);
+      expect(b.finish()).toEqual(whole);
+    }
+  });
+
+  test('a stanza that is not finished yet still reports a mismatched end tag or an unknown entity in the same feed', () => {
+    for (const bad of ['<iq><oops></iq>', '<iq><a>x &bogus; y']) {
+      const p = new XmppStreamParser();
+      expect(p.feed(Buffer.from('<stream:stream xmlns="jabber:client">'))).toHaveLength(1);
+      const events = p.feed(Buffer.from(bad));
+      expect(events.map((e) => e.kind), bad).toEqual(['error']);
     }
   });
 });
