@@ -72,6 +72,10 @@ export const DEFAULT_XMPP_TIMERS: Readonly<XmppTimers> = Object.freeze({
 });
 /** Stop writing to an agent above this many buffered bytes; resume on drain. */
 const HIGH_WATER = 1 << 20;
+/** Stop reading from an agent above this many received bytes not yet handled. */
+const INBOX_HIGH = 256 * 1024;
+/** Received bytes handled per scheduler turn (whole chunks, at least one). */
+const INBOX_TURN = 32 * 1024;
 
 /** `tls-wait`: features sent, waiting for `<starttls/>`; `tls-handshake`: `<proceed/>` sent, TLS starting. */
 export type ChannelState = 'open-wait' | 'tls-wait' | 'tls-handshake' | 'established' | 'closed';
@@ -117,6 +121,9 @@ export class AgentChannel implements FlushTask {
   private congested = false;
   private readonly log: Logger;
   private readonly scheduler: FlushScheduler;
+  /** Received chunks not handled yet (established sessions only; see onData). */
+  private readonly inbox: Buffer[] = [];
+  private inboxBytes = 0;
 
   constructor(
     socket: net.Socket,
@@ -134,13 +141,33 @@ export class AgentChannel implements FlushTask {
     this.armHold(OPEN_TIMEOUT_MS, 'open timer expired');
   }
 
-  private readonly onData = (chunk: Buffer): void => this.guard(() => this.receive(chunk));
+  /**
+   * Once the session is up, received bytes wait in the inbox for a turn of
+   * the scheduler (parsing and applying a publish of a few hundred routes
+   * takes milliseconds; 2000 agents publishing at once used to hold one
+   * poll phase for seconds). Above INBOX_HIGH the socket stops reading:
+   * TCP pushes back on the agent.
+   */
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.state !== 'established') return this.guard(() => this.receive(chunk));
+    this.inbox.push(chunk);
+    this.inboxBytes += chunk.length;
+    if (this.inboxBytes > INBOX_HIGH && !this.socket.isPaused()) this.socket.pause();
+    this.scheduler.request(this);
+  };
   private readonly onDrain = (): void => {
     this.congested = false;
     this.wake();
   };
-  private readonly onClose = (): void => this.close('connection closed', false);
-  private readonly onError = (err: Error): void => this.close(`socket error: ${err.message}`, false);
+  // What arrived before the connection ended is handled first, as if it had been read at once.
+  private readonly onClose = (): void => {
+    this.guard(() => this.readInbox(Infinity));
+    this.close('connection closed', false);
+  };
+  private readonly onError = (err: Error): void => {
+    this.guard(() => this.readInbox(Infinity));
+    this.close(`socket error: ${err.message}`, false);
+  };
 
   /** Run the stream on `socket`: the TCP socket, then the TLS socket over it. */
   private listen(socket: net.Socket): void {
@@ -328,9 +355,27 @@ export class AgentChannel implements FlushTask {
   runFlush(): boolean {
     let more = false;
     this.guard(() => {
+      this.readInbox(INBOX_TURN);
       more = this.state === 'established' && !this.congested && (this.session?.flush() ?? false) && !this.congested;
     });
-    return more;
+    return this.state === 'established' && (more || this.inbox.length > 0);
+  }
+
+  /** Handle up to `budget` bytes of the inbox (whole chunks; at least one); reading resumes once it is low. */
+  private readInbox(budget: number): void {
+    let used = 0;
+    while (this.inbox.length > 0 && used < budget && this.state !== 'closed') {
+      const chunk = this.inbox.shift()!;
+      this.inboxBytes -= chunk.length;
+      used += chunk.length;
+      this.receive(chunk);
+    }
+    if (this.state === 'closed') {
+      this.inbox.length = 0;
+      this.inboxBytes = 0;
+    } else if (this.inboxBytes <= INBOX_HIGH / 2 && this.socket.isPaused()) {
+      this.socket.resume();
+    }
   }
 
   private armHold(ms: number, reason: string): void {

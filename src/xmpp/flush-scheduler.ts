@@ -24,7 +24,7 @@ export interface FlushTask {
 }
 
 export interface FlushSchedulerOptions {
-  /** Time a slice may take before it yields (default 4 ms). */
+  /** Time a slice may take before it yields (default 4 ms; 0: one turn per slice). */
   readonly sliceMs?: number;
 }
 
@@ -61,13 +61,15 @@ export class FlushScheduler {
     this.scheduled = false;
     const start = performance.now();
     let elapsed = 0;
-    while (this.queue.size > 0 && elapsed < this.sliceMs) {
-      const task = this.queue.values().next().value as FlushTask;
+    // At least one turn per slice, however short the slice.
+    do {
+      const task = this.queue.values().next().value as FlushTask | undefined;
+      if (task === undefined) break;
       this.queue.delete(task);
       // Round robin: an agent with more to send waits behind everybody already queued.
       if (task.runFlush()) this.queue.add(task);
       elapsed = performance.now() - start;
-    }
+    } while (this.sliceMs > 0 && elapsed < this.sliceMs);
     this.slices++;
     if (elapsed > this.longestSliceMs) this.longestSliceMs = elapsed;
     if (this.queue.size > 0 && !this.scheduled) {

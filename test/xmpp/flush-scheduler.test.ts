@@ -1,0 +1,63 @@
+/**
+ * FlushScheduler: agents' outbound turns, round robin, in slices that yield
+ * to whatever else was queued on the event loop (BGP export) in between.
+ * Orders are asserted, not durations: a slice of 0 ms runs exactly one turn.
+ */
+import { describe, expect, test } from 'vitest';
+import { FlushScheduler, type FlushTask } from '../../src/xmpp/flush-scheduler.js';
+
+/** A task that needs `turns` turns and logs each under its name. */
+function task(name: string, turns: number, log: string[], during?: () => void): FlushTask {
+  let left = turns;
+  return {
+    runFlush: () => {
+      log.push(name);
+      during?.();
+      return --left > 0;
+    },
+  };
+}
+
+async function idle(s: FlushScheduler): Promise<void> {
+  while (s.pending > 0) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+}
+
+describe('FlushScheduler', () => {
+  test('an agent with more to send goes behind the agents already waiting', async () => {
+    const s = new FlushScheduler();
+    const log: string[] = [];
+    s.request(task('a', 3, log));
+    s.request(task('b', 1, log));
+    s.request(task('c', 2, log));
+    await idle(s);
+    expect(log).toEqual(['a', 'b', 'c', 'a', 'c', 'a']);
+  });
+
+  test('asking again before its turn still gives one turn, and a cancelled agent gets none', async () => {
+    const s = new FlushScheduler();
+    const log: string[] = [];
+    const a = task('a', 1, log);
+    const b = task('b', 1, log);
+    s.request(a);
+    s.request(a);
+    s.request(b);
+    s.cancel(b);
+    await idle(s);
+    expect(log).toEqual(['a']);
+  });
+
+  test('work queued on the event loop during a slice (a BGP flush) runs before the next slice', async () => {
+    const s = new FlushScheduler({ sliceMs: 0 });
+    const log: string[] = [];
+    let once = false;
+    s.request(task('agent', 3, log, () => {
+      if (once) return;
+      once = true;
+      setImmediate(() => log.push('bgp'));
+    }));
+    await idle(s);
+    expect(log).toEqual(['agent', 'bgp', 'agent', 'agent']);
+    expect(s.slices).toBe(3);
+  });
+});
