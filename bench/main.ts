@@ -46,6 +46,10 @@ XMPP (our binary only):
   --ecmp F               fraction of an agent's routes also published by its pair agent (default 0.1)
   --flap F               fraction of agents that reconnect at once in the flap storm (default 0.1)
   --agent-procs P        processes the agents are spread over (default 1)
+  --gateway-routes N     a second gateway injects N VPN routes (imported by no instance) while the agents publish
+Named scenarios (their values are defaults: options given on the command line win):
+  --scenario agents      XMPP only: 2000 agents × 50 routes / 200 instances, 1 per agent, 2 agent processes
+  --scenario mixed       the same plus 1M VPN routes from a gateway at once (a Contrail cluster at start-up)
 Common:
   --profile              run control-node under --cpu-prof; prints where the profile went and its top functions
   --node-args "ARGS"     extra node flags for control-node (e.g. "--max-old-space-size=8192")
@@ -58,8 +62,20 @@ Common:
   --compare FILE         after the run (or with --report), each cell beside the same cell of an earlier results file
 `;
 
+/** Named scenarios: option values applied where the command line gives none. */
+const SCENARIOS: Record<string, Record<string, string | boolean>> = {
+  agents: {
+    xmpp: true, 'no-bgp': true, agents: '2000', 'routes-per-agent': '50', instances: '200', 'subs-per-agent': '1', 'agent-procs': '2',
+    devices: 'control-node',
+  },
+  mixed: {
+    xmpp: true, 'no-bgp': true, agents: '2000', 'routes-per-agent': '50', instances: '200', 'subs-per-agent': '1', 'agent-procs': '2',
+    devices: 'control-node', 'gateway-routes': '1000000',
+  },
+};
+
 function parse() {
-  const { values } = parseArgs({
+  const { values: given, tokens } = parseArgs({
     options: {
       routes: { type: 'string', default: '100000' },
       large: { type: 'boolean', default: false },
@@ -78,6 +94,8 @@ function parse() {
       ecmp: { type: 'string', default: '0.1' },
       flap: { type: 'string', default: '0.1' },
       'agent-procs': { type: 'string', default: '1' },
+      'gateway-routes': { type: 'string', default: '0' },
+      scenario: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
       timeout: { type: 'string', default: '300' },
@@ -91,7 +109,9 @@ function parse() {
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
+    tokens: true,
   });
+  const values = withScenario(given, tokens);
   const num = (k: keyof typeof values, min: number): number => {
     const v = Number(values[k]);
     if (!Number.isFinite(v) || v < min) throw new Error(`--${k}: expected a number >= ${min}, got ${String(values[k])}`);
@@ -111,6 +131,7 @@ function parse() {
     perSet: num('routes-per-set', 1), sinkProcs: num('sink-procs', 1), batchMs: num('batch-ms', 0), bgp: !values['no-bgp'], xmpp: values.xmpp!,
     agents: num('agents', 1), routesPerAgent: num('routes-per-agent', 1), instances: num('instances', 1),
     subsPerAgent: num('subs-per-agent', 1), ecmp: num('ecmp', 0), flap: num('flap', 0), agentProcs: num('agent-procs', 1),
+    gatewayRoutes: num('gateway-routes', 0), scenario: values.scenario,
     profile: values.profile!, nodeArgs: values['node-args']!.split(' ').filter(Boolean),
     timeoutMs: num('timeout', 1) * 1000, establishMs: num('establish-timeout', 1) * 1000, settleMs: num('settle', 0) * 1000,
     addr: values.addr!, port: num('port', 1024), out: values.out, report: values.report, compare: values.compare,
@@ -186,12 +207,18 @@ async function main(): Promise<void> {
   }
   const xmppResults: Record<string, unknown>[] = [];
   if (o.xmpp) {
+    // Route targets from 9000001 on: imported by no instance (their automatic targets are 8000000 + id).
+    const gatewayWorkload = o.gatewayRoutes > 0 ? buildWorkload(o.gatewayRoutes, 64512, o.perSet, 4, 9_000_001) : undefined;
+    if (gatewayWorkload) {
+      log(`gateway workload: ${gatewayWorkload.n} VPN routes, ${gatewayWorkload.announceUpdates} UPDATEs ` +
+        `(${(gatewayWorkload.announce.length / 2 ** 20).toFixed(1)} MB), built in ${gatewayWorkload.buildSeconds.toFixed(2)} s`);
+    }
     for (let rep = 0; rep < o.repeat; rep++) {
       const r = await runXmpp({
         agents: o.agents, routesPerAgent: o.routesPerAgent, instances: o.instances, subsPerAgent: o.subsPerAgent,
         ecmp: o.ecmp, flap: o.flap, agentProcs: o.agentProcs, rep, asn: 64512, addr: o.addr, port: o.port,
         xmppPort: o.port + 2, timeoutMs: o.timeoutMs, establishMs: o.establishMs, settleMs: o.settleMs, profile: o.profile,
-        nodeArgs: o.nodeArgs, repoRoot, resultsDir, stamp, log,
+        nodeArgs: o.nodeArgs, repoRoot, resultsDir, stamp, log, gatewayWorkload, scenario: o.scenario,
       });
       r.version = versions['control-node'];
       out.append(r);
@@ -225,4 +252,20 @@ main()
 /** The result lines of a results file (.jsonl). */
 function readResults(file: string): Record<string, unknown>[] {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * The parsed options with a named scenario's values filled in where the
+ * command line did not give the option (parseArgs fills defaults, so what
+ * was given is read from its tokens).
+ */
+function withScenario<V extends { scenario?: string }>(values: V, tokens: readonly { kind: string; name?: string }[]): V {
+  const name = values.scenario;
+  if (name === undefined) return values;
+  const sc = SCENARIOS[name];
+  if (!sc) throw new Error(`--scenario: unknown scenario ${name} (known: ${Object.keys(SCENARIOS).join(', ')})`);
+  const given = new Set(tokens.filter((t) => t.kind === 'option').map((t) => t.name));
+  const out: Record<string, unknown> = { ...values };
+  for (const [k, v] of Object.entries(sc)) if (!given.has(k)) out[k] = v;
+  return out as V;
 }

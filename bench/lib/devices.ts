@@ -44,6 +44,8 @@ export interface Topology {
   holdTime: number;
   peers: PeerSpec[];
   xmpp?: XmppSpec;
+  /** control-node: serve introspect here (metrics, /api/summary); off when absent. */
+  introspectPort?: number;
 }
 
 export interface DeviceCommand {
@@ -114,7 +116,9 @@ export function controlNodeYaml(t: Topology): string {
     t.xmpp
       ? `xmpp: { listen: { address: ${t.addr}, port: ${t.xmpp.port} }, hold-time: ${t.xmpp.holdTime} }`
       : 'xmpp: { enabled: false }',
-    'introspect: { enabled: false }',
+    t.introspectPort === undefined
+      ? 'introspect: { enabled: false }'
+      : `introspect: { listen: { address: ${t.addr}, port: ${t.introspectPort} } }`,
   ];
   if (t.xmpp && t.xmpp.instances.length > 0) {
     lines.push('routing-instances:');

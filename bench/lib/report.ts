@@ -138,20 +138,28 @@ export function bgpTables(results: BgpResult[], devices: readonly DeviceKind[]):
   ].join('\n');
 }
 
+/** An XMPP cell: A×R / M, plus the gateway's injected routes in the mixed scenario. */
+const xmppKey = (r: Record<string, unknown>): string =>
+  `${r.agents}×${r.routes_per_agent} / ${r.instances}${Number(r.gateway_routes ?? 0) > 0 ? ` + ${Number(r.gateway_routes) / 1000}k gw` : ''}`;
+
 export function xmppTable(results: Record<string, unknown>[]): string {
   const rows = results.map((r) => {
     const ok = r.status === 'ok';
     const g = (k: string): string => (ok && typeof r[k] === 'number' ? fmt(r[k] as number) : '-');
     return [
-      `${r.agents}×${r.routes_per_agent} / ${r.instances}`, String(r.status).slice(0, 40), g('connect_s'), g('agents_full_s'),
-      g('gateway_full_s'), g('settled_s'), g('flap_agents_full_s'), g('flap_settled_s'), ok ? String(r.peak_rss_mb) : '-', g('cpu_total_s'),
+      xmppKey(r), String(r.status).slice(0, 40), g('connect_s'), g('agents_full_s'),
+      g('gateway_full_s'), g('device_vpn_full_s'), g('settled_s'), g('flap_agents_full_s'), g('flap_settled_s'), ok ? String(r.peak_rss_mb) : '-',
+      g('cpu_publish_s'), g('cpu_total_s'), g('loop_delay_max_ms'), g('flap_loop_delay_max_ms'),
     ];
   });
   return [
-    'XMPP: A agents × R routes / M instances (seconds; settled = last route message seen anywhere)',
+    'XMPP: A agents × R routes / M instances [+ routes injected by a second gateway at once] (seconds; settled = last route',
+    'message seen anywhere; device VPN full = bgp.l3vpn.0 holds the injected and the agents\' routes; CPU = the device\'s own',
+    'CPU seconds; loop max = worst event-loop delay of the device, ms, publish / flap phase)',
     '',
     table(
-      ['A×R / M', 'status', 'connect', 'agents full', 'gateway full', 'settled', 'flap: agents full', 'flap: settled', 'peak RSS MB', 'CPU s'],
+      ['A×R / M', 'status', 'connect', 'agents full', 'gateway full', 'device VPN full', 'settled', 'flap: agents full', 'flap: settled',
+        'peak RSS MB', 'CPU s publish', 'CPU s total', 'loop max ms', 'flap loop max ms'],
       rows,
     ),
   ].join('\n');
@@ -184,7 +192,7 @@ export function compareTables(now: Record<string, unknown>[], then: Record<strin
   if (rows.length > 0) {
     out.push('Compared with the earlier file: now / then (ratio)', '', table(['cell', 'announce s', 'withdraw s', 'peak RSS MB', 'device CPU s'], rows));
   }
-  const xkey = (r: Record<string, unknown>): string => `${r.agents}×${r.routes_per_agent} / ${r.instances}`;
+  const xkey = xmppKey;
   const xrows: string[][] = [];
   for (const r of now.filter((x) => x.kind === 'xmpp' && x.status === 'ok')) {
     const old = then.find((x) => x.kind === 'xmpp' && x.status === 'ok' && xkey(x) === xkey(r));
@@ -194,11 +202,14 @@ export function compareTables(now: Record<string, unknown>[], then: Record<strin
       const b = typeof old[k] === 'number' ? (old[k] as number) : undefined;
       return `${fmt(a)} / ${fmt(b)} (${ratio(a, b)})`;
     };
-    xrows.push([xkey(r), cmp('agents_full_s'), cmp('gateway_full_s'), cmp('flap_agents_full_s'), cmp('peak_rss_mb'), cmp('cpu_total_s')]);
+    xrows.push([
+      xkey(r), cmp('agents_full_s'), cmp('gateway_full_s'), cmp('flap_agents_full_s'), cmp('peak_rss_mb'), cmp('cpu_publish_s'), cmp('cpu_total_s'),
+      cmp('loop_delay_max_ms'),
+    ]);
   }
   if (xrows.length > 0) {
     if (out.length > 0) out.push('');
-    out.push(table(['XMPP cell', 'agents full s', 'gateway full s', 'flap: agents full s', 'peak RSS MB', 'CPU s'], xrows));
+    out.push(table(['XMPP cell', 'agents full s', 'gateway full s', 'flap: agents full s', 'peak RSS MB', 'CPU s publish', 'CPU s total', 'loop max ms'], xrows));
   }
   return out.length > 0 ? out.join('\n') : 'no cell in common with the earlier file';
 }

@@ -34,7 +34,13 @@ export interface Workload {
   buildSeconds: number;
 }
 
-export function buildWorkload(n: number, asn: number, perSet = 100, vnsPerNode = 4): Workload {
+/**
+ * `rtBase`: the route target of VN v is target:<asn>:<rtBase + v>. The
+ * default collides with control-node's automatic targets of instances 1-4
+ * (8000000 + id), harmless in the BGP part (no instances); the mixed XMPP
+ * scenario passes a base no instance imports.
+ */
+export function buildWorkload(n: number, asn: number, perSet = 100, vnsPerNode = 4, rtBase = 8_000_001): Workload {
   if (n < 1 || n >= 1 << 24) throw new RangeError('routes must be 1 .. 16777215');
   const t0 = process.hrtime.bigint();
   const units = Math.ceil(n / perSet);
@@ -47,7 +53,7 @@ export function buildWorkload(n: number, asn: number, perSet = 100, vnsPerNode =
     const nextHop = NEXT_HOP_BASE + 1 + node;
     if (nextHop > 0xc613fffe) throw new RangeError('too many compute nodes for 198.18.0.0/15: raise perSet');
     const rd = makeRd(1, nextHop, vn + 1);
-    const rt = parseRouteTarget(`target:${asn}:${8_000_001 + vn}`)!;
+    const rt = parseRouteTarget(`target:${asn}:${rtBase + vn}`)!;
     const attrs: PathAttributes = {
       origin: 0, asPath: [], localPref: 100, extCommunities: [rt, ...encaps].sort((a, b) => (a < b ? -1 : 1)),
     };

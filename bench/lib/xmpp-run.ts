@@ -17,6 +17,19 @@
  *     gateway complete, quiet).
  * Agents run in agent-host processes (child_process.fork), the gateway in a
  * sink host; only the device is measured (/proc), the harness's CPU is reported.
+ *
+ * The device serves introspect on port+3: the worst event-loop delay of
+ * each phase (`loop_delay_max_ms`, `flap_loop_delay_max_ms`) is read from
+ * its metrics at the phase's start and end.
+ *
+ * Mixed (`gatewayWorkload`, the `--scenario mixed` of main.ts): a second
+ * gateway session (127.0.0.2, iBGP, not a reflector client, like a Contrail
+ * MX) writes N pre-encoded VPN routes at t0, while the agents publish. Its
+ * route targets are imported by no instance (the agents' tables are the
+ * same as without it), so it loads the BGP receive path, the VPN table and
+ * the event loop. `injected_s`: its last byte taken by the device's socket;
+ * `device_vpn_full_s`: bgp.l3vpn.0 holds N + A·R paths (/api/summary, read
+ * every 250 ms).
  */
 
 import { fork } from 'node:child_process';
@@ -24,15 +37,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deviceCommand, type Topology } from './devices.js';
+import { BgpPeer, skipWhole } from './bgp-peer.js';
+import { loopDelayMaxMs, tablePaths } from './introspect-client.js';
 import { reportProfiles } from './profile.js';
 import {
   bounded, logTail, makeTempDir, now, removeTempDir, sleep, start, stop, track, Usage, waitListening, type Proc,
 } from './procs.js';
 import { Sinks } from './sink-client.js';
+import type { Workload } from './workload.js';
 import { expected, instanceName, type XmppParams } from './xmpp-workload.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const GATEWAY = '127.0.0.11';
+const GATEWAY_IN = '127.0.0.2';
 const QUIET_MS = 1500;
 
 export interface XmppRunOptions extends XmppParams {
@@ -47,6 +64,9 @@ export interface XmppRunOptions extends XmppParams {
   establishMs: number;
   settleMs: number;
   profile: boolean;
+  /** Mixed scenario: the VPN routes the second gateway injects at t0. */
+  gatewayWorkload?: Workload;
+  scenario?: string;
   nodeArgs: string[];
   repoRoot: string;
   resultsDir: string;
@@ -138,6 +158,7 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
     kind: 'xmpp', device: 'control-node', rep: o.rep, agents: o.agents, routes_per_agent: o.routesPerAgent,
     instances: o.instances, subs_per_agent: o.subsPerAgent, ecmp: o.ecmp, flap: o.flap, status: 'error',
     expected_vpn_routes: exp.vpnRoutes, expected_items_to_agents: exp.itemsToAgents,
+    gateway_routes: o.gatewayWorkload?.n ?? 0, ...(o.scenario !== undefined && { scenario: o.scenario }),
   };
   o.log(`xmpp: ${o.agents} agents × ${o.routesPerAgent} routes in ${o.instances} instances (${o.subsPerAgent} per agent), ` +
     `${exp.vpnRoutes} VPN routes, ${exp.itemsToAgents} items to push to agents`);
@@ -146,11 +167,15 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
   let usage: Usage | undefined;
   let gw: Sinks | undefined;
   let agents: Agents | undefined;
+  let injector: BgpPeer | undefined;
+  const gwIn = o.gatewayWorkload;
+  const introspectPort = o.port + 3;
   const profileDir = o.profile ? path.join(o.resultsDir, 'profiles', `${o.stamp}-xmpp-a${o.agents}-r${o.rep}`) : undefined;
   try {
     const topo: Topology = {
       addr: o.addr, port: o.port, asn: o.asn, routerId: o.addr, holdTime: 180,
-      peers: [{ name: 'gateway', address: GATEWAY, rrClient: false }],
+      peers: [{ name: 'gateway', address: GATEWAY, rrClient: false }, ...(gwIn ? [{ name: 'gateway-in', address: GATEWAY_IN, rrClient: false }] : [])],
+      introspectPort,
       xmpp: {
         port: o.xmppPort, holdTime: 90,
         instances: Array.from({ length: o.instances }, (_, i) => ({ name: instanceName(i), id: i + 1, vnIndex: i + 1 })),
@@ -164,6 +189,10 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
     usage.startSampling(100);
     gw = new Sinks([{ name: 'gateway', local: GATEWAY, host: o.addr, port: o.port, asn: o.asn, holdTime: 180, mode: 'set', size: 0, target: exp.vpnRoutes }], 1);
     await gw.connect(o.establishMs);
+    if (gwIn) {
+      injector = await BgpPeer.connect({ name: 'gateway-in', local: GATEWAY_IN, host: o.addr, port: o.port, asn: o.asn, holdTime: 180 }, o.establishMs);
+      injector.onData = skipWhole;
+    }
     agents = new Agents(o.agentProcs, o.agents);
     const P = agents.hosts.length;
     await agents.all((i) => ({
@@ -191,15 +220,26 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
 
     // ---- initial publish
     let deadline = Date.now() + o.timeoutMs;
+    await loopDelayMaxMs(o.addr, introspectPort); // starts the window
     let cpu0 = usage.cpu();
     const t0 = now();
+    let injected: Promise<number> | undefined;
+    if (injector) {
+      injector.write(gwIn!.announce);
+      injected = injector.drained().then(() => now());
+    }
     await agents.all(() => ({ cmd: 'publish' }), 'published', 30_000);
     const gwFull = gw.allFullAfter(t0, o.timeoutMs);
+    const vpnFull = gwIn ? pollPaths(o.addr, introspectPort, 'bgp.l3vpn.0', gwIn.n + exp.vpnRoutes, deadline) : undefined;
+    vpnFull?.catch(() => undefined); // awaited below; an earlier failure must not be an unhandled rejection meanwhile
     await until(() => agents!.fullAt() !== undefined, deadline, 'every agent to hold its full tables');
     res.agents_full_s = r3(agents.fullAt()! - t0);
     res.gateway_full_s = r3((await gwFull) - t0);
+    if (injected) res.injected_s = r3((await injected) - t0);
+    if (vpnFull) res.device_vpn_full_s = r3((await vpnFull) - t0);
     res.settled_s = r3((await settle(t0, deadline, 'initial publish')) - t0);
     res.cpu_publish_s = r3(usage.cpu() - cpu0);
+    res.loop_delay_max_ms = await loopDelayMaxMs(o.addr, introspectPort);
     res.rss_converged_mb = Math.round(usage.sample() / 1024);
     const h1 = await agents.all(() => ({ cmd: 'stats', t0 }), 'stats', 10_000);
     res.agent_full_p50_s = r3(Math.max(...h1.map((h) => Number(h.fullP50))));
@@ -207,7 +247,9 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
     res.items_received = h1.reduce((s, h) => s + Number(h.items), 0);
     res.xml_mb_received = Math.round(h1.reduce((s, h) => s + Number(h.bytes), 0) / 2 ** 20);
     o.log(`xmpp publish: agents full ${res.agents_full_s}s, gateway full ${res.gateway_full_s}s, settled ${res.settled_s}s, ` +
-      `${res.items_received} items (${res.xml_mb_received} MB) to agents, RSS ${res.rss_converged_mb} MB`);
+      `${res.items_received} items (${res.xml_mb_received} MB) to agents, RSS ${res.rss_converged_mb} MB, ` +
+      `device CPU ${res.cpu_publish_s}s, worst event-loop delay ${res.loop_delay_max_ms} ms` +
+      (gwIn ? `; ${gwIn.n} gateway routes injected in ${res.injected_s}s, bgp.l3vpn.0 full at ${res.device_vpn_full_s}s` : ''));
 
     // ---- flap storm
     const flapped = Array.from({ length: o.agents }, (_, j) => j).filter((j) => o.flap > 0 && j % Math.round(1 / o.flap) === 0);
@@ -223,11 +265,13 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
       res.flap_agents_full_s = r3(Math.max(...tf.map((m) => m.t!)) - t1);
       res.flap_settled_s = r3((await settle(t1, deadline, 'flap storm')) - t1);
       res.cpu_flap_s = r3(usage.cpu() - cpu0);
+      res.flap_loop_delay_max_ms = await loopDelayMaxMs(o.addr, introspectPort);
       const h2 = await agents.all(() => ({ cmd: 'stats', t0: t1 }), 'stats', 10_000);
       res.reconnect_retries = h2.reduce((s, h) => s + Number(h.reconnects), 0);
       res.agent_errors = h2.flatMap((h) => h.errors as string[]).slice(0, 10);
       res.agent_error_count = h2.reduce((s, h) => s + Number(h.errorCount), 0);
-      o.log(`xmpp flap of ${flapped.length} agents: reconnected agents full ${res.flap_agents_full_s}s, settled ${res.flap_settled_s}s`);
+      o.log(`xmpp flap of ${flapped.length} agents: reconnected agents full ${res.flap_agents_full_s}s, settled ${res.flap_settled_s}s, ` +
+        `worst event-loop delay ${res.flap_loop_delay_max_ms} ms`);
     }
     const gs = (await gw.stats()).sinks.gateway!;
     res.gateway = { holding: gs.holding, reach: gs.reach, unreach: gs.unreach, dups: gs.dups, missing: gs.missing, updates: gs.updates };
@@ -247,9 +291,19 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
     if (dev?.exited) res.status = `${res.status} (device exited: code ${dev.exitCode}, signal ${dev.exitSignal})`;
     await agents?.close();
     await gw?.close();
+    await injector?.close();
     if (dev) await stop(dev, profileDir ? 20_000 : 5000);
     removeTempDir(dir);
   }
   if (profileDir) res.profile = reportProfiles(profileDir, o.repoRoot, o.log);
   return res;
+}
+
+/** When the table first holds `want` paths (polled every 250 ms). */
+async function pollPaths(addr: string, port: number, table: string, want: number, deadline: number): Promise<number> {
+  for (;;) {
+    if ((await tablePaths(addr, port, table)) >= want) return now();
+    if (Date.now() > deadline) throw new Error(`timeout waiting for ${table} to hold ${want} paths`);
+    await sleep(250);
+  }
 }
