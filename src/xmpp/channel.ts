@@ -153,7 +153,7 @@ export class AgentChannel implements FlushTask {
     this.inbox.push(chunk);
     this.inboxBytes += chunk.length;
     if (this.inboxBytes > INBOX_HIGH && !this.socket.isPaused()) this.socket.pause();
-    this.scheduler.request(this);
+    this.scheduler.requestInput(this);
   };
   private readonly onDrain = (): void => {
     this.congested = false;
@@ -355,10 +355,15 @@ export class AgentChannel implements FlushTask {
   runFlush(): boolean {
     let more = false;
     this.guard(() => {
-      this.readInbox(INBOX_TURN);
       more = this.state === 'established' && !this.congested && (this.session?.flush() ?? false) && !this.congested;
     });
-    return this.state === 'established' && (more || this.inbox.length > 0);
+    return more;
+  }
+
+  /** The scheduler's input turn: handle up to INBOX_TURN received bytes; true when more are waiting. */
+  runInput(): boolean {
+    this.guard(() => this.readInbox(INBOX_TURN));
+    return this.state === 'established' && this.inbox.length > 0;
   }
 
   /** Handle up to `budget` bytes of the inbox (whole chunks; at least one); reading resumes once it is low. */

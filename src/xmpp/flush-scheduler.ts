@@ -1,8 +1,9 @@
 /**
- * The one scheduler of outbound agent work (items and retracts toward
- * vRouter agents, contrail-control.md §2.7): agents with something to send
- * wait in a round-robin queue, and the queue is served in slices of bounded
- * time on the event loop's check phase (setImmediate).
+ * The one scheduler of agent work: what agents sent (publishes, read from
+ * their inboxes) and what goes to them (items and retracts toward vRouter
+ * agents, contrail-control.md §2.7). Agents with work wait in two
+ * round-robin queues, input first, and the queues are served in slices of
+ * bounded time on the event loop's check phase (setImmediate).
  *
  * Why: with a timer per agent, every agent woken in the same turn ran its
  * whole flush budget in one go (2000 agents × 1024 items per turn), so a
@@ -13,13 +14,23 @@
  * left after its turn goes to the back of the queue, so a big initial dump
  * shares the loop fairly with everybody else's updates.
  *
+ * Input before output: an agent's routes reach the RIB, and through BGP
+ * export the gateway, without waiting behind item pushes; and items pushed
+ * after a burst of publishes are pushed once, in their final form, instead
+ * of once per intermediate state. So that output is never starved by a
+ * steady stream of input, every slice with output waiting gives it at
+ * least one turn.
+ *
  * Layer L3 (src/xmpp); timers only, no sockets.
  */
 
 import { performance } from 'node:perf_hooks';
 
-/** One agent's outbound work: true when more is left (budget used), false when done or blocked. */
+/** One agent's work; each turn answers true when more is left (budget used), false when done or blocked. */
 export interface FlushTask {
+  /** Handle part of what the agent sent. */
+  runInput(): boolean;
+  /** Send part of what is queued for the agent. */
   runFlush(): boolean;
 }
 
@@ -29,6 +40,7 @@ export interface FlushSchedulerOptions {
 }
 
 export class FlushScheduler {
+  private readonly input = new Set<FlushTask>();
   private readonly queue = new Set<FlushTask>();
   private scheduled = false;
   private readonly sliceMs: number;
@@ -40,41 +52,61 @@ export class FlushScheduler {
     this.sliceMs = o.sliceMs ?? 4;
   }
 
-  /** The task has work: it gets a turn in a coming slice (once, however often it asks). */
+  /** The task has output: it gets a turn in a coming slice (once, however often it asks). */
   request(task: FlushTask): void {
     this.queue.add(task);
+    this.schedule();
+  }
+
+  /** The task has input to handle: it gets an input turn, ahead of every output turn. */
+  requestInput(task: FlushTask): void {
+    this.input.add(task);
+    this.schedule();
+  }
+
+  /** The task's agent is gone: drop its turns. */
+  cancel(task: FlushTask): void {
+    this.input.delete(task);
+    this.queue.delete(task);
+  }
+
+  get pending(): number {
+    return this.input.size + this.queue.size;
+  }
+
+  private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.slice);
   }
 
-  /** The task's agent is gone: drop its turn. */
-  cancel(task: FlushTask): void {
-    this.queue.delete(task);
-  }
-
-  get pending(): number {
-    return this.queue.size;
+  /** One turn from `q` (round robin); false when it is empty. */
+  private static turn(q: Set<FlushTask>, run: (t: FlushTask) => boolean): boolean {
+    const task = q.values().next().value as FlushTask | undefined;
+    if (task === undefined) return false;
+    q.delete(task);
+    // Round robin: an agent with more to do waits behind everybody already queued.
+    if (run(task)) q.add(task);
+    return true;
   }
 
   private readonly slice = (): void => {
     this.scheduled = false;
     const start = performance.now();
     let elapsed = 0;
-    // At least one turn per slice, however short the slice.
+    let outputTurns = 0;
+    // At least one turn per slice, however short the slice; input first.
     do {
-      const task = this.queue.values().next().value as FlushTask | undefined;
-      if (task === undefined) break;
-      this.queue.delete(task);
-      // Round robin: an agent with more to send waits behind everybody already queued.
-      if (task.runFlush()) this.queue.add(task);
+      if (!FlushScheduler.turn(this.input, (t) => t.runInput())) {
+        if (!FlushScheduler.turn(this.queue, (t) => t.runFlush())) break;
+        outputTurns++;
+      }
       elapsed = performance.now() - start;
     } while (this.sliceMs > 0 && elapsed < this.sliceMs);
+    if (outputTurns === 0) FlushScheduler.turn(this.queue, (t) => t.runFlush());
+    elapsed = performance.now() - start;
     this.slices++;
     if (elapsed > this.longestSliceMs) this.longestSliceMs = elapsed;
-    if (this.queue.size > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.slice);
-    }
+    if (this.pending > 0) this.schedule();
   };
 }

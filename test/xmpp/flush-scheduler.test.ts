@@ -1,19 +1,25 @@
 /**
  * FlushScheduler: agents' outbound turns, round robin, in slices that yield
- * to whatever else was queued on the event loop (BGP export) in between.
+ * to whatever else was queued on the event loop (BGP export) in between;
+ * what agents sent is handled before what goes to them.
  * Orders are asserted, not durations: a slice of 0 ms runs exactly one turn.
  */
 import { describe, expect, test } from 'vitest';
 import { FlushScheduler, type FlushTask } from '../../src/xmpp/flush-scheduler.js';
 
-/** A task that needs `turns` turns and logs each under its name. */
-function task(name: string, turns: number, log: string[], during?: () => void): FlushTask {
+/** A task that needs `turns` output turns (and `inputs` input turns) and logs each under its name. */
+function task(name: string, turns: number, log: string[], during?: () => void, inputs = 0): FlushTask {
   let left = turns;
+  let inLeft = inputs;
   return {
     runFlush: () => {
       log.push(name);
       during?.();
       return --left > 0;
+    },
+    runInput: () => {
+      log.push(`${name}:in`);
+      return --inLeft > 0;
     },
   };
 }
@@ -59,5 +65,26 @@ describe('FlushScheduler', () => {
     await idle(s);
     expect(log).toEqual(['agent', 'bgp', 'agent', 'agent']);
     expect(s.slices).toBe(3);
+  });
+
+  test('what agents sent is handled before anything is pushed to them, yet every slice pushes a little', async () => {
+    const s = new FlushScheduler({ sliceMs: 60_000 });
+    const log: string[] = [];
+    const a = task('a', 2, log, undefined, 2);
+    const b = task('b', 1, log, undefined, 1);
+    s.request(a);
+    s.requestInput(a);
+    s.request(b);
+    s.requestInput(b);
+    await idle(s);
+    expect(log).toEqual(['a:in', 'b:in', 'a:in', 'a', 'b', 'a']);
+
+    const one = new FlushScheduler({ sliceMs: 0 });
+    const log2: string[] = [];
+    const c = task('c', 1, log2, undefined, 3);
+    one.request(c);
+    one.requestInput(c);
+    await idle(one);
+    expect(log2).toEqual(['c:in', 'c', 'c:in', 'c:in']);
   });
 });
