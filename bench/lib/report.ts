@@ -149,17 +149,18 @@ export function xmppTable(results: Record<string, unknown>[]): string {
     return [
       xmppKey(r), String(r.status).slice(0, 40), g('connect_s'), g('agents_full_s'),
       g('gateway_full_s'), g('device_vpn_full_s'), g('settled_s'), g('flap_agents_full_s'), g('flap_settled_s'), ok ? String(r.peak_rss_mb) : '-',
-      g('cpu_publish_s'), g('cpu_total_s'), g('loop_delay_max_ms'), g('flap_loop_delay_max_ms'),
+      g('cpu_to_gateway_full_s'), g('cpu_to_agents_full_s'), g('cpu_publish_s'), g('cpu_total_s'), g('loop_delay_max_ms'), g('flap_loop_delay_max_ms'),
     ];
   });
   return [
     'XMPP: A agents × R routes / M instances [+ routes injected by a second gateway at once] (seconds; settled = last route',
     'message seen anywhere; device VPN full = bgp.l3vpn.0 holds the injected and the agents\' routes; CPU = the device\'s own',
-    'CPU seconds; loop max = worst event-loop delay of the device, ms, publish / flap phase)',
+    'CPU seconds: until the gateway / the agents were full, the publish phase, the run; loop max = worst event-loop delay of',
+    'the device, ms, publish / flap phase)',
     '',
     table(
       ['A×R / M', 'status', 'connect', 'agents full', 'gateway full', 'device VPN full', 'settled', 'flap: agents full', 'flap: settled',
-        'peak RSS MB', 'CPU s publish', 'CPU s total', 'loop max ms', 'flap loop max ms'],
+        'peak RSS MB', 'CPU s to gw full', 'CPU s to agents full', 'CPU s publish', 'CPU s total', 'loop max ms', 'flap loop max ms'],
       rows,
     ),
   ].join('\n');
@@ -203,13 +204,17 @@ export function compareTables(now: Record<string, unknown>[], then: Record<strin
       return `${fmt(a)} / ${fmt(b)} (${ratio(a, b)})`;
     };
     xrows.push([
-      xkey(r), cmp('agents_full_s'), cmp('gateway_full_s'), cmp('flap_agents_full_s'), cmp('peak_rss_mb'), cmp('cpu_publish_s'), cmp('cpu_total_s'),
+      xkey(r), cmp('agents_full_s'), cmp('gateway_full_s'), cmp('flap_agents_full_s'), cmp('peak_rss_mb'), cmp('cpu_to_gateway_full_s'),
+      cmp('cpu_publish_s'), cmp('cpu_total_s'),
       cmp('loop_delay_max_ms'),
     ]);
   }
   if (xrows.length > 0) {
     if (out.length > 0) out.push('');
-    out.push(table(['XMPP cell', 'agents full s', 'gateway full s', 'flap: agents full s', 'peak RSS MB', 'CPU s publish', 'CPU s total', 'loop max ms'], xrows));
+    out.push(table([
+      'XMPP cell', 'agents full s', 'gateway full s', 'flap: agents full s', 'peak RSS MB', 'CPU s to gw full', 'CPU s publish', 'CPU s total',
+      'loop max ms',
+    ], xrows));
   }
   return out.length > 0 ? out.join('\n') : 'no cell in common with the earlier file';
 }

@@ -229,10 +229,15 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
       injected = injector.drained().then(() => now());
     }
     await agents.all(() => ({ cmd: 'publish' }), 'published', 30_000);
-    const gwFull = gw.allFullAfter(t0, o.timeoutMs);
+    // Device CPU seconds spent until each side was full: unlike wall time, not stretched by a busy machine.
+    const gwFull = gw.allFullAfter(t0, o.timeoutMs).then((t) => {
+      res.cpu_to_gateway_full_s = r3(usage!.cpu() - cpu0);
+      return t;
+    });
     const vpnFull = gwIn ? pollPaths(o.addr, introspectPort, 'bgp.l3vpn.0', gwIn.n + exp.vpnRoutes, deadline) : undefined;
     vpnFull?.catch(() => undefined); // awaited below; an earlier failure must not be an unhandled rejection meanwhile
     await until(() => agents!.fullAt() !== undefined, deadline, 'every agent to hold its full tables');
+    res.cpu_to_agents_full_s = r3(usage.cpu() - cpu0);
     res.agents_full_s = r3(agents.fullAt()! - t0);
     res.gateway_full_s = r3((await gwFull) - t0);
     if (injected) res.injected_s = r3((await injected) - t0);
@@ -248,7 +253,7 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
     res.xml_mb_received = Math.round(h1.reduce((s, h) => s + Number(h.bytes), 0) / 2 ** 20);
     o.log(`xmpp publish: agents full ${res.agents_full_s}s, gateway full ${res.gateway_full_s}s, settled ${res.settled_s}s, ` +
       `${res.items_received} items (${res.xml_mb_received} MB) to agents, RSS ${res.rss_converged_mb} MB, ` +
-      `device CPU ${res.cpu_publish_s}s, worst event-loop delay ${res.loop_delay_max_ms} ms` +
+      `device CPU ${res.cpu_publish_s}s (${res.cpu_to_gateway_full_s}s until the gateway was full, ${res.cpu_to_agents_full_s}s until the agents were), worst event-loop delay ${res.loop_delay_max_ms} ms` +
       (gwIn ? `; ${gwIn.n} gateway routes injected in ${res.injected_s}s, bgp.l3vpn.0 full at ${res.device_vpn_full_s}s` : ''));
 
     // ---- flap storm
