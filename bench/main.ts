@@ -207,8 +207,11 @@ async function main(): Promise<void> {
   }
   const xmppResults: Record<string, unknown>[] = [];
   if (o.xmpp) {
-    // Route targets from 9000001 on: imported by no instance (their automatic targets are 8000000 + id).
-    const gatewayWorkload = o.gatewayRoutes > 0 ? buildWorkload(o.gatewayRoutes, 64512, o.perSet, 4, 9_000_001) : undefined;
+    // Route targets from 9000001 on: imported by no instance (their automatic targets are 8000000 + id);
+    // prefixes from 100.64.0.0 (up to 4M), apart from the agents' 10/8.
+    const gatewayWorkload = o.gatewayRoutes > 0
+      ? buildWorkload(o.gatewayRoutes, 64512, o.perSet, { rtBase: 9_000_001, prefixBase: 0x64400000 })
+      : undefined;
     if (gatewayWorkload) {
       log(`gateway workload: ${gatewayWorkload.n} VPN routes, ${gatewayWorkload.announceUpdates} UPDATEs ` +
         `(${(gatewayWorkload.announce.length / 2 ** 20).toFixed(1)} MB), built in ${gatewayWorkload.buildSeconds.toFixed(2)} s`);

@@ -35,12 +35,20 @@ export interface Workload {
 }
 
 /**
- * `rtBase`: the route target of VN v is target:<asn>:<rtBase + v>. The
+ * `o.rtBase`: the route target of VN v is target:<asn>:<rtBase + v>. The
  * default collides with control-node's automatic targets of instances 1-4
- * (8000000 + id), harmless in the BGP part (no instances); the mixed XMPP
- * scenario passes a base no instance imports.
+ * (8000000 + id), harmless in the BGP part (no instances). `o.prefixBase`:
+ * the first /32. The mixed XMPP scenario passes a target base no instance
+ * imports and prefixes apart from the agents' 10/8, since an agent's VPN
+ * route (RD <compute>:<instance id>) could otherwise be the very NLRI of an
+ * injected one (RD <compute>:<vn>) and lose to it.
  */
-export function buildWorkload(n: number, asn: number, perSet = 100, vnsPerNode = 4, rtBase = 8_000_001): Workload {
+export function buildWorkload(
+  n: number, asn: number, perSet = 100, o: { vnsPerNode?: number; rtBase?: number; prefixBase?: number } = {},
+): Workload {
+  const vnsPerNode = o.vnsPerNode ?? 4;
+  const rtBase = o.rtBase ?? 8_000_001;
+  const prefixBase = o.prefixBase ?? PREFIX_BASE;
   if (n < 1 || n >= 1 << 24) throw new RangeError('routes must be 1 .. 16777215');
   const t0 = process.hrtime.bigint();
   const units = Math.ceil(n / perSet);
@@ -59,7 +67,7 @@ export function buildWorkload(n: number, asn: number, perSet = 100, vnsPerNode =
     };
     const nlri: VpnPrefix[] = [];
     for (let i = u * perSet; i < Math.min(n, (u + 1) * perSet); i++) {
-      nlri.push({ family: 'inet-vpn' as const, labels: [16 + (i % 1_000_000)], rd, addr: PREFIX_BASE + i, len: 32 });
+      nlri.push({ family: 'inet-vpn' as const, labels: [16 + (i % 1_000_000)], rd, addr: prefixBase + i, len: 32 });
     }
     ann.push(...packUpdates(VPN, encodePathAttributes(attrs, CTX), nextHop, nlri, CTX));
     wd.push(...packWithdrawals(VPN, nlri, CTX));

@@ -286,6 +286,8 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
   } catch (e) {
     res.status = `error: ${(e as Error).message}`;
     if (dev) res.device_log_tail = logTail(dev.log, 800);
+    const gs = await gw?.stats().then((st) => st.sinks.gateway, () => undefined);
+    if (gs) res.gateway = { holding: gs.holding, reach: gs.reach, unreach: gs.unreach, dups: gs.dups, missing: gs.missing, updates: gs.updates };
     if (agents?.errors.length) res.agent_errors = agents.errors.slice(0, 10);
   } finally {
     usage?.stopSampling();
