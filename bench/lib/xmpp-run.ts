@@ -198,7 +198,7 @@ export async function runXmpp(o: XmppRunOptions): Promise<Record<string, unknown
     await agents.all((i) => ({
       cmd: 'init', params: o, host: o.addr, port: o.xmppPort,
       indices: Array.from({ length: o.agents }, (_, j) => j).filter((j) => j % P === i),
-    }), 'ready', 10_000);
+    }), 'ready', 60_000); // forking and building the workload takes long on a loaded machine
     const tc = now();
     await agents.all(() => ({ cmd: 'connect', concurrency: Math.ceil(100 / P) }), 'connected', o.establishMs + o.agents * 50);
     res.connect_s = r3(now() - tc);
