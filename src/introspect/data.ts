@@ -81,13 +81,6 @@ export function tableCounts(table: Table): TableCounts {
   };
 }
 
-/** A table's destinations in Contrail's order (by route key: address then length; RD first for VPN). */
-export function sortedDests(table: Table): Dest[] {
-  const out: Dest[] = [];
-  for (const [, dest] of table.entries()) out.push(dest);
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
 // ---------------------------------------------------------------- routes
 
 export type Protocol = 'BGP' | 'XMPP' | 'Local';

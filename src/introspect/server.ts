@@ -71,14 +71,15 @@ export async function startIntrospect(
 ): Promise<IntrospectServer> {
   const registry = metricsRegistry(s);
   const clock = new PathClock(() => s.rib.lastStamp, opts.now);
+  const index = new RouteIndex();
   const ctx: PageContext = {
-    s, clock, hostname: opts.hostname ?? os.hostname(),
+    s, clock, hostname: opts.hostname ?? os.hostname(), index,
     routePageSize: opts.routePageSize ?? MAX_ROUTES, pageLimit: opts.pageLimit ?? PAGE_LIMIT,
   };
   const web = await loadWebAssets();
   if (web.missing.length > 0) logger.error({ missing: web.missing }, 'introspect: web viewer files missing; / answers 500');
   const served: Served = {
-    ctx, registry, index: new RouteIndex(), events: new EventStream(s, opts.eventTickMs), web: web.assets,
+    ctx, registry, index, events: new EventStream(s, opts.eventTickMs), web: web.assets,
     scanLimit: opts.routeScanLimit ?? SCAN_LIMIT,
   };
   const server = http.createServer((req, res) => {

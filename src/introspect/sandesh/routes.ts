@@ -20,9 +20,9 @@
 
 import { nlriToString } from '../../bgp/wire/index.js';
 import type { Table } from '../../rib/table.js';
-import type { Dest } from '../../rib/types.js';
+import type { RouteKey } from '../../rib/nlri-key.js';
 import {
-  compareText, instancesInOrder, routeRecord, sortedDests, tableCounts, tablesInOrder,
+  compareText, instancesInOrder, routeRecord, tableCounts, tablesInOrder,
   type PathRecord, type RouteRecord, type TableCounts,
 } from '../data.js';
 import { keyOfText, prefixMatcher } from './route-match.js';
@@ -57,15 +57,18 @@ const TABLE_FAMILY: Readonly<Record<string, readonly string[]>> = {
   'inet6-vpn': ['l3vpn-inet6', 'inet6vpn', 'inet6-vpn'], 'route-target': ['rtarget', 'route-target'],
 };
 
-/** The routes of one table from where the page starts, at most `limit` of them. */
+/**
+ * The routes of one table from where the page starts, at most `limit` of
+ * them, walking the table's ordered keys from the start prefix (the shared
+ * route index: O(log n) to find the start, never a sort per page).
+ */
 function tableRoutes(ctx: PageContext, table: Table, q: RouteQuery, limit: number): RouteRecord[] {
-  const dests = sortedDests(table);
   const matches = prefixMatcher(table, { prefix: q.prefix, longer: q.longerMatch, shorter: q.shorterMatch });
   const out: RouteRecord[] = [];
-  for (let i = table.name === q.startRoutingTable ? startIndex(table, dests, q.startPrefix) : 0; i < dests.length; i++) {
+  for (const key of ctx.index.keys(table).from(startKey(table, q))) {
     if (out.length >= limit) break;
-    const d = dests[i]!;
-    if (!matches(d.nlri, nlriToString(d.nlri))) continue;
+    const d = table.get(key);
+    if (!d || d.paths.length === 0 || !matches(d.nlri, nlriToString(d.nlri))) continue;
     const r = routeRecord(ctx, d);
     const paths = r.paths.filter((p) => (q.source === '' || p.source === q.source) &&
       (q.protocol === '' || p.protocol.toLowerCase() === q.protocol.toLowerCase()));
@@ -74,12 +77,9 @@ function tableRoutes(ctx: PageContext, table: Table, q: RouteQuery, limit: numbe
   return out;
 }
 
-/** Lower bound of the start prefix (the first route of this page was the extra one read last time). */
-function startIndex(table: Table, dests: readonly Dest[], prefix: string): number {
-  const key = keyOfText(table, prefix);
-  if (key === undefined) return 0;
-  const i = dests.findIndex((d) => d.key >= key);
-  return i < 0 ? dests.length : i;
+/** Where this table's page starts: the start prefix's key (the first route of this page was the extra one read last time). */
+function startKey(table: Table, q: RouteQuery): RouteKey | undefined {
+  return table.name === q.startRoutingTable ? keyOfText(table, q.startPrefix) : undefined;
 }
 
 /** The tables and routes of one page, up to `want` routes (ShowRouteHandler::CallbackS1Common). */
