@@ -196,6 +196,7 @@ function bgpaasSessions(rib: Rib, instances: InstanceManager): BgpaasFactory {
       families: [...b.families], kind: 'bgpaas', peering, instance: ri.name,
       holdTime: b.holdTime ?? bgp.holdTime, connectRetry: bgp.connectRetry,
       ...(b.sourcePort !== undefined && { sourcePort: b.sourcePort }),
+      ...(b.password !== undefined && { password: b.password }),
       exportPolicy: bgpaasExportHook(b.exportPolicies.map((n) => policies.get(n)!), b.gatewayAddress, b.ipv6GatewayAddress),
       lifecycle: { up: () => instances.subscribe(inst), down: () => instances.unsubscribe(inst) },
     };

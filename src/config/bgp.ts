@@ -92,8 +92,8 @@ export const DEFAULT_HOLD_TIME = 90;
 export const DEFAULT_CONNECT_RETRY = 5;
 export const DEFAULT_FAMILIES: readonly FamilyName[] = ['inet', 'inet-vpn'];
 
-/** A TCP-MD5 key: 1..80 bytes (Linux TCP_MD5SIG_MAXKEYLEN), as UTF-8. */
-const password = z.custom<string>(
+/** A TCP-MD5 key: 1..80 bytes (Linux TCP_MD5SIG_MAXKEYLEN), as UTF-8. Also BGP-as-a-Service sessions' (bgpaas.ts). */
+export const password = z.custom<string>(
   (v) => typeof v === 'string' && v.length > 0 && Buffer.byteLength(v, 'utf8') <= 80,
   { error: expected('a password of 1..80 bytes') },
 );
@@ -201,13 +201,28 @@ export const bgpSection = mapping({
  * TCP-MD5 needs the platform (Linux with CONFIG_TCP_MD5SIG, and koffi): the
  * composition root asks the session layer whether it works and passes the
  * answer in, so that a config with a password on a system without it is
- * refused like any other bad value, naming the first peer's key.
+ * refused like any other bad value, naming the first key that has one (a
+ * BGP peer's, else a BGP-as-a-Service session's).
  */
 export function tcpMd5Problem(
-  bgp: BgpConfig, support: { ok: true } | { ok: false; reason: string },
+  config: { bgp: BgpConfig; routingInstances: readonly { bgpaas: readonly { password?: string }[] }[] },
+  support: { ok: true } | { ok: false; reason: string },
 ): { keyPath: string; reason: string } | undefined {
   if (support.ok) return undefined;
-  const i = bgp.peers.findIndex((p) => p.password !== undefined);
-  if (i < 0) return undefined;
-  return { keyPath: `bgp.peers[${i}].password`, reason: `TCP-MD5 is not available here: ${support.reason}` };
+  const keyPath = passwordKeyPaths(config)[0];
+  return keyPath === undefined ? undefined : { keyPath, reason: `TCP-MD5 is not available here: ${support.reason}` };
+}
+
+/** The key paths of every configured TCP-MD5 password, BGP peers first. */
+export function passwordKeyPaths(
+  config: { bgp: BgpConfig; routingInstances: readonly { bgpaas: readonly { password?: string }[] }[] },
+): string[] {
+  const out: string[] = [];
+  config.bgp.peers.forEach((p, i) => {
+    if (p.password !== undefined) out.push(`bgp.peers[${i}].password`);
+  });
+  config.routingInstances.forEach((ri, i) => ri.bgpaas.forEach((b, j) => {
+    if (b.password !== undefined) out.push(`routing-instances[${i}].bgpaas[${j}].password`);
+  }));
+  return out;
 }

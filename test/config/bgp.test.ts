@@ -298,12 +298,12 @@ describe('bgp.peers[].password (TCP-MD5, RFC 2385)', () => {
   });
 
   it('is refused, naming the first peer that has one, where the platform cannot sign segments', () => {
-    const bgp = load({ ...minimalDoc(), bgp: { peers: [peerDoc(), peerDoc({ name: 'b', address: '10.0.0.3', password: 'k' })] } }).bgp;
-    expect(tcpMd5Problem(bgp, { ok: false, reason: 'no CONFIG_TCP_MD5SIG' })).toEqual({
+    const config = load({ ...minimalDoc(), bgp: { peers: [peerDoc(), peerDoc({ name: 'b', address: '10.0.0.3', password: 'k' })] } });
+    expect(tcpMd5Problem(config, { ok: false, reason: 'no CONFIG_TCP_MD5SIG' })).toEqual({
       keyPath: 'bgp.peers[1].password', reason: 'TCP-MD5 is not available here: no CONFIG_TCP_MD5SIG',
     });
-    expect(tcpMd5Problem(bgp, { ok: true })).toBeUndefined();
-    expect(tcpMd5Problem(load(docWithPeer()).bgp, { ok: false, reason: 'x' })).toBeUndefined();
+    expect(tcpMd5Problem(config, { ok: true })).toBeUndefined();
+    expect(tcpMd5Problem(load(docWithPeer()), { ok: false, reason: 'x' })).toBeUndefined();
   });
 });
 
