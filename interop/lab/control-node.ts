@@ -101,7 +101,11 @@ export interface CnConfig {
     gracefulRestart?: { enabled: boolean; restartTime?: number; staleTime?: number };
   };
   /** The agents' XMPP server; left out, the binary's defaults apply (127.0.0.1:5269). */
-  xmpp?: { listen: { address: string; port: number }; holdTime?: number };
+  xmpp?: {
+    listen: { address: string; port: number }; holdTime?: number;
+    /** `xmpp.graceful-restart`; left out, the binary's default (off). */
+    gracefulRestart?: { enabled: boolean; restartTime?: number; endOfRibTimeout?: number };
+  };
   /** The HTTP introspect; left out, the binary's defaults apply (127.0.0.1:8083, unreachable from other hosts). */
   introspect?: { listen: { address: string; port: number } };
   routingPolicies?: CnRoutingPolicy[];
@@ -182,6 +186,8 @@ export function controlNodeYaml(cfg: CnConfig): string {
   if (cfg.xmpp) {
     lines.push('xmpp:', `  listen: ${flowMap({ address: cfg.xmpp.listen.address, port: cfg.xmpp.listen.port })}`);
     if (cfg.xmpp.holdTime !== undefined) lines.push(`  hold-time: ${cfg.xmpp.holdTime}`);
+    const gr = cfg.xmpp.gracefulRestart;
+    if (gr) lines.push(`  graceful-restart: ${flowMap({ enabled: gr.enabled, 'restart-time': gr.restartTime, 'end-of-rib-timeout': gr.endOfRibTimeout })}`);
   }
   if (cfg.introspect) {
     lines.push('introspect:', `  listen: ${flowMap({ address: cfg.introspect.listen.address, port: cfg.introspect.listen.port })}`);
