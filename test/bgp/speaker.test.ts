@@ -7,7 +7,10 @@
  * RFC 7606 treat-as-withdraw reaching the RIB, the route-target End-of-RIB
  * hold (RFC 4684 §6, Contrail's 30 s fallback, shortened here through
  * `rtcEorWaitMs`), and flushing with backpressure (a peer that stops reading
- * holds up nobody and is served once it reads again).
+ * holds up nobody and is served once it reads again), and the output cap: a
+ * stuck peer holds at most OUTPUT_CAP and one drain round under churn, is
+ * caught up to exactly the table once it reads, and is ended by the send
+ * hold timer (shortened through the peer's `sendHoldTime`) if it never does.
  */
 
 import { pino } from 'pino';
