@@ -2,8 +2,13 @@
  * The BGP speaker: one listening socket, one BgpSession per configured peer,
  * and the glue between sessions and the RIB — session events become RIB
  * calls, and RIB outbound work is pulled into the sockets in batches with
- * backpressure (a peer that stops reading only fills its own queue, which
- * coalesces per destination instead of growing without bound).
+ * backpressure. A peer that stops reading holds up nobody: once its socket
+ * holds more than OUTPUT_CAP bytes its update groups stop writing to it
+ * (BgpPeering.pause), and when the socket drains they catch it up from the
+ * tables (resume): it then holds exactly what the tables say, routes
+ * withdrawn meanwhile included, and our memory for it never grew with the
+ * churn. If it never reads again, the RFC 9687 send hold timer ends the
+ * session.
  *
  * RFC 4271 (sessions), RFC 4684 §6 and Contrail (VPN advertisement to a
  * route-target peer waits for its route-target End-of-RIB, or 30 s).
@@ -28,9 +33,18 @@ export const RTC_EOR_WAIT_MS = 30_000;
 /** RFC 4486 Cease subcode 3: Peer De-configured. */
 export const CEASE_PEER_DECONFIGURED = 3;
 /** Destinations per update group per drain() call. */
-const DRAIN_BATCH = 4096;
+export const DRAIN_BATCH = 4096;
 /** drain() calls per flush before yielding to the event loop (socket reads, timers). */
 const FLUSH_BATCHES = 8;
+/**
+ * Bytes waiting in a peer's socket (socket.writableLength) beyond which its
+ * update groups stop writing to it until the socket drains. A peer past it
+ * holds at most this plus one drain round (DRAIN_BATCH destinations per
+ * group: a few MB at worst) in our memory. Well above what a peer that
+ * keeps reading ever has waiting (the kernel's buffers take the first
+ * megabytes), small beside a table's worth of UPDATEs.
+ */
+export const OUTPUT_CAP = 4 * 1024 * 1024;
 
 export interface SpeakerOptions {
   readonly name: string;
@@ -200,6 +214,7 @@ export class BgpSpeaker {
         connectRetry: pc.connectRetry ?? this.opts.bgp.connectRetry,
         families: pc.families,
         ...(pc.password !== undefined && { password: pc.password }),
+        ...(pc.sendHoldTime !== undefined && { sendHoldTime: pc.sendHoldTime }),
       },
       {
         established: (n) => this.established(entry, n),
@@ -211,6 +226,7 @@ export class BgpSpeaker {
         down: (reason, detail) => this.down(entry, reason, detail),
         drain: () => {
           entry.blocked = false;
+          entry.peering.resume(entry.rib);
           this.scheduleFlush();
         },
       },
@@ -364,20 +380,25 @@ export class BgpSpeaker {
   /**
    * Pull batches of encoded UPDATEs from the RIB's update groups and write
    * the same bytes to every member. Stops while every established peer is
-   * pushing back; a single slow peer buffers in its own socket instead of
-   * holding up the others (its send-hold timer bounds how long).
+   * pushing back. A slow peer buffers in its own socket, up to OUTPUT_CAP:
+   * past it, after the round that took it there (so that it got all of that
+   * round), its groups leave it out until its socket drains.
    */
   private flush(): void {
     for (let batch = 0; this.hasWork(); batch++) {
       if (!this.anyWritable()) return; // resumed by a drain event
       if (batch >= FLUSH_BATCHES) return this.scheduleFlush(); // let input in between
       for (const peering of this.peerings) {
+        const written = new Set<PeerEntry>();
         for (const d of peering.drain(DRAIN_BATCH)) {
           for (const st of d.to) {
             const e = this.byId.get(st.info.id);
-            if (e && e.rib.up && !e.session.writeMany(d.msgs)) e.blocked = true;
+            if (!e || !e.rib.up) continue;
+            if (!e.session.writeMany(d.msgs)) e.blocked = true;
+            written.add(e);
           }
         }
+        for (const e of written) if (e.session.writableLength > OUTPUT_CAP) peering.pause(e.rib);
       }
     }
   }

@@ -62,6 +62,8 @@ export interface PeerRib {
   eorReceived: Set<FamilyName>;
   /** Families whose paths are kept stale after a graceful restart, until swept. */
   staleFamilies: Set<FamilyName>;
+  /** Its socket is over the output cap: its update groups make nothing for it until resume(). */
+  outPaused: boolean;
 }
 
 export class BgpPeering {
@@ -119,7 +121,7 @@ export class BgpPeering {
       info, configured: new Set(families), up: false, families: new Set(),
       ctx: { fourOctetAs: false, ebgp: !info.ibgp, families: new Set() },
       paths: 0, groups: new Map(), rtc: false, interest: new RtInterest(),
-      vpnHeld: false, classId, received: 0, eorReceived: new Set(), staleFamilies: new Set(),
+      vpnHeld: false, classId, received: 0, eorReceived: new Set(), staleFamilies: new Set(), outPaused: false,
     };
     this.peers.set(info.id, st);
     return st;
@@ -134,14 +136,18 @@ export class BgpPeering {
   setExportPolicy(st: PeerRib, exportPolicy: PeerExportPolicy | undefined): void {
     const classId = this.exports.classFor(st.info, exportPolicy);
     if (classId === st.classId) return;
-    const held = new Map<FamilyName, Dest[]>();
-    for (const [f, g] of st.groups) held.set(f, this.sentDests(g).filter((d) => sentAt(d, g.slot)?.peer !== st.info));
+    const held = new Map<FamilyName, Nlri[]>();
+    for (const [f, g] of st.groups) held.set(f, g.holdings(st));
     for (const f of held.keys()) this.leave(st, f);
     st.classId = classId;
-    for (const [f, dests] of held) {
+    for (const [f, nlri] of held) {
       this.join(st, f);
       const g = st.groups.get(f)!;
-      const gone = dests.filter((d) => this.desired(g, d) === undefined).map((d) => d.nlri);
+      const table = this.table(f)!;
+      const gone = nlri.filter((n) => {
+        const d = table.get(table.keyOf(n));
+        return !d || this.desired(g, d) === undefined;
+      });
       if (gone.length > 0) g.sendTo(st, packWithdrawals(FAMILIES[f], gone, st.ctx));
     }
   }
@@ -163,6 +169,7 @@ export class BgpPeering {
     );
     st.ctx = { fourOctetAs, ebgp: !st.info.ibgp, families: new Set(negotiated.map((f) => `${f.afi}/${f.safi}`)) };
     st.up = true;
+    st.outPaused = false;
     st.rtc = st.families.has('route-target');
     st.vpnHeld = st.rtc && [...st.families].some(isVpn);
     this.updateDefaultMembership();
@@ -260,6 +267,27 @@ export class BgpPeering {
   }
 
   /**
+   * The peer's socket holds more than the speaker allows: its update groups
+   * stop writing to it and record, bounded by the table, where it falls
+   * behind (src/rib/update-group.ts). Everything delivered so far must have
+   * been written to it: call between drain() rounds.
+   */
+  pause(st: PeerRib): void {
+    st.outPaused = true;
+    for (const g of st.groups.values()) g.pause(st);
+  }
+
+  /** The peer's socket drained: its groups catch it up from the tables, then it is in step again. */
+  resume(st: PeerRib): void {
+    if (!st.outPaused) return;
+    st.outPaused = false;
+    for (const g of st.groups.values()) {
+      g.resume(st);
+      this.markWork(g);
+    }
+  }
+
+  /**
    * Pull encoded UPDATEs, about `maxRoutes` destinations per group at most,
    * route-target groups first so peers filter what follows.
    */
@@ -352,6 +380,7 @@ export class BgpPeering {
       for (const [, dest] of this.table(f)!.entries()) g.pending.add(dest);
     }
     g.join(st);
+    if (st.outPaused) g.pause(st);
     st.groups.set(f, g);
     this.markWork(g);
   }

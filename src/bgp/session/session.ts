@@ -137,6 +137,11 @@ export class BgpSession {
     return this.counters;
   }
 
+  /** Bytes written and still waiting in the primary connection's socket (0 without one). */
+  get writableLength(): number {
+    return this.primary?.socket.writableLength ?? 0;
+  }
+
   /** The live connections (at most two), for introspect and tests. */
   connections(): ConnectionInfo[] {
     const out: ConnectionInfo[] = [];
