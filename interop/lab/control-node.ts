@@ -30,6 +30,8 @@ export interface CnPeer {
   exportPolicies?: string[];
   /** TCP-MD5 key (`password`). */
   password?: string;
+  /** Per-peer `hold-time` (seconds), overriding `bgp.hold-time`. */
+  holdTime?: number;
 }
 
 /** One term of a routing policy (README "Routing policy"): keys as in the YAML, camel-cased. */
@@ -176,7 +178,7 @@ export function controlNodeYaml(cfg: CnConfig): string {
     ...cfg.bgp.peers.map((p) => `    - ${flowMap({
       name: p.name, address: p.address, asn: p.asn, port: p.port, passive: p.passive,
       'route-reflector-client': p.routeReflectorClient, families: p.families,
-      'import-policies': p.importPolicies, 'export-policies': p.exportPolicies, password: p.password,
+      'import-policies': p.importPolicies, 'export-policies': p.exportPolicies, password: p.password, 'hold-time': p.holdTime,
     })}`),
   ];
   if (cfg.xmpp) {
