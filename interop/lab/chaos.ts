@@ -8,11 +8,13 @@
  * node's memory: VmRSS from /proc/<pid>/status (the PID is our node process
  * itself: `ip netns exec` execs in place) and V8's heap from its /metrics.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ControlNode } from './control-node.js';
+import type { Bird } from './bird.js';
 import type { Frr } from './frr.js';
 import type { Lab } from './lab.js';
-import { sleep } from './proc.js';
+import { waitUntil } from './proc.js';
 import type { VpnRoute, VpnRouteSpec } from './routes.js';
 
 /** One route as the views compare it; `labels` false leaves the label out (FRR's fast list has none). */
@@ -167,15 +169,43 @@ export async function heapUsedMiB(lab: Lab, cn: ControlNode): Promise<number> {
 }
 
 /**
- * Reads `read` every `intervalMs` until it is at most `bound` or `timeoutMs` passed;
- * returns the last value (the caller asserts on it, so a miss says by how much).
+ * Node options that let a test force a full garbage collection in our node from outside
+ * (`forceGc`): SIGUSR2 makes V8 write a heap snapshot into `dir`, and V8 starts every
+ * snapshot with a full, compacting GC. Without it, garbage the node made and then stopped
+ * making (a flood it let go) can sit in the heap for minutes: nothing triggers a major GC.
  */
-export async function settleBelow(read: () => Promise<number>, bound: number, timeoutMs: number, intervalMs = 1_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let v = await read();
-  while (v > bound && Date.now() < deadline) {
-    await sleep(intervalMs);
-    v = await read();
-  }
-  return v;
+export function gcNodeFlags(dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  return ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
+}
+
+/**
+ * A full GC in our node (started with `gcNodeFlags(dir)`): SIGUSR2, then waits for the snapshot
+ * file and for one introspect request (served only once the main thread has finished writing it),
+ * and deletes the file.
+ */
+export async function forceGc(cn: ControlNode, dir: string): Promise<void> {
+  const pid = cn.pid;
+  if (pid === undefined) throw new Error('forceGc: the node is not running');
+  const snapshots = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot'));
+  const before = new Set(snapshots());
+  process.kill(pid, 'SIGUSR2');
+  await waitUntil('the heap snapshot (and its GC)', async () => snapshots().some((f) => !before.has(f)), 30_000, 200);
+  await cn.api('/api/summary');
+  for (const f of snapshots()) rmSync(join(dir, f), { force: true });
+}
+
+// ---- counts, for tables too big to read line by line ---------------------------------
+
+/** Prefixes FRR accepted from `neighbor` (`show bgp ipv4 vpn summary json`, pfxRcd). */
+export async function frrReceivedFrom(frr: Frr, neighbor: string): Promise<number> {
+  const obj = JSON.parse(await frr.vtysh(['show bgp ipv4 vpn summary json'])) as { peers?: Record<string, { pfxRcd?: number }> };
+  return obj.peers?.[neighbor]?.pfxRcd ?? 0;
+}
+
+/** Routes in one of BIRD's tables, its own included (`show route table T count`). */
+export async function birdRouteCount(bird: Bird, table = 'vpntab'): Promise<number> {
+  const m = /^(\d+) of \d+ routes/m.exec(await bird.birdc(['show', 'route', 'table', table, 'count']));
+  if (!m?.[1]) throw new Error(`no route count for BIRD table ${table}`);
+  return Number(m[1]);
 }

@@ -246,6 +246,8 @@ export class ControlNode {
     private readonly lab: Lab,
     readonly host: string,
     readonly config: CnConfig,
+    /** Options for node itself, before the script (e.g. `--heapsnapshot-signal=SIGUSR2`). */
+    private readonly nodeFlags: readonly string[] = [],
   ) {
     this.configFile = lab.file(`${host}-control-node.yaml`);
     this.logFile = `${host}-control-node.log`;
@@ -259,7 +261,7 @@ export class ControlNode {
     await ensureControlNodeBuilt();
     writeFileSync(this.configFile, controlNodeYaml(this.config));
     const bin = join(REPO_ROOT, 'bin', 'control-node.js');
-    this.proc = this.lab.spawn(this.host, process.execPath, [bin, '--config', this.configFile], this.logFile);
+    this.proc = this.lab.spawn(this.host, process.execPath, [...this.nodeFlags, bin, '--config', this.configFile], this.logFile);
     const proc = this.proc;
     const sockets = [this.config.bgp.listen, ...(this.config.xmpp ? [this.config.xmpp.listen] : [])];
     const what = sockets.map((l) => `${l.address}:${l.port}`).join(' and ');
