@@ -19,7 +19,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Bird, ChaosTally, ControlNode, Frr, GoBgp, Lab, cnLines, diffRoutes, frrFastLines, lines, routeLine, sessionStateAt, specLine,
-  sleep, useLab, waitUntil } from './lab/index.js';
+  useLab, waitUntil, watchRibs } from './lab/index.js';
 import type { CnConfig, RouteDiff, VpnRouteSpec } from './lab/index.js';
 
 const ASN = 64512;
@@ -121,37 +121,21 @@ async function converge(fault: string, when: string): Promise<void> {
 }
 
 /**
- * Reads every survivor's RIB again and again (every 200 ms) from now until `stop()`: a
- * survivor's route missing at another survivor at any sample counts as lost. `stop()`
- * asserts that none was and resolves with the number of samples.
+ * Reads every survivor's RIB every 200 ms from now until `stop()`: a survivor's route missing
+ * at another survivor at any sample counts as lost. `stop()` asserts that none was and
+ * resolves with the number of samples.
  */
 function watchSurvivors(fault: string, survivors: readonly Peer[]): { stop: () => Promise<number> } {
-  const gaps: string[] = [];
-  let samples = 0;
-  let stopping = false;
-  // Bounded even when the test fails before stop(); a failed read (a CLI timing out) is no sample.
-  const deadline = Date.now() + WATCH_MAX_MS;
-  const loop = (async () => {
-    while (!stopping && Date.now() < deadline) {
-      try {
-        for (const s of survivors) {
-          const want = lines(survivors.filter((q) => q !== s).flatMap((q) => BASELINE[q].map((r) => specLine(r, false))));
-          const diff = diffRoutes(want, await fastLearntAt(s));
-          tally.counted(fault, want.length, diff.lost.length, 0);
-          gaps.push(...diff.lost.map((l) => `${s} sample ${samples}: ${l}`));
-        }
-        samples++;
-      } catch {
-        // counted as no sample
-      }
-      await sleep(200);
-    }
-  })();
+  const watch = watchRibs(tally, fault, survivors.map((s) => ({
+    name: s,
+    want: lines(survivors.filter((q) => q !== s).flatMap((q) => BASELINE[q].map((r) => specLine(r, false)))),
+    read: () => fastLearntAt(s),
+    presentOnly: true,
+  })), 200, WATCH_MAX_MS);
   return {
     stop: async () => {
-      stopping = true;
-      await loop;
-      expect(gaps, `${fault}: survivors' routes missing while the fault lasted`).toEqual([]);
+      const { samples, faults } = await watch.stop();
+      expect(faults, `${fault}: survivors' routes missing while the fault lasted`).toEqual([]);
       return samples;
     },
   };

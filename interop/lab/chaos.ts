@@ -209,3 +209,52 @@ export async function birdRouteCount(bird: Bird, table = 'vpntab'): Promise<numb
   if (!m?.[1]) throw new Error(`no route count for BIRD table ${table}`);
   return Number(m[1]);
 }
+
+// ---- watching RIBs while a fault lasts ----------------------------------------------
+
+/** One RIB watched while a fault lasts. */
+export interface RibWatch {
+  name: string;
+  want: readonly string[];
+  read: () => Promise<string[]>;
+  /** Only missing lines count (the RIB may hold other routes that come and go meanwhile). */
+  presentOnly?: boolean;
+}
+
+/**
+ * Reads every watched RIB every `intervalMs` until `stop()` (and never longer than `maxMs`,
+ * so a test that fails before stopping it leaves nothing running). Every sample is tallied;
+ * `stop()` resolves with the number of samples and each line that was missing (or, unless
+ * `presentOnly`, extra) at some sample. A read that fails (a CLI timing out) is no sample.
+ */
+export function watchRibs(tally: ChaosTally, fault: string, watches: readonly RibWatch[], intervalMs = 200, maxMs = 150_000):
+  { stop: () => Promise<{ samples: number; faults: string[] }> } {
+  const faults: string[] = [];
+  let samples = 0;
+  let stopping = false;
+  const deadline = Date.now() + maxMs;
+  const loop = (async () => {
+    while (!stopping && Date.now() < deadline) {
+      try {
+        const seen = await Promise.all(watches.map((w) => w.read()));
+        watches.forEach((w, i) => {
+          const diff = diffRoutes(w.want, seen[i] ?? []);
+          if (w.presentOnly) diff.stale = [];
+          tally.compared(fault, w.want, diff);
+          faults.push(...diff.lost.map((l) => `${w.name} sample ${samples}: lost ${l}`), ...diff.stale.map((l) => `${w.name} sample ${samples}: stale ${l}`));
+        });
+        samples++;
+      } catch {
+        // no sample
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopping = true;
+      await loop;
+      return { samples, faults };
+    },
+  };
+}
