@@ -30,6 +30,8 @@ export interface CnPeer {
   exportPolicies?: string[];
   /** TCP-MD5 key (`password`). */
   password?: string;
+  /** Per-peer `hold-time` (seconds), overriding `bgp.hold-time`. */
+  holdTime?: number;
 }
 
 /** One term of a routing policy (README "Routing policy"): keys as in the YAML, camel-cased. */
@@ -180,7 +182,7 @@ export function controlNodeYaml(cfg: CnConfig): string {
     ...cfg.bgp.peers.map((p) => `    - ${flowMap({
       name: p.name, address: p.address, asn: p.asn, port: p.port, passive: p.passive,
       'route-reflector-client': p.routeReflectorClient, families: p.families,
-      'import-policies': p.importPolicies, 'export-policies': p.exportPolicies, password: p.password,
+      'import-policies': p.importPolicies, 'export-policies': p.exportPolicies, password: p.password, 'hold-time': p.holdTime,
     })}`),
   ];
   if (cfg.xmpp) {
@@ -250,6 +252,8 @@ export class ControlNode {
     private readonly lab: Lab,
     readonly host: string,
     readonly config: CnConfig,
+    /** Options for node itself, before the script (e.g. `--heapsnapshot-signal=SIGUSR2`). */
+    private readonly nodeFlags: readonly string[] = [],
   ) {
     this.configFile = lab.file(`${host}-control-node.yaml`);
     this.logFile = `${host}-control-node.log`;
@@ -263,7 +267,7 @@ export class ControlNode {
     await ensureControlNodeBuilt();
     writeFileSync(this.configFile, controlNodeYaml(this.config));
     const bin = join(REPO_ROOT, 'bin', 'control-node.js');
-    this.proc = this.lab.spawn(this.host, process.execPath, [bin, '--config', this.configFile], this.logFile);
+    this.proc = this.lab.spawn(this.host, process.execPath, [...this.nodeFlags, bin, '--config', this.configFile], this.logFile);
     const proc = this.proc;
     const sockets = [this.config.bgp.listen, ...(this.config.xmpp ? [this.config.xmpp.listen] : [])];
     const what = sockets.map((l) => `${l.address}:${l.port}`).join(' and ');
