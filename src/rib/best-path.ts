@@ -9,9 +9,9 @@
  * are ECMP-eligible"); later steps only order the equal ones.
  *
  * Deviations: the LLGR_STALE step comes right after feasibility (RFC 9494
- * §4.3), not after the MAC-mobility sequence as in Contrail; EVPN-only steps (ETree root, aliasing) and service-chain steps
- * have no input yet and are left out; the path-id steps have no add-path
- * receive yet.
+ * §4.4), not after the MAC-mobility sequence as in Contrail; EVPN-only
+ * steps (ETree root, aliasing) and service-chain steps have no input yet
+ * and are left out; the path-id steps have no add-path receive yet.
  */
 
 import { AS_CONFED_SEQUENCE, AS_CONFED_SET, AS_SET } from '../bgp/wire/types.js';
@@ -62,7 +62,7 @@ export const STEPS: readonly Step[] = [
   // 1. Feasible before infeasible.
   { name: 'feasibility', cmp: (a, b) => (a.infeasible ? 1 : 0) - (b.infeasible ? 1 : 0) },
   // Path without LLGR_STALE first. Contrail compares it after the sequence
-  // number (its step 6); RFC 9494 §4.3 says an LLGR-stale path is "treated as
+  // number (its step 6); RFC 9494 §4.4 says an LLGR-stale path is "treated as
   // least preferred", so here it comes before LOCAL_PREF: a stale gateway path
   // with a high LOCAL_PREF never beats a live one.
   { name: 'llgr-stale', cmp: (a, b) => (isLlgrStale(a) ? 1 : 0) - (isLlgrStale(b) ? 1 : 0) },

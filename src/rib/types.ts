@@ -50,7 +50,7 @@ export function isStale(p: Path): boolean {
 }
 
 /**
- * True for a path carrying LLGR_STALE (RFC 9494 §4.1): kept past its
+ * True for a path carrying LLGR_STALE (RFC 9494 §3.2): kept past its
  * source's restart time (long-lived graceful restart), or received so from
  * a peer. Least preferred, and never sent to a peer without LLGR.
  */

@@ -3,7 +3,7 @@
  * Recognised: multiprotocol (1, RFC 4760 §8), route refresh (2, RFC 2918),
  * graceful restart (64, RFC 4724 §3 with the RFC 8538 N bit), 4-octet AS
  * (65, RFC 6793), ADD-PATH (69, RFC 7911), enhanced route refresh (70,
- * RFC 7313), long-lived graceful restart (71, RFC 9494 §3, llgr.ts). Any
+ * RFC 7313), long-lived graceful restart (71, RFC 9494 §3.1, llgr.ts). Any
  * other capability is kept raw.
  *
  * Errors: a capability header or length running past its parameter is

@@ -213,7 +213,7 @@ export interface GracefulRestartFamily extends AfiSafi {
   readonly forwarding: boolean;
 }
 
-/** One family of the long-lived graceful-restart capability (RFC 9494 §3). */
+/** One family of the long-lived graceful-restart capability (RFC 9494 §3.1). */
 export interface LongLivedFamily extends AfiSafi {
   /** The F bit: forwarding state preserved across the restart. */
   readonly forwarding: boolean;

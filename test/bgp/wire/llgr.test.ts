@@ -1,5 +1,5 @@
 /**
- * Long-lived graceful restart capability 71 (RFC 9494 §3): golden bytes
+ * Long-lived graceful restart capability 71 (RFC 9494 §3.1): golden bytes
  * both ways inside a whole OPEN, the 24-bit stale time and the F bit, and
  * malformed lengths kept raw without a reset.
  */
@@ -38,7 +38,7 @@ const GOLDEN: OpenMessage = {
   ],
 };
 
-describe('long-lived graceful restart capability (RFC 9494 §3)', () => {
+describe('long-lived graceful restart capability (RFC 9494 §3.1)', () => {
   it('decodes two families with their flags and 24-bit stale times from golden bytes', () => {
     const out = decode(h(GOLDEN_HEX));
     expect(out.faults).toEqual([]);
