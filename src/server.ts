@@ -68,7 +68,11 @@ function bgpOptions(bgp: BgpConfig, policies: ReadonlyMap<string, Policy>): BgpO
     holdTime: bgp.holdTime,
     connectRetry: bgp.connectRetry,
     ...(bgp.gracefulRestart.enabled && {
-      gracefulRestart: { restartTime: bgp.gracefulRestart.restartTime, staleTime: bgp.gracefulRestart.staleTime },
+      gracefulRestart: {
+        restartTime: bgp.gracefulRestart.restartTime,
+        endOfRibTimeout: bgp.gracefulRestart.endOfRibTimeout,
+        longLivedStaleTime: bgp.gracefulRestart.longLivedStaleTime,
+      },
     }),
     peers: bgp.peers.map((p) => peerOptions(p, bgp, policies)),
   };

@@ -6,7 +6,9 @@
  * coalesces per destination instead of growing without bound).
  *
  * RFC 4271 (sessions), RFC 4684 §6 and Contrail (VPN advertisement to a
- * route-target peer waits for its route-target End-of-RIB, or 30 s).
+ * route-target peer waits for its route-target End-of-RIB, or 30 s), RFC
+ * 4724 §4.2 and RFC 9494 §4.2 (the helper's timers: restart time, then
+ * long-lived stale time, then End-of-RIB timeout once the peer is back).
  */
 
 import net from 'node:net';
@@ -17,7 +19,8 @@ import type { PeerInfo } from '../rib/types.js';
 import type { BgpOptions, BgpPeerOptions } from './options.js';
 import { endOfRibFamily, familyName, parseIpv4 } from './wire/index.js';
 import type { Fault, UpdateMessage } from './wire/types.js';
-import { familiesToRetain, preservedFamilies } from './graceful-restart.js';
+import { familiesToRetain, preservedFamilies, type Retention } from './graceful-restart.js';
+import type { FamilyName } from './wire/types.js';
 import { BgpSession } from './session/index.js';
 import type { Negotiated, DownReason } from './session/index.js';
 import { CEASE_MAX_PREFIXES, ERR_CEASE, maxPrefixesData } from './session/notify.js';
@@ -55,6 +58,8 @@ export interface PeerEntry {
   /** Graceful restart: waiting for a restarting peer to come back, then for it to resend its routes. */
   restartTimer?: NodeJS.Timeout;
   staleTimer?: NodeJS.Timeout;
+  /** Long-lived graceful restart: one timer per long-lived stale time, sweeping its families. */
+  llgrTimers: NodeJS.Timeout[];
   blocked: boolean;
   /** More paths than max-prefixes allows have been reported for this session (until it goes down or drops below). */
   overLimit?: boolean;
@@ -184,7 +189,7 @@ export class BgpSpeaker {
     };
     const rib = peering.addPeer(info, pc.families, pc.exportPolicy);
     const log = this.opts.logger.child({ peer: pc.name });
-    const entry = { config: pc, info, rib, peering, blocked: false } as PeerEntry;
+    const entry = { config: pc, info, rib, peering, blocked: false, llgrTimers: [] as NodeJS.Timeout[] } as Omit<PeerEntry, 'session'> as PeerEntry;
     const session = new BgpSession(
       {
         name: pc.name,
@@ -196,7 +201,10 @@ export class BgpSpeaker {
         peerAs: pc.asn,
         passive: pc.passive,
         holdTime: pc.holdTime ?? this.opts.bgp.holdTime,
-        ...(this.opts.bgp.gracefulRestart && { restartTime: this.opts.bgp.gracefulRestart.restartTime }),
+        ...(this.opts.bgp.gracefulRestart && {
+          restartTime: this.opts.bgp.gracefulRestart.restartTime,
+          longLivedStaleTime: this.opts.bgp.gracefulRestart.longLivedStaleTime ?? 0,
+        }),
         connectRetry: pc.connectRetry ?? this.opts.bgp.connectRetry,
         families: pc.families,
         ...(pc.password !== undefined && { password: pc.password }),
@@ -241,7 +249,7 @@ export class BgpSpeaker {
     this.opts.logger.info({ peer: e.config.name, families: n.families, holdTime: n.holdTime }, 'peer established');
     e.blocked = false;
     e.negotiated = n;
-    e.peering.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId);
+    e.peering.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId, n.llgr);
     this.cameBack(e, n);
     e.config.lifecycle?.up();
     // Only a peer that advertised graceful restart promises End-of-RIB
@@ -309,22 +317,55 @@ export class BgpSpeaker {
     if (e.rtcTimer) clearTimeout(e.rtcTimer);
     e.rtcTimer = undefined;
     e.overLimit = false;
-    const keep = wasUp && this.opts.bgp.gracefulRestart ? familiesToRetain(e.negotiated, reason) : undefined;
+    const gr = this.opts.bgp.gracefulRestart;
+    const keep = wasUp && gr ? familiesToRetain(e.negotiated, reason, gr) : undefined;
     e.peering.peerDown(e.rib, keep?.families);
-    if (keep) this.awaitRestart(e, keep.restartMs);
+    if (keep) this.awaitRestart(e, keep);
     if (wasUp) e.config.lifecycle?.down();
   }
 
-  /** Graceful restart: the peer's routes stay stale until it is back, at most its restart time. */
-  private awaitRestart(e: PeerEntry, ms: number): void {
-    this.opts.logger.info({ peer: e.config.name, restartSeconds: ms / 1000, families: [...e.rib.staleFamilies] }, 'keeping routes of a restarting peer');
+  /**
+   * Graceful restart: the peer's routes stay stale until it is back, at
+   * most its restart time; then those of its long-lived families turn
+   * long-lived stale (at once for a family without graceful restart).
+   */
+  private awaitRestart(e: PeerEntry, keep: Retention): void {
+    const longLived = Object.fromEntries([...keep.longLived].map(([f, ms]) => [f, ms / 1000]));
+    this.opts.logger.info(
+      { peer: e.config.name, restartSeconds: keep.restartMs / 1000, families: [...e.rib.staleFamilies], longLivedSeconds: longLived },
+      'keeping routes of a restarting peer',
+    );
     this.clearRestartTimers(e);
+    if (keep.now.size > 0) this.turnLongLived(e, keep, [...keep.now]);
+    if (keep.families.size === keep.now.size) return;
     e.restartTimer = setTimeout(() => {
       e.restartTimer = undefined;
-      this.opts.logger.info({ peer: e.config.name }, 'restarting peer did not come back in time: its stale routes go');
-      e.peering.sweepStale(e.rib);
-    }, ms);
+      const waiting = [...e.rib.staleFamilies].filter((f) => !e.rib.llgrFamilies.has(f));
+      const [long, short] = [waiting.filter((f) => keep.longLived.has(f)), waiting.filter((f) => !keep.longLived.has(f))];
+      this.opts.logger.info({ peer: e.config.name, swept: short, longLived: long }, 'restarting peer did not come back within its restart time');
+      e.peering.sweepStale(e.rib, short);
+      if (long.length > 0) this.turnLongLived(e, keep, long);
+    }, keep.restartMs);
     e.restartTimer.unref();
+  }
+
+  /** RFC 9494 §4.2: the families' stale paths turn long-lived stale, each until its long-lived stale time is up. */
+  private turnLongLived(e: PeerEntry, keep: Retention, families: readonly FamilyName[]): void {
+    e.peering.longLivedStale(e.rib, families);
+    const byTime = new Map<number, FamilyName[]>();
+    for (const f of families) {
+      const ms = keep.longLived.get(f)!;
+      byTime.set(ms, [...(byTime.get(ms) ?? []), f]);
+    }
+    for (const [ms, fams] of byTime) {
+      const t = setTimeout(() => {
+        e.llgrTimers = e.llgrTimers.filter((x) => x !== t);
+        this.opts.logger.info({ peer: e.config.name, families: fams }, 'restarting peer did not come back within its long-lived stale time: its routes go');
+        e.peering.sweepStale(e.rib, fams);
+      }, ms);
+      t.unref();
+      e.llgrTimers.push(t);
+    }
   }
 
   /**
@@ -341,15 +382,17 @@ export class BgpSpeaker {
     e.staleTimer = setTimeout(() => {
       e.staleTimer = undefined;
       e.peering.sweepStale(e.rib);
-    }, (this.opts.bgp.gracefulRestart?.staleTime ?? 0) * 1000);
+    }, (this.opts.bgp.gracefulRestart?.endOfRibTimeout ?? 0) * 1000);
     e.staleTimer.unref();
   }
 
   private clearRestartTimers(e: PeerEntry): void {
     if (e.restartTimer) clearTimeout(e.restartTimer);
     if (e.staleTimer) clearTimeout(e.staleTimer);
+    for (const t of e.llgrTimers) clearTimeout(t);
     e.restartTimer = undefined;
     e.staleTimer = undefined;
+    e.llgrTimers = [];
   }
 
   private scheduleFlush(): void {

@@ -551,5 +551,6 @@ function fsmConfigOf(config: SessionConfig): FsmConfig {
     idleHold: config.idleHoldTime ?? connectRetry,
     ...(config.openHoldTime === undefined ? {} : { openHoldTime: config.openHoldTime }),
     ...(config.restartTime === undefined ? {} : { restartTime: config.restartTime }),
+    ...(config.longLivedStaleTime === undefined ? {} : { longLivedStaleTime: config.longLivedStaleTime }),
   };
 }

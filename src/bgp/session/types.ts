@@ -38,6 +38,8 @@ export interface SessionConfig {
    * peer by keeping its routes.
    */
   readonly restartTime?: number;
+  /** Long-lived stale time we advertise for every family, seconds (RFC 9494 §3.1); 0 or absent: no LLGR capability. */
+  readonly longLivedStaleTime?: number;
   /** TCP-MD5 key (RFC 2385) for outbound connections (the speaker sets it on its listener for inbound ones). */
   readonly password?: string;
 }
