@@ -132,6 +132,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Ser
         ...(config.xmpp.gracefulRestart && {
           gracefulRestart: {
             restartTimeSec: config.xmpp.gracefulRestart.restartTime, endOfRibTimeoutSec: config.xmpp.gracefulRestart.endOfRibTimeout,
+            longLivedStaleTimeSec: config.xmpp.gracefulRestart.longLivedStaleTime,
           },
         }),
       })
