@@ -72,6 +72,7 @@ function bgpOptions(bgp: BgpConfig, policies: ReadonlyMap<string, Policy>): BgpO
         restartTime: bgp.gracefulRestart.restartTime,
         endOfRibTimeout: bgp.gracefulRestart.endOfRibTimeout,
         longLivedStaleTime: bgp.gracefulRestart.longLivedStaleTime,
+        restartingSpeaker: bgp.gracefulRestart.restartingSpeaker,
       },
     }),
     peers: bgp.peers.map((p) => peerOptions(p, bgp, policies)),

@@ -30,6 +30,11 @@ export interface GracefulRestartOptions {
    * it); 0 or absent: no LLGR.
    */
   readonly longLivedStaleTime?: number;
+  /**
+   * Restarting-speaker mode (RFC 4724 §4.1, src/bgp/deferral.ts): after our
+   * start, set the R bit and hold advertisements until the peers' End-of-RIB.
+   */
+  readonly restartingSpeaker?: boolean;
 }
 
 /** What to keep of a peer whose session ended, and the timers that apply. */

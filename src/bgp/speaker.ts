@@ -20,6 +20,7 @@ import type { BgpOptions, BgpPeerOptions } from './options.js';
 import { endOfRibFamily, familyName, parseIpv4 } from './wire/index.js';
 import type { Fault, UpdateMessage } from './wire/types.js';
 import { familiesToRetain, preservedFamilies, type Retention } from './graceful-restart.js';
+import { UpdateDeferral } from './deferral.js';
 import type { FamilyName } from './wire/types.js';
 import { BgpSession } from './session/index.js';
 import type { Negotiated, DownReason } from './session/index.js';
@@ -75,6 +76,8 @@ export class BgpSpeaker {
   private started = false;
   /** Every peering engine a peer of ours belongs to, the master instance's first. */
   private readonly peerings = new Set<BgpPeering>();
+  /** Restarting-speaker mode: advertisements (but route-target memberships) wait for the peers' End-of-RIB. */
+  private deferral?: UpdateDeferral;
 
   constructor(
     private readonly peering: BgpPeering,
@@ -109,14 +112,41 @@ export class BgpSpeaker {
       server.close();
       throw err;
     }
+    this.startDeferral();
     for (const e of this.peers.values()) e.session.start();
     this.started = true;
     const bound = server.address() as net.AddressInfo;
     return { address: bound.address, port: bound.port };
   }
 
+  /**
+   * Restarting-speaker mode (RFC 4724 §4.1): our OPENs carry the R bit and
+   * flush() holds everything but route-target memberships until every
+   * peer's End-of-RIB (src/bgp/deferral.ts).
+   */
+  private startDeferral(): void {
+    const gr = this.opts.bgp.gracefulRestart;
+    if (!gr?.restartingSpeaker) return;
+    for (const e of this.peers.values()) e.session.setRestarting(true);
+    this.opts.logger.info({ peers: this.peers.size }, 'restarting speaker: holding advertisements for the peers\' End-of-RIB');
+    this.deferral = new UpdateDeferral({
+      peers: [...this.peers.keys()], restartMs: gr.restartTime * 1000, endOfRibMs: gr.endOfRibTimeout * 1000,
+      logger: this.opts.logger,
+      release: () => {
+        for (const e of this.peers.values()) e.session.setRestarting(false);
+        this.scheduleFlush();
+      },
+    });
+  }
+
+  /** True while restarting-speaker mode holds advertisements of this family. */
+  private held(f: FamilyName): boolean {
+    return f !== 'route-target' && this.deferral?.active === true;
+  }
+
   /** CEASE to every peer, close the listener. */
   async stop(): Promise<void> {
+    this.deferral?.stop();
     this.server?.close();
     await Promise.all([...this.peers.values()].map((e) => this.stopPeer(e)));
   }
@@ -134,6 +164,7 @@ export class BgpSpeaker {
     const key = addressKey(e.config);
     if (this.byAddress.get(key) === e) this.byAddress.delete(key);
     this.byId.delete(e.info.id);
+    this.deferral?.removed(name);
     await this.stopPeer(e, CEASE_PEER_DECONFIGURED, 'peer de-configured');
     e.peering.removePeer(e.rib);
     // Its key leaves the listener with it (an empty key deletes it, RFC 2385 via TCP_MD5SIG).
@@ -251,6 +282,7 @@ export class BgpSpeaker {
     e.negotiated = n;
     e.peering.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId, n.llgr);
     this.cameBack(e, n);
+    this.deferral?.established(e.config.name, n.gracefulRestart !== undefined, [...e.rib.families]);
     e.config.lifecycle?.up();
     // Only a peer that advertised graceful restart promises End-of-RIB
     // (RFC 4724 §2); for the others, waiting would only delay: start now and
@@ -274,6 +306,7 @@ export class BgpSpeaker {
       const f = familyName(eor);
       if (f) {
         e.peering.endOfRib(e.rib, f);
+        this.deferral?.endOfRib(e.config.name, f);
         if (f === 'route-target' && e.rtcTimer) {
           clearTimeout(e.rtcTimer);
           e.rtcTimer = undefined;
@@ -411,11 +444,12 @@ export class BgpSpeaker {
    * holding up the others (its send-hold timer bounds how long).
    */
   private flush(): void {
-    for (let batch = 0; this.hasWork(); batch++) {
+    const held = (f: FamilyName): boolean => this.held(f);
+    for (let batch = 0; this.hasWork(held); batch++) {
       if (!this.anyWritable()) return; // resumed by a drain event
       if (batch >= FLUSH_BATCHES) return this.scheduleFlush(); // let input in between
       for (const peering of this.peerings) {
-        for (const d of peering.drain(DRAIN_BATCH)) {
+        for (const d of peering.drain(DRAIN_BATCH, held)) {
           for (const st of d.to) {
             const e = this.byId.get(st.info.id);
             if (e && e.rib.up && !e.session.writeMany(d.msgs)) e.blocked = true;
@@ -425,8 +459,8 @@ export class BgpSpeaker {
     }
   }
 
-  private hasWork(): boolean {
-    for (const p of this.peerings) if (p.hasWork()) return true;
+  private hasWork(held: (f: FamilyName) => boolean): boolean {
+    for (const p of this.peerings) if (p.hasWork(held)) return true;
     return false;
   }
 

@@ -12,6 +12,9 @@
  *       stale-time: 300      # the older name of end-of-rib-timeout (RFC 4724's stale timer); both given: must agree
  *       long-lived-stale-time: 0  # RFC 9494 LLGR: seconds we advertise and at most keep a peer's routes
  *                                 # long-lived stale after its restart time; 0..16777215, 0 = no LLGR
+ *       restarting-speaker: false # RFC 4724 §4.1: after our start, set the R bit and hold advertisements
+ *                                 # until every peer's End-of-RIB (peers not up by restart-time are not
+ *                                 # waited for; end-of-rib-timeout ends the wait in any case)
  *     peers:
  *       - name: gobgp1                 # unique
  *         address: 10.0.0.2            # unique, dotted quad
@@ -83,6 +86,8 @@ export interface GracefulRestartConfig {
   endOfRibTimeout: number;
   /** RFC 9494; 0: no long-lived graceful restart. */
   longLivedStaleTime: number;
+  /** RFC 4724 §4.1 restarting-speaker mode after our own start. */
+  restartingSpeaker: boolean;
 }
 
 export const DEFAULT_END_OF_RIB_TIMEOUT = 300;
@@ -189,6 +194,7 @@ const gracefulRestart = mapping({
   'stale-time': integer(1, 65535).optional(),
   'end-of-rib-timeout': integer(1, 65535).optional(),
   'long-lived-stale-time': integer(0, 0xffffff).default(0),
+  'restarting-speaker': bool.default(false),
 }).superRefine((raw, ctx) => {
   const [stale, eor] = [raw['stale-time'], raw['end-of-rib-timeout']];
   if (stale !== undefined && eor !== undefined && stale !== eor) {
@@ -202,6 +208,7 @@ const gracefulRestart = mapping({
   restartTime: raw['restart-time'],
   endOfRibTimeout: raw['end-of-rib-timeout'] ?? raw['stale-time'] ?? DEFAULT_END_OF_RIB_TIMEOUT,
   longLivedStaleTime: raw['long-lived-stale-time'],
+  restartingSpeaker: raw['restarting-speaker'],
 }));
 
 export const bgpSection = mapping({

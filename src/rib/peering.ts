@@ -284,16 +284,20 @@ export class BgpPeering {
     this.markWork(g);
   }
 
-  hasWork(): boolean {
-    return this.workGroups.size > 0;
+  /** Some update group has something to send (`held`: families whose groups do not count, restarting-speaker mode). */
+  hasWork(held?: (f: FamilyName) => boolean): boolean {
+    if (!held) return this.workGroups.size > 0;
+    for (const g of this.workGroups) if (!held(g.family)) return true;
+    return false;
   }
 
   /**
    * Pull encoded UPDATEs, about `maxRoutes` destinations per group at most,
-   * route-target groups first so peers filter what follows.
+   * route-target groups first so peers filter what follows. Groups of the
+   * `held` families keep their work for later.
    */
-  drain(maxRoutes = 4096): Delivery<PeerRib>[] {
-    const groups = [...this.workGroups].sort((a, b) => FAMILIES[a.family].sendOrder - FAMILIES[b.family].sendOrder);
+  drain(maxRoutes = 4096, held?: (f: FamilyName) => boolean): Delivery<PeerRib>[] {
+    const groups = [...this.workGroups].filter((g) => !held?.(g.family)).sort((a, b) => FAMILIES[a.family].sendOrder - FAMILIES[b.family].sendOrder);
     const out: Delivery<PeerRib>[] = [];
     for (const g of groups) {
       const mo = this.membershipOut.get(g);
