@@ -6,12 +6,18 @@
  *   a    192.0.2.11  gobgpd with GR (restart time 6 s) and LLGR (60 s for VPNv4)
  *   b    192.0.2.12  gobgpd, a client that advertises LLGR (long-lived-enabled)
  *   c    192.0.2.13  gobgpd, a plain client without GR or LLGR
- *   cn   192.0.2.15  the control node: GR helper, long-lived stale time 3600 s
+ *   cn   192.0.2.15  the control node: GR helper, long-lived stale time 3600 s,
+ *                    restarting speaker (so its OPENs list VPNv4 with the F bit)
  * a is killed with SIGKILL. Its route stays at b and c, stale in our table,
  * for its 6 s restart time; then it turns long-lived stale: our table shows
  * it with LLGR_STALE, b gets it with the community, c has it withdrawn
  * (RFC 9494 §4.3). a restarts and announces a different route: its
  * End-of-RIB sweeps the old one, and b and c hold exactly the new one.
+ * Then our node and a are killed, and our node starts again in
+ * restarting-speaker mode (RFC 4724 §4.1) before a: b, a graceful-restart
+ * helper, keeps our route all along, since we send it nothing, End-of-RIB
+ * included, until a is back with its End-of-RIB; c, without graceful
+ * restart, loses it and gets it back.
  */
 import { describe, expect, it } from 'vitest';
 import { ControlNode, GoBgp, Lab, expectedReflection, hasRoute, sessionStateAt, useLab, viewAt, waitUntil } from './lab/index.js';
@@ -30,7 +36,7 @@ const CN_CONFIG: CnConfig = {
   bgp: {
     listen: { address: CN, port: 179 },
     holdTime: 90,
-    gracefulRestart: { enabled: true, restartTime: 60, endOfRibTimeout: 30, longLivedStaleTime: 3600 },
+    gracefulRestart: { enabled: true, restartTime: 60, endOfRibTimeout: 30, longLivedStaleTime: 3600, restartingSpeaker: true },
     peers: ['a', 'b', 'c'].map((name, i) => ({
       name, address: `192.0.2.${11 + i}`, asn: ASN, routeReflectorClient: true, families: ['inet-vpn'],
     })),
@@ -128,5 +134,43 @@ describe('long-lived graceful restart between the running control node and gobgp
     }
     expect(await cnPaths()).toEqual([expect.objectContaining({ source: 'a' })]);
     expect((await cnPaths()).map((p) => [p.stale ?? false, p.llgrStale ?? false])).toEqual([[false, false]]);
+  });
+
+  it('restarting in restarting-speaker mode, our node never makes the graceful-restart client drop and relearn a route', async () => {
+    const after = expectedReflection(AFTER, a, CLUSTER_ID);
+    expect(await cn.kill()).toBe('SIGKILL');
+    expect(await a.kill()).toBe('SIGKILL'); // the route's source comes back only after b: we have nothing for b meanwhile
+    await waitUntil('c (no graceful restart) dropped our route', async () => !(await hasRoute(c, AFTER)), POLL_MS, 250);
+    cn = new ControlNode(lab!, 'cn', CN_CONFIG);
+    // Watch b every 100 ms from before our start until the route is back at c.
+    let watching = true;
+    const missing: number[] = [];
+    let checks = 0;
+    const watch = (async () => {
+      while (watching) {
+        if (JSON.stringify(await viewAt(b, AFTER)) !== JSON.stringify(after)) missing.push(Date.now());
+        checks++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await cn.start();
+      await Promise.all([established(b), established(c)]);
+      await new Promise((r) => setTimeout(r, 2000)); // b and c up, a not: our table is empty, and nothing may tell b so
+      expect(await cnPaths()).toEqual([]);
+      a = goBgp('a', 11, 'restarting');
+      await a.start();
+      await a.announce(AFTER);
+      await established(a);
+      await waitUntil('our route back at c', async () => JSON.stringify(await viewAt(c, AFTER)) === JSON.stringify(after), POLL_MS, 250);
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      watching = false;
+      await watch;
+    }
+    expect(checks).toBeGreaterThan(20);
+    expect(missing).toEqual([]);
+    expect((await b.vpnRoutes()).map((r) => r.prefix)).toEqual([AFTER.prefix]);
+    expect((await cnPaths()).map((p) => [p.source, p.stale ?? false])).toEqual([['a', false]]);
   });
 });

@@ -98,7 +98,9 @@ export interface CnConfig {
   bgp: {
     listen: { address: string; port: number }; holdTime: number; peers: CnPeer[];
     /** `bgp.graceful-restart`; left out, the binary's default (off). */
-    gracefulRestart?: { enabled: boolean; restartTime?: number; staleTime?: number; endOfRibTimeout?: number; longLivedStaleTime?: number };
+    gracefulRestart?: {
+      enabled: boolean; restartTime?: number; staleTime?: number; endOfRibTimeout?: number; longLivedStaleTime?: number; restartingSpeaker?: boolean;
+    };
   };
   /** The agents' XMPP server; left out, the binary's defaults apply (127.0.0.1:5269). */
   xmpp?: { listen: { address: string; port: number }; holdTime?: number };
@@ -171,7 +173,7 @@ export function controlNodeYaml(cfg: CnConfig): string {
     ...(cfg.bgp.gracefulRestart ? [`  graceful-restart: ${flowMap({
       enabled: cfg.bgp.gracefulRestart.enabled, 'restart-time': cfg.bgp.gracefulRestart.restartTime,
       'stale-time': cfg.bgp.gracefulRestart.staleTime, 'end-of-rib-timeout': cfg.bgp.gracefulRestart.endOfRibTimeout,
-      'long-lived-stale-time': cfg.bgp.gracefulRestart.longLivedStaleTime,
+      'long-lived-stale-time': cfg.bgp.gracefulRestart.longLivedStaleTime, 'restarting-speaker': cfg.bgp.gracefulRestart.restartingSpeaker,
     })}`] : []),
     '  peers:',
     ...cfg.bgp.peers.map((p) => `    - ${flowMap({

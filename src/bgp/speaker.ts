@@ -235,6 +235,7 @@ export class BgpSpeaker {
         ...(this.opts.bgp.gracefulRestart && {
           restartTime: this.opts.bgp.gracefulRestart.restartTime,
           longLivedStaleTime: this.opts.bgp.gracefulRestart.longLivedStaleTime ?? 0,
+          preserveForwarding: this.opts.bgp.gracefulRestart.restartingSpeaker ?? false,
         }),
         connectRetry: pc.connectRetry ?? this.opts.bgp.connectRetry,
         families: pc.families,

@@ -41,7 +41,7 @@ describe('restarting-speaker mode (RFC 4724 §4.1)', () => {
     const client = await connect(port, '127.0.0.22', [grCap(60)]);
     const plain = await connect(port, '127.0.0.23'); // no graceful restart: owes no End-of-RIB
     expect([gw, client, plain].map((p) => p.ours.capabilities.find((c) => c.code === 64))).toEqual(
-      Array(3).fill(expect.objectContaining({ restarting: true })),
+      Array(3).fill(expect.objectContaining({ restarting: true, families: [{ afi: 1, safi: 128, forwarding: true }] })),
     );
     gw.peer.send(route('10.1.0.0/16', 100));
     gw.peer.sendRaw(EOR);
@@ -74,11 +74,11 @@ describe('restarting-speaker mode (RFC 4724 §4.1)', () => {
     expect(late.ours.capabilities.find((c) => c.code === 64)).toMatchObject({ restarting: false });
   });
 
-  it('advertises at once, without the R bit, when restarting-speaker is off', async () => {
+  it('advertises at once, without the R bit and without listing families, when restarting-speaker is off', async () => {
     const { port } = await grSpeaker(cleanups, { ...RESTARTING, restartingSpeaker: false });
     const gw = await connect(port, '127.0.0.21', [grCap(60)]);
     const plain = await connect(port, '127.0.0.23');
-    expect(plain.ours.capabilities.find((c) => c.code === 64)).toMatchObject({ restarting: false });
+    expect(plain.ours.capabilities.find((c) => c.code === 64)).toMatchObject({ restarting: false, families: [] });
     gw.peer.send(route('10.1.0.0/16', 100));
     await plain.peer.until('A at the plain peer', () => heldBy(plain.peer).join() === A);
   });

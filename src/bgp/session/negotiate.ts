@@ -7,8 +7,10 @@
  * (4-octet AS capability 65, AS_TRANS), RFC 6286 (identifier uniqueness only
  * within an AS), RFC 4760 §8 (multiprotocol capability; none = IPv4
  * unicast), RFC 2918 (route refresh), RFC 4724 §3 (graceful restart: we send
- * our restart time, or 0, i.e. End-of-RIB support only, and no families;
- * the R bit after our own restart, §4.1), RFC 9494 §3.1 / §4.1 (long-lived
+ * our restart time, or 0, i.e. End-of-RIB support only; no families, unless
+ * we restart gracefully ourselves: then every family with the F bit, as
+ * Contrail does, since forwarding is done by the vRouters and gateways and
+ * goes on while we restart; the R bit after our own restart, §4.1), RFC 9494 §3.1 / §4.1 (long-lived
  * graceful restart: our long-lived stale time per family, always beside the
  * GR capability; a peer's LLGR capability without GR is disregarded), RFC
  * 7911 (ADD-PATH: recognised, not negotiated).
@@ -45,6 +47,11 @@ export interface OpenConfig {
   readonly longLivedStaleTime?: number;
   /** Set the R bit (RFC 4724 §4.1): we have just restarted. */
   readonly restarting?: boolean;
+  /**
+   * We restart gracefully (restarting-speaker mode): list every family in the
+   * GR and LLGR capabilities with the F bit, so helpers keep our routes.
+   */
+  readonly preserveForwarding?: boolean;
 }
 
 export const BGP_VERSION = 4;
@@ -93,16 +100,18 @@ export function buildOpen(cfg: OpenConfig): OpenMessage {
   const capabilities: Capability[] = cfg.families.map((f) => ({ code: CAP_MULTIPROTOCOL, afi: f.afi, safi: f.safi }));
   capabilities.push({ code: CAP_ROUTE_REFRESH });
   capabilities.push({ code: CAP_FOUR_OCTET_AS, asn: cfg.localAs });
-  // No families: we preserve no forwarding state (we forward nothing). Restart
-  // time 0 says "End-of-RIB support only"; more, that we are a helper that
-  // keeps a restarting peer's routes (RFC 4724 §3, §4.2).
+  // Restart time 0 says "End-of-RIB support only"; more, that we are a
+  // helper that keeps a restarting peer's routes (RFC 4724 §3, §4.2). No
+  // families unless we restart gracefully ourselves (see preserveForwarding).
+  const forwarding = cfg.preserveForwarding ?? false;
+  const families = forwarding ? cfg.families.map((f) => ({ afi: f.afi, safi: f.safi, forwarding: true })) : [];
   capabilities.push({
-    code: CAP_GRACEFUL_RESTART, restarting: cfg.restarting ?? false, notification: false, restartTime: cfg.restartTime ?? 0, families: [],
+    code: CAP_GRACEFUL_RESTART, restarting: cfg.restarting ?? false, notification: false, restartTime: cfg.restartTime ?? 0, families,
   });
-  // RFC 9494 §3.1: per family, forwarding not preserved (F clear), our long-lived stale time.
+  // RFC 9494 §3.1: every family with our long-lived stale time.
   const llst = cfg.longLivedStaleTime ?? 0;
   if (llst > 0) {
-    const longLived = cfg.families.map((f) => ({ afi: f.afi, safi: f.safi, forwarding: false, staleTime: llst }));
+    const longLived = cfg.families.map((f) => ({ afi: f.afi, safi: f.safi, forwarding, staleTime: llst }));
     capabilities.push({ code: CAP_LONG_LIVED_GRACEFUL_RESTART, longLived });
   }
   return {

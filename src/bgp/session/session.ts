@@ -561,5 +561,6 @@ function fsmConfigOf(config: SessionConfig): FsmConfig {
     ...(config.restartTime === undefined ? {} : { restartTime: config.restartTime }),
     ...(config.longLivedStaleTime === undefined ? {} : { longLivedStaleTime: config.longLivedStaleTime }),
     ...(config.restarting === undefined ? {} : { restarting: config.restarting }),
+    ...(config.preserveForwarding === undefined ? {} : { preserveForwarding: config.preserveForwarding }),
   };
 }
