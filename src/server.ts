@@ -68,7 +68,12 @@ function bgpOptions(bgp: BgpConfig, policies: ReadonlyMap<string, Policy>): BgpO
     holdTime: bgp.holdTime,
     connectRetry: bgp.connectRetry,
     ...(bgp.gracefulRestart.enabled && {
-      gracefulRestart: { restartTime: bgp.gracefulRestart.restartTime, staleTime: bgp.gracefulRestart.staleTime },
+      gracefulRestart: {
+        restartTime: bgp.gracefulRestart.restartTime,
+        endOfRibTimeout: bgp.gracefulRestart.endOfRibTimeout,
+        longLivedStaleTime: bgp.gracefulRestart.longLivedStaleTime,
+        restartingSpeaker: bgp.gracefulRestart.restartingSpeaker,
+      },
     }),
     peers: bgp.peers.map((p) => peerOptions(p, bgp, policies)),
   };
@@ -128,6 +133,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Ser
         ...(config.xmpp.gracefulRestart && {
           gracefulRestart: {
             restartTimeSec: config.xmpp.gracefulRestart.restartTime, endOfRibTimeoutSec: config.xmpp.gracefulRestart.endOfRibTimeout,
+            longLivedStaleTimeSec: config.xmpp.gracefulRestart.longLivedStaleTime,
           },
         }),
       })

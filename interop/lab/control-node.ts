@@ -100,7 +100,9 @@ export interface CnConfig {
   bgp: {
     listen: { address: string; port: number }; holdTime: number; peers: CnPeer[];
     /** `bgp.graceful-restart`; left out, the binary's default (off). */
-    gracefulRestart?: { enabled: boolean; restartTime?: number; staleTime?: number };
+    gracefulRestart?: {
+      enabled: boolean; restartTime?: number; staleTime?: number; endOfRibTimeout?: number; longLivedStaleTime?: number; restartingSpeaker?: boolean;
+    };
   };
   /** The agents' XMPP server; left out, the binary's defaults apply (127.0.0.1:5269). */
   xmpp?: {
@@ -176,7 +178,8 @@ export function controlNodeYaml(cfg: CnConfig): string {
     `  hold-time: ${cfg.bgp.holdTime}`,
     ...(cfg.bgp.gracefulRestart ? [`  graceful-restart: ${flowMap({
       enabled: cfg.bgp.gracefulRestart.enabled, 'restart-time': cfg.bgp.gracefulRestart.restartTime,
-      'stale-time': cfg.bgp.gracefulRestart.staleTime,
+      'stale-time': cfg.bgp.gracefulRestart.staleTime, 'end-of-rib-timeout': cfg.bgp.gracefulRestart.endOfRibTimeout,
+      'long-lived-stale-time': cfg.bgp.gracefulRestart.longLivedStaleTime, 'restarting-speaker': cfg.bgp.gracefulRestart.restartingSpeaker,
     })}`] : []),
     '  peers:',
     ...cfg.bgp.peers.map((p) => `    - ${flowMap({

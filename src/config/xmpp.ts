@@ -16,6 +16,8 @@
  *       enabled: false
  *       restart-time: 60     # seconds a dropped agent's routes are kept for its return
  *       end-of-rib-timeout: 300   # seconds an agent that came back has to send its End-of-RIB
+ *       long-lived-stale-time: 0  # seconds more a dropped agent's routes stay, long-lived stale
+ *                                 # (LLGR_STALE, least preferred), after restart-time; 0..16777215, 0 = off
  *
  * The whole section may be left out; every key then takes its default.
  * The TLS files are read and checked here (a relative path is taken from
@@ -43,7 +45,7 @@ export interface XmppConfig {
   tls?: XmppTlsConfig;
   maxRoutesPerAgent?: number;
   /** Present when enabled. */
-  gracefulRestart?: { restartTime: number; endOfRibTimeout: number };
+  gracefulRestart?: { restartTime: number; endOfRibTimeout: number; longLivedStaleTime: number };
 }
 
 /** The standard XMPP server-to-server port, which Contrail agents dial. */
@@ -93,6 +95,7 @@ const gracefulRestart = mapping({
   enabled: bool.default(false),
   'restart-time': integer(1, 4095).default(60),
   'end-of-rib-timeout': integer(1, 3600).default(300),
+  'long-lived-stale-time': integer(0, 0xffffff).default(0),
 });
 
 export const xmppSection = mapping({
@@ -110,7 +113,11 @@ export const xmppSection = mapping({
     ...(raw.tls !== undefined && { tls: raw.tls }),
     ...(raw['max-routes-per-agent'] !== undefined && { maxRoutesPerAgent: raw['max-routes-per-agent'] }),
     ...(raw['graceful-restart'].enabled && {
-      gracefulRestart: { restartTime: raw['graceful-restart']['restart-time'], endOfRibTimeout: raw['graceful-restart']['end-of-rib-timeout'] },
+      gracefulRestart: {
+        restartTime: raw['graceful-restart']['restart-time'],
+        endOfRibTimeout: raw['graceful-restart']['end-of-rib-timeout'],
+        longLivedStaleTime: raw['graceful-restart']['long-lived-stale-time'],
+      },
     }),
   }),
 );

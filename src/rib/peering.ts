@@ -11,7 +11,8 @@
  *
  * RFC 4271 §9 (decision and update-send processes), RFC 4456 (route
  * reflection), RFC 4684 (route-target constraint), RFC 4724 (End-of-RIB),
- * RFC 7606 (treat-as-withdraw).
+ * RFC 7606 (treat-as-withdraw), RFC 9494 (long-lived graceful restart:
+ * LLGR-stale paths, and none of them to a peer without LLGR, §4.3).
  */
 
 import { FAMILIES, familyName } from '../bgp/wire/families/registry.js';
@@ -24,7 +25,7 @@ import type { Rib } from './rib.js';
 import { UpdateGroup, type Delivery } from './update-group.js';
 import { MembershipOut, RtInterest, type MembershipSet } from './rtc.js';
 import type { Table } from './table.js';
-import { sentAt, type Dest, type Path, type PeerInfo } from './types.js';
+import { isLlgrStale, sentAt, type Dest, type Path, type PeerInfo } from './types.js';
 
 export type { PeerExportPolicy } from './export-classes.js';
 
@@ -64,6 +65,10 @@ export interface PeerRib {
   staleFamilies: Set<FamilyName>;
   /** Its socket is over the output cap: its update groups make nothing for it until resume(). */
   outPaused: boolean;
+  /** Of those, the families whose stale paths are long-lived stale now (RFC 9494 §4.2). */
+  llgrFamilies: Set<FamilyName>;
+  /** The peer advertised long-lived graceful restart this session: it may be sent LLGR-stale paths (RFC 9494 §4.3). */
+  llgr: boolean;
 }
 
 export class BgpPeering {
@@ -122,6 +127,7 @@ export class BgpPeering {
       ctx: { fourOctetAs: false, ebgp: !info.ibgp, families: new Set() },
       paths: 0, groups: new Map(), rtc: false, interest: new RtInterest(),
       vpnHeld: false, classId, received: 0, eorReceived: new Set(), staleFamilies: new Set(), outPaused: false,
+      llgrFamilies: new Set(), llgr: false,
     };
     this.peers.set(info.id, st);
     return st;
@@ -158,10 +164,14 @@ export class BgpPeering {
     this.peers.delete(st.info.id);
   }
 
-  /** The session is Established with these negotiated families. */
-  peerUp(st: PeerRib, negotiated: readonly AfiSafi[], fourOctetAs: boolean, routerId: number): void {
+  /**
+   * The session is Established with these negotiated families; `llgr`: the
+   * peer advertised long-lived graceful restart (it may get LLGR-stale paths).
+   */
+  peerUp(st: PeerRib, negotiated: readonly AfiSafi[], fourOctetAs: boolean, routerId: number, llgr = false): void {
     if (st.up) this.peerDown(st);
     st.info.routerId = routerId;
+    st.llgr = llgr;
     st.families = new Set(
       negotiated
         .map((f) => familyName(f))
@@ -236,11 +246,31 @@ export class BgpPeering {
     if (before === undefined) return;
     for (const f of families) {
       if (!st.staleFamilies.delete(f)) continue;
+      st.llgrFamilies.delete(f);
       const n = this.rib.removeSource(this.inTable(f)!, st.info, before);
       st.paths -= n;
       if (f === 'route-target' && n > 0) this.rescanVpn(st);
     }
     if (st.staleFamilies.size === 0) st.info.staleBefore = undefined;
+  }
+
+  /**
+   * Long-lived graceful restart (RFC 9494 §4.2): the peer's restart time ran
+   * out and it advertised a long-lived stale time for these families: their
+   * stale paths stay, with LLGR_STALE (least preferred, and sent only to
+   * peers with LLGR), those with NO_LLGR go. Until its End-of-RIB or the
+   * long-lived timer sweeps them, as for any stale path.
+   */
+  longLivedStale(st: PeerRib, families: Iterable<FamilyName>): void {
+    const before = st.info.staleBefore;
+    if (before === undefined) return;
+    for (const f of families) {
+      if (!st.staleFamilies.has(f)) continue;
+      st.llgrFamilies.add(f);
+      const { removed } = this.rib.markLongLivedStale(this.inTable(f)!, st.info, before);
+      st.paths -= removed;
+      if (f === 'route-target' && removed > 0) this.rescanVpn(st);
+    }
   }
 
   /** Start VPN advertisement to a route-target peer (its End-of-RIB, or the 30 s timer). */
@@ -262,8 +292,11 @@ export class BgpPeering {
     this.markWork(g);
   }
 
-  hasWork(): boolean {
-    return this.workGroups.size > 0;
+  /** Some update group has something to send (`held`: families whose groups do not count, restarting-speaker mode). */
+  hasWork(held?: (f: FamilyName) => boolean): boolean {
+    if (!held) return this.workGroups.size > 0;
+    for (const g of this.workGroups) if (!held(g.family)) return true;
+    return false;
   }
 
   /**
@@ -289,10 +322,11 @@ export class BgpPeering {
 
   /**
    * Pull encoded UPDATEs, about `maxRoutes` destinations per group at most,
-   * route-target groups first so peers filter what follows.
+   * route-target groups first so peers filter what follows. Groups of the
+   * `held` families keep their work for later.
    */
-  drain(maxRoutes = 4096): Delivery<PeerRib>[] {
-    const groups = [...this.workGroups].sort((a, b) => FAMILIES[a.family].sendOrder - FAMILIES[b.family].sendOrder);
+  drain(maxRoutes = 4096, held?: (f: FamilyName) => boolean): Delivery<PeerRib>[] {
+    const groups = [...this.workGroups].filter((g) => !held?.(g.family)).sort((a, b) => FAMILIES[a.family].sendOrder - FAMILIES[b.family].sendOrder);
     const out: Delivery<PeerRib>[] = [];
     for (const g of groups) {
       const mo = this.membershipOut.get(g);
@@ -356,7 +390,7 @@ export class BgpPeering {
    */
   private groupKey(st: PeerRib, f: FamilyName): string {
     const solo = (isVpn(f) || f === 'route-target') && st.rtc ? `|rtc${st.info.id}` : '';
-    return `${f}|${st.classId}|${st.ctx.fourOctetAs ? 4 : 2}${solo}`;
+    return `${f}|${st.classId}|${st.ctx.fourOctetAs ? 4 : 2}${st.llgr ? '|llgr' : ''}${solo}`;
   }
 
   /** Make the peer a member of its group for the family (a new group queues the whole table). */
@@ -419,7 +453,16 @@ export class BgpPeering {
     if (!best || dest.ecmpCount === 0) return undefined;
     if (g.interest && !g.interest.matches(best.attrs.attrs.extCommunities)) return undefined;
     if (exportVeto(best, g.to, this.local)) return undefined;
+    // RFC 9494 §4.3: not to a peer without LLGR (the optional partial-deployment
+    // procedure of §4.6, LOCAL_PREF 0 and NO_EXPORT toward iBGP, is not done).
+    if (isLlgrStale(best) && !this.groupDoesLlgr(g)) return undefined;
     return best;
+  }
+
+  /** Members of a group share `llgr` (it is part of the group key). */
+  private groupDoesLlgr(g: UpdateGroup<PeerRib>): boolean {
+    for (const m of g.members.values()) return m.llgr;
+    return false;
   }
 
   /**

@@ -137,7 +137,7 @@ function routeTableXml(p: TablePage, c: TableCounts): string {
     bool('deleted', 9, false) + str('deleted_at', 11, '') +
     u64('prefixes', 3, c.prefixes) + u64('paths', 4, c.paths) + u64('primary_paths', 5, c.primaryPaths) +
     u64('secondary_paths', 6, c.secondaryPaths) + u64('infeasible_paths', 7, c.infeasiblePaths) +
-    u64('stale_paths', 12, c.stalePaths) + u64('llgr_stale_paths', 13, 0) +
+    u64('stale_paths', 12, c.stalePaths) + u64('llgr_stale_paths', 13, c.llgrStalePaths) +
     structList('routes', 8, 'ShowRoute', p.routes.map(routeXml)) +
     structList('listeners', 10, 'ShowTableListener', []);
 }
@@ -155,6 +155,14 @@ const FLAG: Readonly<Record<string, string>> = {
   'no-tunnel-encap': 'NoTunnelEncap', 'treat-as-withdraw': 'TreatAsWithdraw',
 };
 
+/** Contrail's flags of a path: why it is infeasible, Stale and LlgrStale (graceful restart). */
+function pathFlags(p: PathRecord): string[] {
+  const out = p.infeasible ? [FLAG[p.infeasible] ?? p.infeasible] : [];
+  if (p.stale) out.push('Stale');
+  if (p.llgrStale) out.push('LlgrStale');
+  return out;
+}
+
 function pathXml(p: PathRecord): string {
   const lb = p.loadBalance;
   return str('protocol', 1, p.protocol) + str('last_modified', 3, sandeshTime(p.lastModified)) +
@@ -165,7 +173,7 @@ function pathXml(p: PathRecord): string {
     bool('replicated', 13, p.replicatedFrom !== undefined) +
     str('primary_table', 14, p.replicatedFrom ?? '', { link: 'ShowRouteReq' }) +
     strList('secondary_tables', 24, []) + strList('communities', 15, p.communities) +
-    str('origin_vn', 16, p.originVn) + strList('flags', 17, p.infeasible ? [FLAG[p.infeasible] ?? p.infeasible] : []) +
+    str('origin_vn', 16, p.originVn) + strList('flags', 17, pathFlags(p)) +
     strList('tunnel_encap', 18, p.tunnelEncap) + str('sequence_no', 19, String(p.sequenceNo)) +
     strList('origin_vn_path', 20, []) +
     struct('pmsi_tunnel', 21, 'ShowPmsiTunnel', str('type', 1, '') + str('ar_type', 2, '') + str('identifier', 3, '') +
@@ -218,7 +226,7 @@ function showRouteSummary(ctx: PageContext, search: string, next: string): strin
 function summaryXml(name: string, c: TableCounts): string {
   return str('name', 1, name, { link: 'ShowRouteReq' }) + u64('prefixes', 3, c.prefixes) + u64('paths', 4, c.paths) +
     u64('primary_paths', 5, c.primaryPaths) + u64('secondary_paths', 6, c.secondaryPaths) +
-    u64('infeasible_paths', 7, c.infeasiblePaths) + u64('stale_paths', 18, c.stalePaths) + u64('llgr_stale_paths', 19, 0) +
+    u64('infeasible_paths', 7, c.infeasiblePaths) + u64('stale_paths', 18, c.stalePaths) + u64('llgr_stale_paths', 19, c.llgrStalePaths) +
     u64('walk_requests', 8, 0) + u64('walk_again_requests', 16, 0) + u64('walk_completes', 9, 0) +
     u64('actual_walks', 17, 0) + u64('walk_cancels', 10, 0) + u64('pending_updates', 11, 0) + u64('markers', 12, 0) +
     u64('listeners', 14, 0) + u64('walkers', 15, 0) + bool('deleted', 2, false) + str('deleted_at', 13, '');
