@@ -23,9 +23,9 @@ import { ExportClasses, type PeerExportPolicy } from './export-classes.js';
 import type { RouteKey } from './nlri-key.js';
 import type { Rib } from './rib.js';
 import { UpdateGroup, type Delivery } from './update-group.js';
-import { MembershipOut, RtInterest, type MembershipSet } from './rtc.js';
+import { DEFAULT_RT, MembershipSwitch, RtInterest } from './rtc.js';
 import type { Table } from './table.js';
-import { isLlgrStale, sentAt, type Dest, type Path, type PeerInfo } from './types.js';
+import { isLlgrStale, type Dest, type Path, type PeerInfo } from './types.js';
 
 export type { PeerExportPolicy } from './export-classes.js';
 
@@ -36,8 +36,6 @@ const NO_FAMILIES: ReadonlySet<FamilyName> = new Set();
 
 /** The VPN families (route-target constraint applies to them, RFC 4684). */
 const isVpn = (f: FamilyName): boolean => FAMILIES[f].vrf !== undefined;
-
-const DEFAULT_RT: RtMembership = { family: 'route-target', len: 0, originAs: 0, target: 0n };
 
 /** The RIB's view of one peer. */
 export interface PeerRib {
@@ -82,8 +80,8 @@ export class BgpPeering {
   private nextSlot = 0;
   /** Peer classes and the outbound attribute sets made for them. */
   private readonly exports: ExportClasses;
-  /** Per route-target group: which of default / specific memberships it is sent (see MembershipOut). */
-  private readonly membershipOut = new Map<UpdateGroup<PeerRib>, MembershipOut>();
+  /** Per route-target group: which of default / specific memberships it is sent (src/rib/rtc.ts). */
+  private readonly memberships = new MembershipSwitch<UpdateGroup<PeerRib>>(() => this.table('route-target'), (g, d) => this.eligible(g, d));
 
   /**
    * `tables`: what the peering advertises (and, by default, where received
@@ -329,10 +327,9 @@ export class BgpPeering {
     const groups = [...this.workGroups].filter((g) => !held?.(g.family)).sort((a, b) => FAMILIES[a.family].sendOrder - FAMILIES[b.family].sendOrder);
     const out: Delivery<PeerRib>[] = [];
     for (const g of groups) {
-      const mo = this.membershipOut.get(g);
-      if (mo) this.beginMembershipSwitch(g, mo);
+      this.memberships.before(g);
       out.push(...g.drain(maxRoutes));
-      if (mo) this.finishMembershipSwitch(g, mo);
+      this.memberships.after(g);
       if (!g.hasWork) this.workGroups.delete(g);
     }
     return out;
@@ -410,7 +407,7 @@ export class BgpPeering {
       );
       this.groups.set(key, g);
       this.groupsOf(f).push(g);
-      if (f === 'route-target') this.membershipOut.set(g, new MembershipOut());
+      if (f === 'route-target') this.memberships.track(g);
       for (const [, dest] of this.table(f)!.entries()) g.pending.add(dest);
     }
     g.join(st);
@@ -428,7 +425,7 @@ export class BgpPeering {
     g.dispose();
     this.exports.release(g);
     this.groups.delete(g.key);
-    this.membershipOut.delete(g);
+    this.memberships.forget(g);
     const list = this.groupsOf(f);
     list.splice(list.indexOf(g), 1);
     this.workGroups.delete(g);
@@ -441,8 +438,7 @@ export class BgpPeering {
    * being sent now (default or specific, MembershipOut).
    */
   private desired(g: UpdateGroup<PeerRib>, dest: Dest): Path | undefined {
-    const mo = this.membershipOut.get(g);
-    if (mo && !mo.allows(dest.nlri as RtMembership)) return undefined;
+    if (!this.memberships.allows(g, dest)) return undefined;
     const best = this.eligible(g, dest);
     return best && this.exports.rejects(g, dest, best) ? undefined : best;
   }
@@ -463,55 +459,6 @@ export class BgpPeering {
   private groupDoesLlgr(g: UpdateGroup<PeerRib>): boolean {
     for (const m of g.members.values()) return m.llgr;
     return false;
-  }
-
-  /**
-   * The membership set a route-target group should get: the default alone
-   * while some source other than the member gives us one it may have (our
-   * own, while a VPN peer lacks route-target, or one reflected from another
-   * peer); otherwise the specific ones.
-   */
-  private wantedMemberships(g: UpdateGroup<PeerRib>): MembershipSet {
-    const table = this.table('route-target')!;
-    const dest = table.get(table.keyOf(DEFAULT_RT));
-    const p = dest && this.eligible(g, dest);
-    return p && !g.members.has(p.peer) ? 'default' : 'specific';
-  }
-
-  /**
-   * Before a route-target group drains: if it should get the other set,
-   * start withdrawing the one it has (this drain then announces nothing), or
-   * switch at once when it has been sent nothing.
-   */
-  private beginMembershipSwitch(g: UpdateGroup<PeerRib>, mo: MembershipOut): void {
-    const want = this.wantedMemberships(g);
-    if (mo.current === want || mo.current === 'withdrawing') return;
-    const sent = this.sentDests(g);
-    if (sent.length === 0) return this.announceMemberships(g, mo, want);
-    mo.current = 'withdrawing';
-    for (const dest of sent) g.pending.add(dest);
-  }
-
-  /**
-   * After a route-target group drained: once every old membership has been
-   * withdrawn, in this drain or an earlier one, the new set is queued; it
-   * goes out in the next drain, so in UPDATEs after every withdrawal.
-   */
-  private finishMembershipSwitch(g: UpdateGroup<PeerRib>, mo: MembershipOut): void {
-    if (mo.current !== 'withdrawing' || this.sentDests(g).length > 0) return;
-    this.announceMemberships(g, mo, this.wantedMemberships(g));
-  }
-
-  private announceMemberships(g: UpdateGroup<PeerRib>, mo: MembershipOut, set: MembershipSet): void {
-    mo.current = set;
-    for (const dest of this.table('route-target')!.allDests()) g.pending.add(dest);
-  }
-
-  /** The destinations a group has an advertisement recorded for. */
-  private sentDests(g: UpdateGroup<PeerRib>): Dest[] {
-    const out: Dest[] = [];
-    for (const dest of this.table(g.family)!.allDests()) if (sentAt(dest, g.slot)) out.push(dest);
-    return out;
   }
 
   /** The peer's route-target interest changed: re-evaluate every VPN route for it. */
