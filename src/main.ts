@@ -180,7 +180,9 @@ async function main(args: readonly string[]): Promise<void> {
   say(`${label}: BGP listening on ${bgp.address}:${bgp.port}`);
   if (xmpp) say(`${label}: XMPP listening on ${xmpp.address}:${xmpp.port}`);
   const intro = server.listening.introspect;
-  if (intro) say(`${label}: introspect on http://${intro.address}:${intro.port}/api/summary (metrics: /metrics)`);
+  const scheme = config.introspect.tls ? 'https' : 'http';
+  const token = config.introspect.token !== undefined ? ', token required' : '';
+  if (intro) say(`${label}: introspect on ${scheme}://${intro.address}:${intro.port}/api/summary (metrics: /metrics${token})`);
   stopOnSignals(server, logger, label);
   reloadOnChange(server, logger, label, cli.options.configPath);
 }

@@ -178,7 +178,7 @@ describe('the introspect section', () => {
 
   it('rejects an unknown key and lists the keys allowed there', () => {
     expect(errorOf(docWith('introspect', { port: 8083 })).message).toBe(
-      'config.yaml: introspect.port: unknown key (allowed: listen, enabled)',
+      'config.yaml: introspect.port: unknown key (allowed: listen, enabled, tls, token, token-file)',
     );
     expect(errorOf(docWith('introspect', { listen: { addr: '127.0.0.1' } })).message).toBe(
       'config.yaml: introspect.listen.addr: unknown key (allowed: address, port)',
