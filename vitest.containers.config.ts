@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // `npm run test:containers`: the container image in the interop lab. Kept out
-// of vitest.config.ts so `npm test` neither runs it nor needs podman.
+// of vitest.config.ts so that `npx vitest` alone needs no podman; `npm test`
+// runs it as a second step (scripts/test.sh).
 export default defineConfig({
   test: {
     name: 'containers',

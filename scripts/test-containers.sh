@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run test:containers` (not part of `npm test`): set up podman and the
+# `npm run test:containers` (also run by `npm test`, after the unit and interop
+# projects): set up podman and the
 # local base images (scripts/container-setup.sh, a no-op once done), build the
 # control-node image (`npm run image`), then run the container tests in the
 # interop lab (containers/*.test.ts). Root. Extra arguments go to vitest.

@@ -7,19 +7,35 @@
 // to `npm test`, e.g. `--project unit` or a file filter) may skip tests; the
 // line then says so.
 //
-// usage: node scripts/test-summary.mjs <vitest.json> [the arguments given to vitest...]
+// Several reports (the leading arguments that end in .json: the main run and
+// the container run) are added up into the one line.
+//
+// usage: node scripts/test-summary.mjs <vitest.json>... [the arguments given to vitest...]
 import fs from 'node:fs';
 
-const [file, ...narrowedBy] = process.argv.slice(2);
-if (!file || !fs.existsSync(file)) {
-  console.error(`test-summary: vitest wrote no results to ${file}`);
+const args = process.argv.slice(2);
+const files = [];
+while (args.length > 0 && args[0].endsWith('.json')) files.push(args.shift());
+const narrowedBy = args;
+if (files.length === 0) {
+  console.error('test-summary: no vitest JSON report given');
   process.exit(1);
 }
-const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-const passed = r.numPassedTests ?? 0;
-const failed = r.numFailedTests ?? 0;
-const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-const brokenSuites = (r.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).every((a) => a.status !== 'failed'));
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const brokenSuites = [];
+for (const file of files) {
+  if (!fs.existsSync(file)) {
+    console.error(`test-summary: vitest wrote no results to ${file}`);
+    process.exit(1);
+  }
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  passed += r.numPassedTests ?? 0;
+  failed += r.numFailedTests ?? 0;
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  brokenSuites.push(...(r.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).every((a) => a.status !== 'failed')));
+}
 
 const narrowed = narrowedBy.length > 0;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped${narrowed ? ` (narrowed: ${narrowedBy.join(' ')})` : ''}`);

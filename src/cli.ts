@@ -1,9 +1,11 @@
 /**
  * The command line: `control-node [--config FILE] [--log-level LEVEL]` runs
  * a node; `control-node show neighbors | routes [--table T] [--prefix P] |
- * instances | agents | summary [--url URL] [--json]` asks a running one,
- * through its introspect JSON API, and prints aligned tables in the manner
- * of `gobgp neighbor` and `birdc show route` (or the JSON, for scripts).
+ * instances | agents | summary [--url URL] [--token T] [--ca FILE] [--json]`
+ * asks a running one, through its introspect JSON API (http or https, the
+ * token as `Authorization: Bearer`, RFC 6750 §2.1; CONTROL_NODE_TOKEN in the
+ * environment if --token is not given), and prints aligned tables in the
+ * manner of `gobgp neighbor` and `birdc show route` (or the JSON, for scripts).
  * Plus --version and --help. main.ts decides what to do with the result.
  *
  * parseCli never exits the process itself: help, version and usage errors
@@ -13,6 +15,8 @@
  */
 
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_INTROSPECT_LISTEN_PORT, DEFAULT_LISTEN_ADDRESS } from './config/default.js';
 
@@ -38,7 +42,14 @@ export interface ShowOptions {
   table?: string;
   /** routes: only prefixes containing this text. */
   prefix?: string;
+  /** The node's introspect token (introspect.token). */
+  token?: string;
+  /** A PEM file of the CA that signed the node's HTTPS certificate (else the system's CAs). */
+  ca?: string;
 }
+
+/** Where `show` takes the token from when --token is not given. */
+export const TOKEN_ENV = 'CONTROL_NODE_TOKEN';
 
 export type CliResult =
   | { kind: 'run'; options: CliOptions }
@@ -88,7 +99,7 @@ function buildCommand(output: CliOutput, onShow: (o: ShowOptions) => void): Comm
   return root;
 }
 
-/** `show <what>`: each leaf takes --url and --json; routes also --table and --prefix. */
+/** `show <what>`: each leaf takes --url, --token, --ca and --json; routes also --table and --prefix. */
 function addShowCommand(root: Command, onShow: (o: ShowOptions) => void): void {
   const show = root.command('show').description("print a running node's neighbours, routes, instances, agents or summary");
   const leaves: Record<ShowWhat, string> = {
@@ -100,12 +111,18 @@ function addShowCommand(root: Command, onShow: (o: ShowOptions) => void): void {
   };
   for (const what of SHOW_WHAT) {
     const leaf = show.command(what).description(leaves[what])
-      .option('--url <url>', "the node's introspect", DEFAULT_SHOW_URL)
+      .option('--url <url>', "the node's introspect (http:// or https://)", DEFAULT_SHOW_URL)
+      .addOption(new Option('--token <token>', "the node's introspect token (introspect.token)").env(TOKEN_ENV))
+      .option('--ca <file>', "PEM file of the CA that signed the node's HTTPS certificate (default: the system's)")
       .option('--json', 'print the JSON of the introspect API instead of a table', false)
       .allowExcessArguments(false);
     if (what === 'routes') leaf.option('--table <name>', 'one table (default: every table that has routes)').option('--prefix <text>', 'only prefixes containing this text');
-    leaf.action((opts: { url: string; json: boolean; table?: string; prefix?: string }) => {
-      onShow({ what, url: opts.url.replace(/\/+$/, ''), json: opts.json, ...(opts.table !== undefined && { table: opts.table }), ...(opts.prefix !== undefined && { prefix: opts.prefix }) });
+    leaf.action((opts: { url: string; json: boolean; table?: string; prefix?: string; token?: string; ca?: string }) => {
+      onShow({
+        what, url: opts.url.replace(/\/+$/, ''), json: opts.json,
+        ...(opts.table !== undefined && { table: opts.table }), ...(opts.prefix !== undefined && { prefix: opts.prefix }),
+        ...(opts.token !== undefined && opts.token !== '' && { token: opts.token }), ...(opts.ca !== undefined && { ca: opts.ca }),
+      });
     });
   }
 }
@@ -144,22 +161,58 @@ interface ApiRoutes { table: string; prefixes: number; paths: number; routes: { 
 
 class ShowError extends Error {}
 
+/** How to reach the node: its base URL, the token to present, the CA to trust. */
+interface Target {
+  readonly base: string;
+  readonly token?: string | undefined;
+  readonly ca?: string | undefined;
+}
+
+/** TLS verification failures, which a private CA explains. */
+const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID/;
+
+/** One GET (node:http/https: fetch cannot be given a CA); the status and the body's text. */
+function get(t: Target, path: string): Promise<{ status: number; text: string }> {
+  const url = new URL(t.base + path);
+  const lib = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
+  if (!lib) return Promise.reject(new ShowError(`${t.base}: not an http:// or https:// URL`));
+  const headers: Record<string, string> = { accept: 'application/json', ...(t.token !== undefined && { authorization: `Bearer ${t.token}` }) };
+  return new Promise((resolve, reject) => {
+    const req = lib.request(url, { headers, ...(t.ca !== undefined && { ca: t.ca }) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(Object.assign(new Error('no answer in 10 s'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** GET a JSON page of the node's introspect, or a ShowError with one line saying why not. */
-async function getJson<T>(base: string, path: string): Promise<T> {
-  let res: Response;
+async function getJson<T>(t: Target, path: string): Promise<T> {
+  const { base } = t;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(base + path, { signal: AbortSignal.timeout(10_000) });
+    res = await get(t, path);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new ShowError(`cannot reach ${base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+    if (err instanceof ShowError) throw err;
+    const code = (err as { code?: string }).code;
+    const hint = code !== undefined && CERT_CODES.test(code) ? ' (a private CA? --ca FILE)' : '';
+    throw new ShowError(`cannot reach ${base}: ${code ?? (err as Error).message}${hint}`);
   }
-  const text = await res.text();
-  if (!res.ok) {
+  const { status, text } = res;
+  if (status === 401) {
+    const how = t.token === undefined ? `it needs a token: --token or ${TOKEN_ENV}` : 'the token was refused';
+    throw new ShowError(`${base}: HTTP 401: ${how}`);
+  }
+  if (status < 200 || status > 299) {
     let reason = text.trim();
     try {
       reason = (JSON.parse(text) as { error?: string }).error ?? reason;
     } catch { /* not JSON: keep the text */ }
-    throw new ShowError(`${base}${path}: HTTP ${res.status}: ${reason}`);
+    throw new ShowError(`${base}${path}: HTTP ${status}: ${reason}`);
   }
   try {
     return JSON.parse(text) as T;
@@ -219,46 +272,59 @@ export function routesText(v: ApiRoutes): string {
   return head + formatTable(['', 'Prefix', 'Next hop', 'Label', 'Source', 'Proto', 'LocPref', 'MED', 'AS path', 'Lost at'], rows);
 }
 
-async function showRoutes(o: ShowOptions): Promise<{ json: unknown; text: string }> {
+async function showRoutes(o: ShowOptions, t: Target): Promise<{ json: unknown; text: string }> {
   const names = o.table !== undefined
     ? [o.table]
-    : (await getJson<ApiSummary>(o.url, '/api/summary')).tables.filter((t) => t.prefixes > 0).map((t) => t.name);
+    : (await getJson<ApiSummary>(t, '/api/summary')).tables.filter((t) => t.prefixes > 0).map((t) => t.name);
   const views: ApiRoutes[] = [];
   for (const name of names) {
     const q = new URLSearchParams({ table: name, limit: '1000', ...(o.prefix !== undefined && { prefix: o.prefix }) });
-    const v = await getJson<ApiRoutes>(o.url, `/api/routes?${q.toString()}`);
+    const v = await getJson<ApiRoutes>(t, `/api/routes?${q.toString()}`);
     if (v.routes.length > 0 || o.table !== undefined) views.push(v);
   }
   return { json: views, text: views.length === 0 ? 'no routes\n' : views.map(routesText).join('\n') };
 }
 
-async function showData(o: ShowOptions, now: number): Promise<{ json: unknown; text: string }> {
+async function showData(o: ShowOptions, t: Target, now: number): Promise<{ json: unknown; text: string }> {
   switch (o.what) {
     case 'neighbors': {
-      const list = await getJson<ApiNeighbor[]>(o.url, '/api/neighbors');
+      const list = await getJson<ApiNeighbor[]>(t, '/api/neighbors');
       return { json: list, text: neighborsText(list, now) };
     }
     case 'agents': {
-      const list = (await getJson<ApiNeighbor[]>(o.url, '/api/neighbors')).filter((n) => n.encoding === 'XMPP');
+      const list = (await getJson<ApiNeighbor[]>(t, '/api/neighbors')).filter((n) => n.encoding === 'XMPP');
       return { json: list, text: agentsText(list, now) };
     }
     case 'instances': {
-      const list = await getJson<ApiInstance[]>(o.url, '/api/instances');
+      const list = await getJson<ApiInstance[]>(t, '/api/instances');
       return { json: list, text: instancesText(list) };
     }
     case 'summary': {
-      const s = await getJson<ApiSummary>(o.url, '/api/summary');
+      const s = await getJson<ApiSummary>(t, '/api/summary');
       return { json: s, text: summaryText(s) };
     }
     case 'routes':
-      return showRoutes(o);
+      return showRoutes(o, t);
   }
+}
+
+/** The node to ask, with the CA file read (a ShowError naming it if it cannot be). */
+function target(o: ShowOptions): Target {
+  let ca: string | undefined;
+  if (o.ca !== undefined) {
+    try {
+      ca = readFileSync(o.ca, 'utf8');
+    } catch (err) {
+      throw new ShowError(`--ca ${o.ca}: ${(err as { code?: string }).code ?? (err as Error).message}`);
+    }
+  }
+  return { base: o.url, token: o.token, ca };
 }
 
 /** Runs `control-node show ...`; returns the exit code (1, with one line on stderr, when the node cannot answer). */
 export async function runShow(o: ShowOptions, output: CliOutput = processOutput, now: () => number = Date.now): Promise<number> {
   try {
-    const { json, text } = await showData(o, now());
+    const { json, text } = await showData(o, target(o), now());
     output.writeOut(o.json ? `${JSON.stringify(json, null, 2)}\n` : text);
     return 0;
   } catch (err) {

@@ -24,7 +24,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { parseCli, runShow } from './cli.js';
 import { tcpMd5Support } from './bgp/session/tcp-md5.js';
-import { ConfigError, DEFAULT_CONFIG_LABEL, loadConfig, tcpMd5Problem } from './config/index.js';
+import { ConfigError, DEFAULT_CONFIG_LABEL, loadConfig, passwordKeyPaths, tcpMd5Problem } from './config/index.js';
 import type { Config, LogLevel } from './config/index.js';
 import { startServer, stopWithin } from './server.js';
 import type { ServerHandle } from './server.js';
@@ -54,7 +54,7 @@ function configOrExit(path: string | undefined): Config {
   try {
     const config = loadConfig(path);
     // TCP-MD5 needs the platform: checked here (only when asked for), where config meets the session layer.
-    const md5 = config.bgp.peers.some((p) => p.password !== undefined) ? tcpMd5Problem(config.bgp, tcpMd5Support()) : undefined;
+    const md5 = passwordKeyPaths(config).length > 0 ? tcpMd5Problem(config, tcpMd5Support()) : undefined;
     if (md5) throw new ConfigError({ file: path ?? DEFAULT_CONFIG_LABEL, keyPath: md5.keyPath }, md5.reason);
     return config;
   } catch (err) {
@@ -180,7 +180,9 @@ async function main(args: readonly string[]): Promise<void> {
   say(`${label}: BGP listening on ${bgp.address}:${bgp.port}`);
   if (xmpp) say(`${label}: XMPP listening on ${xmpp.address}:${xmpp.port}`);
   const intro = server.listening.introspect;
-  if (intro) say(`${label}: introspect on http://${intro.address}:${intro.port}/api/summary (metrics: /metrics)`);
+  const scheme = config.introspect.tls ? 'https' : 'http';
+  const token = config.introspect.token !== undefined ? ', token required' : '';
+  if (intro) say(`${label}: introspect on ${scheme}://${intro.address}:${intro.port}/api/summary (metrics: /metrics${token})`);
   stopOnSignals(server, logger, label);
   reloadOnChange(server, logger, label, cli.options.configPath);
 }

@@ -77,7 +77,11 @@ export function describePlan(plan: ReloadPlan): Record<string, unknown> {
   if (plan.removeInstances.length > 0) out.instancesRemoved = plan.removeInstances;
   if (plan.updateInstances.length > 0) out.instancesUpdated = plan.updateInstances.map((r) => r.name);
   if (plan.staticRoutes.length > 0) out.staticRoutes = plan.staticRoutes.map((r) => r.name);
-  if (plan.introspect) out.introspect = plan.introspect;
+  if (plan.introspect) {
+    // Never the token or the key into the log: only that they are there.
+    const { tls, token, ...rest } = plan.introspect;
+    out.introspect = { ...rest, tls: tls !== undefined, token: token !== undefined };
+  }
   if (plan.logLevel) out.logLevel = plan.logLevel.level ?? 'command line';
   return out;
 }

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { BgpOptions, BgpPeerOptions } from './bgp/options.js';
 import { BgpSpeaker } from './bgp/speaker.js';
 import { diffConfig } from './config/index.js';
-import type { BgpConfig, Config, LogLevel, PeerConfig, PeerRef, RoutingInstanceConfig } from './config/index.js';
+import type { BgpConfig, Config, IntrospectConfig, LogLevel, PeerConfig, PeerRef, RoutingInstanceConfig } from './config/index.js';
 import type { BgpaasConfig } from './config/bgpaas.js';
 import { bgpaasExportHook, exportHook, importHook, peerExportHook } from './policy/attach.js';
 import type { Policy } from './policy/types.js';
@@ -68,7 +68,12 @@ function bgpOptions(bgp: BgpConfig, policies: ReadonlyMap<string, Policy>): BgpO
     holdTime: bgp.holdTime,
     connectRetry: bgp.connectRetry,
     ...(bgp.gracefulRestart.enabled && {
-      gracefulRestart: { restartTime: bgp.gracefulRestart.restartTime, staleTime: bgp.gracefulRestart.staleTime },
+      gracefulRestart: {
+        restartTime: bgp.gracefulRestart.restartTime,
+        endOfRibTimeout: bgp.gracefulRestart.endOfRibTimeout,
+        longLivedStaleTime: bgp.gracefulRestart.longLivedStaleTime,
+        restartingSpeaker: bgp.gracefulRestart.restartingSpeaker,
+      },
     }),
     peers: bgp.peers.map((p) => peerOptions(p, bgp, policies)),
   };
@@ -128,6 +133,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Ser
         ...(config.xmpp.gracefulRestart && {
           gracefulRestart: {
             restartTimeSec: config.xmpp.gracefulRestart.restartTime, endOfRibTimeoutSec: config.xmpp.gracefulRestart.endOfRibTimeout,
+            longLivedStaleTimeSec: config.xmpp.gracefulRestart.longLivedStaleTime,
           },
         }),
       })
@@ -168,7 +174,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Ser
   };
   introspect.bind(handle);
   if (config.introspect.enabled) {
-    await introspect.start(config.introspect.listen).catch(async (err: unknown) => {
+    await introspect.start(config.introspect).catch(async (err: unknown) => {
       await handle.stop(); // e.g. the port is taken: nothing of ours stays up
       throw err;
     });
@@ -196,6 +202,7 @@ function bgpaasSessions(rib: Rib, instances: InstanceManager): BgpaasFactory {
       families: [...b.families], kind: 'bgpaas', peering, instance: ri.name,
       holdTime: b.holdTime ?? bgp.holdTime, connectRetry: bgp.connectRetry,
       ...(b.sourcePort !== undefined && { sourcePort: b.sourcePort }),
+      ...(b.password !== undefined && { password: b.password }),
       exportPolicy: bgpaasExportHook(b.exportPolicies.map((n) => policies.get(n)!), b.gatewayAddress, b.ipv6GatewayAddress),
       lifecycle: { up: () => instances.subscribe(inst), down: () => instances.unsubscribe(inst) },
     };
@@ -227,9 +234,9 @@ function introspectControl(logger: Logger) {
     bind(h: ServerHandle): void {
       handle = h;
     },
-    async start(listen: { address: string; port: number }): Promise<void> {
+    async start(c: IntrospectConfig): Promise<void> {
       // Introspect reads everything; only this composition knows it exists.
-      const intro = await startIntrospect(handle!, listen, logger);
+      const intro = await startIntrospect(handle!, c.listen, logger, { tls: c.tls, token: c.token });
       (handle!.listening as { introspect?: { address: string; port: number } }).introspect = intro.address;
       close = () => intro.close();
     },
@@ -264,7 +271,7 @@ function reloadControl(initial: Config, parts: ReloadParts, deps: ServerDeps, in
       if (plan.logLevel) setLogLevel(deps, plan.logLevel.level);
       if (plan.introspect) {
         await introspect.close();
-        if (plan.introspect.enabled) await introspect.start(plan.introspect.listen);
+        if (plan.introspect.enabled) await introspect.start(plan.introspect);
       }
     } catch (err) {
       // Not expected (the diff refuses what cannot be applied); the node keeps running with what was applied.

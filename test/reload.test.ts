@@ -196,6 +196,28 @@ describe('config reload', () => {
     expect(levels).toEqual(['debug', undefined]);
   });
 
+  it('applies a new introspect token: introspect restarts, the new token is asked for, and the outcome names neither token', async () => {
+    const first = config();
+    const s = await start(first);
+    const url = (): string => `http://127.0.0.1:${s.listening.introspect!.port}/api/summary`;
+    const status = async (token?: string): Promise<number> =>
+      (await fetch(url(), token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } })).status;
+    expect(await status()).toBe(200);
+
+    const tokenA = 'reload-token-A-0123456789';
+    const withA = await s.reload({ ...first, introspect: { ...first.introspect, token: tokenA } });
+    expect(withA).toEqual({ ok: true, changes: { introspect: { enabled: true, listen: { address: '127.0.0.1', port: 0 }, tls: false, token: true } } });
+    expect([await status(), await status(tokenA)]).toEqual([401, 200]);
+
+    const tokenB = 'reload-token-B-0123456789';
+    const withB = await s.reload({ ...first, introspect: { ...first.introspect, token: tokenB } });
+    expect(JSON.stringify(withB)).not.toMatch(/reload-token/);
+    expect([await status(tokenA), await status(tokenB)]).toEqual([401, 200]);
+
+    await s.reload(first);
+    expect(await status()).toBe(200);
+  });
+
   it('refuses an identity change and a config that did not load, keeps the running config, and shows it in introspect and metrics', async () => {
     const s = await start(config());
     const mx1 = await bgpPeer(s, '127.0.0.2');

@@ -342,6 +342,13 @@ export class Bird implements VpnSpeaker {
     return code;
   }
 
+  /** SIGKILL by PID, like a crash: no NOTIFICATION, the kernel just closes its sockets. */
+  async kill(): Promise<number | string | undefined> {
+    const code = await this.proc?.kill();
+    this.proc = undefined;
+    return code;
+  }
+
   birdc(args: readonly string[]): Promise<string> {
     return this.lab.exec(this.name, 'birdc', ['-s', this.socket, ...args]);
   }

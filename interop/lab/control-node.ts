@@ -30,6 +30,8 @@ export interface CnPeer {
   exportPolicies?: string[];
   /** TCP-MD5 key (`password`). */
   password?: string;
+  /** Per-peer `hold-time` (seconds), overriding `bgp.hold-time`. */
+  holdTime?: number;
 }
 
 /** One term of a routing policy (README "Routing policy"): keys as in the YAML, camel-cased. */
@@ -98,10 +100,16 @@ export interface CnConfig {
   bgp: {
     listen: { address: string; port: number }; holdTime: number; peers: CnPeer[];
     /** `bgp.graceful-restart`; left out, the binary's default (off). */
-    gracefulRestart?: { enabled: boolean; restartTime?: number; staleTime?: number };
+    gracefulRestart?: {
+      enabled: boolean; restartTime?: number; staleTime?: number; endOfRibTimeout?: number; longLivedStaleTime?: number; restartingSpeaker?: boolean;
+    };
   };
   /** The agents' XMPP server; left out, the binary's defaults apply (127.0.0.1:5269). */
-  xmpp?: { listen: { address: string; port: number }; holdTime?: number };
+  xmpp?: {
+    listen: { address: string; port: number }; holdTime?: number;
+    /** `xmpp.graceful-restart`; left out, the binary's default (off). */
+    gracefulRestart?: { enabled: boolean; restartTime?: number; endOfRibTimeout?: number };
+  };
   /** The HTTP introspect; left out, the binary's defaults apply (127.0.0.1:8083, unreachable from other hosts). */
   introspect?: { listen: { address: string; port: number } };
   routingPolicies?: CnRoutingPolicy[];
@@ -170,18 +178,21 @@ export function controlNodeYaml(cfg: CnConfig): string {
     `  hold-time: ${cfg.bgp.holdTime}`,
     ...(cfg.bgp.gracefulRestart ? [`  graceful-restart: ${flowMap({
       enabled: cfg.bgp.gracefulRestart.enabled, 'restart-time': cfg.bgp.gracefulRestart.restartTime,
-      'stale-time': cfg.bgp.gracefulRestart.staleTime,
+      'stale-time': cfg.bgp.gracefulRestart.staleTime, 'end-of-rib-timeout': cfg.bgp.gracefulRestart.endOfRibTimeout,
+      'long-lived-stale-time': cfg.bgp.gracefulRestart.longLivedStaleTime, 'restarting-speaker': cfg.bgp.gracefulRestart.restartingSpeaker,
     })}`] : []),
     '  peers:',
     ...cfg.bgp.peers.map((p) => `    - ${flowMap({
       name: p.name, address: p.address, asn: p.asn, port: p.port, passive: p.passive,
       'route-reflector-client': p.routeReflectorClient, families: p.families,
-      'import-policies': p.importPolicies, 'export-policies': p.exportPolicies, password: p.password,
+      'import-policies': p.importPolicies, 'export-policies': p.exportPolicies, password: p.password, 'hold-time': p.holdTime,
     })}`),
   ];
   if (cfg.xmpp) {
     lines.push('xmpp:', `  listen: ${flowMap({ address: cfg.xmpp.listen.address, port: cfg.xmpp.listen.port })}`);
     if (cfg.xmpp.holdTime !== undefined) lines.push(`  hold-time: ${cfg.xmpp.holdTime}`);
+    const gr = cfg.xmpp.gracefulRestart;
+    if (gr) lines.push(`  graceful-restart: ${flowMap({ enabled: gr.enabled, 'restart-time': gr.restartTime, 'end-of-rib-timeout': gr.endOfRibTimeout })}`);
   }
   if (cfg.introspect) {
     lines.push('introspect:', `  listen: ${flowMap({ address: cfg.introspect.listen.address, port: cfg.introspect.listen.port })}`);
@@ -244,6 +255,8 @@ export class ControlNode {
     private readonly lab: Lab,
     readonly host: string,
     readonly config: CnConfig,
+    /** Options for node itself, before the script (e.g. `--heapsnapshot-signal=SIGUSR2`). */
+    private readonly nodeFlags: readonly string[] = [],
   ) {
     this.configFile = lab.file(`${host}-control-node.yaml`);
     this.logFile = `${host}-control-node.log`;
@@ -257,7 +270,7 @@ export class ControlNode {
     await ensureControlNodeBuilt();
     writeFileSync(this.configFile, controlNodeYaml(this.config));
     const bin = join(REPO_ROOT, 'bin', 'control-node.js');
-    this.proc = this.lab.spawn(this.host, process.execPath, [bin, '--config', this.configFile], this.logFile);
+    this.proc = this.lab.spawn(this.host, process.execPath, [...this.nodeFlags, bin, '--config', this.configFile], this.logFile);
     const proc = this.proc;
     const sockets = [this.config.bgp.listen, ...(this.config.xmpp ? [this.config.xmpp.listen] : [])];
     const what = sockets.map((l) => `${l.address}:${l.port}`).join(' and ');

@@ -189,6 +189,13 @@ export class Frr implements VpnSpeaker {
     return code;
   }
 
+  /** SIGKILL by PID, like a crash: no NOTIFICATION, the kernel just closes its sockets. */
+  async kill(): Promise<number | string | undefined> {
+    const code = await this.proc?.kill();
+    this.proc = undefined;
+    return code;
+  }
+
   /** Runs vtysh with one `-c` per command, in order (configuration context carries over). */
   vtysh(commands: readonly string[]): Promise<string> {
     return this.lab.exec(this.name, 'vtysh', ['--vty_socket', this.vtyDir, ...commands.flatMap((c) => ['-c', c])]);

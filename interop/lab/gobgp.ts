@@ -43,6 +43,14 @@ export interface GoBgpNeighbor {
   remotePort?: number;
   /** Graceful restart (RFC 4724) for all families: gobgpd then sends End-of-RIB markers. */
   gracefulRestart?: boolean;
+  /** The restart time gobgpd advertises with graceful restart, seconds; default 120. */
+  restartTime?: number;
+  /**
+   * Long-lived graceful restart (RFC 9494, with gracefulRestart): gobgpd
+   * advertises the LLGR capability (`long-lived-enabled`), and with
+   * `staleTime` a long-lived stale time for every family.
+   */
+  longLived?: { staleTime?: number };
   /** TCP-MD5 key (RFC 2385) for this neighbor (`auth-password`). */
   authPassword?: string;
 }
@@ -82,10 +90,13 @@ function neighborToml(n: GoBgpNeighbor): string[] {
     if (n.passive !== undefined) out.push(`    passive-mode = ${n.passive}`);
     if (n.remotePort !== undefined) out.push(`    remote-port = ${n.remotePort}`);
   }
-  if (n.gracefulRestart) out.push('  [neighbors.graceful-restart.config]', '    enabled = true', '    restart-time = 120');
+  if (n.gracefulRestart) out.push('  [neighbors.graceful-restart.config]', '    enabled = true', `    restart-time = ${n.restartTime ?? 120}`);
+  if (n.gracefulRestart && n.longLived) out.push('    long-lived-enabled = true');
   for (const f of n.families) {
     out.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = ${q(f)}`);
     if (n.gracefulRestart) out.push('    [neighbors.afi-safis.mp-graceful-restart.config]', '      enabled = true');
+    const llst = n.gracefulRestart ? n.longLived?.staleTime : undefined;
+    if (llst !== undefined) out.push('    [neighbors.afi-safis.long-lived-graceful-restart.config]', '      enabled = true', `      restart-time = ${llst}`);
   }
   return out;
 }
@@ -113,6 +124,7 @@ interface GoAttr {
   nexthop?: string;
   metric?: number;
   as_paths?: { segment_type?: number; asns?: number[] }[];
+  communities?: number[];
 }
 interface GoPath { nlri?: GoNlri | null; best?: boolean; attrs?: GoAttr[] }
 
@@ -197,6 +209,7 @@ export function goBgpExtCommunity(ec: GoExtCommunity): string {
 interface PathAttrs {
   nextHop: string;
   extCommunities: string[];
+  communities?: number[];
   originatorId?: string;
   clusterList: string[];
   localPref?: number;
@@ -213,6 +226,7 @@ function pathAttrs(attrs: readonly GoAttr[]): PathAttrs {
       case 4: res.med = a.metric ?? Number(a.value); break;
       case 5: res.localPref = Number(a.value); break;
       case 9: res.originatorId = String(a.value); break;
+      case 8: res.communities = (a.communities ?? (a.value as number[] | undefined) ?? []).map(Number); break;
       case 10: res.clusterList = (a.value as string[] | undefined) ?? []; break;
       case 14: res.nextHop = a.nexthop !== undefined ? canonicalNextHop(a.nexthop) : res.nextHop; break;
       case 16:

@@ -15,3 +15,4 @@ export * from './dut.js';
 export * from './oracle.js';
 export * from './agents.js';
 export * from './hooks.js';
+export * from './chaos.js';

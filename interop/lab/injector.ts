@@ -36,35 +36,78 @@ export function openHex(asn: number, bgpId: string): string {
   return hex(message(1, [4, ...u16(asn), ...u16(90), ...ipv4(bgpId), caps.length, ...caps]));
 }
 
-/**
- * A VPNv4 UPDATE announcing `spec` with ORIGIN `origin` (0 = IGP; 5 is no
- * defined value), an empty AS_PATH, LOCAL_PREF 100 and the route targets.
- */
-export function vpnUpdateHex(spec: VpnRouteSpec, origin: number): string {
-  const [rdAdmin, rdAssigned] = spec.rd.split(':');
-  const [addr, len] = spec.prefix.split('/');
+/** One labelled VPN-IPv4 NLRI (RFC 4364 §4.3.4, RFC 8277 §2.2): length in bits, label (bottom of stack), RD type 1, prefix. */
+function vpnNlri(rd: string, prefix: string, label: number): number[] {
+  const [rdAdmin, rdAssigned] = rd.split(':');
+  const [addr, len] = prefix.split('/');
   const plen = Number(len);
-  const prefixBytes = ipv4(addr ?? '').slice(0, Math.ceil(plen / 8));
-  const nlri = [
+  return [
     24 + 64 + plen, // length in bits: label, RD, prefix
-    ...u32((spec.label << 4) | 1).slice(1), // one label, bottom of stack
+    ...u32((label << 4) | 1).slice(1), // one label, bottom of stack
     ...u16(1), ...ipv4(rdAdmin ?? ''), ...u16(Number(rdAssigned)), // RD type 1: IPv4 address : 16-bit number
-    ...prefixBytes,
+    ...ipv4(addr ?? '').slice(0, Math.ceil(plen / 8)),
   ];
-  const nextHop = [...new Array<number>(8).fill(0), ...ipv4(spec.nextHop)]; // RD 0 + IPv4
-  const mpReach = [...u16(1), 128, nextHop.length, ...nextHop, 0, ...nlri];
-  const ecs = spec.routeTargets.flatMap((rt) => {
+}
+
+/** ORIGIN, empty AS_PATH, LOCAL_PREF 100, the route targets and MP_REACH_NLRI (VPNv4, next hop RD 0 + IPv4) carrying `nlri`. */
+function vpnAttrs(nextHop: string, routeTargets: readonly string[], origin: number, nlri: readonly number[]): number[] {
+  const nh = [...new Array<number>(8).fill(0), ...ipv4(nextHop)]; // RD 0 + IPv4
+  const mpReach = [...u16(1), 128, nh.length, ...nh, 0, ...nlri];
+  const ecs = routeTargets.flatMap((rt) => {
     const [asn, value] = splitTarget(rt);
     return [0x00, 0x02, ...u16(Number(asn)), ...u32(Number(value))]; // 2-octet-AS route target
   });
-  const attrs = [
+  return [
     0x40, 1, 1, origin, // ORIGIN (well-known, transitive)
     0x40, 2, 0, // AS_PATH, empty (iBGP)
     0x40, 5, 4, ...u32(100), // LOCAL_PREF
     0xc0, 16, ecs.length, ...ecs, // EXTENDED_COMMUNITIES (optional, transitive)
     0x90, 14, ...u16(mpReach.length), ...mpReach, // MP_REACH_NLRI (optional, extended length)
   ];
+}
+
+/**
+ * A VPNv4 UPDATE announcing `spec` with ORIGIN `origin` (0 = IGP; 5 is no
+ * defined value), an empty AS_PATH, LOCAL_PREF 100 and the route targets.
+ */
+export function vpnUpdateHex(spec: VpnRouteSpec, origin: number): string {
+  const attrs = vpnAttrs(spec.nextHop, spec.routeTargets, origin, vpnNlri(spec.rd, spec.prefix, spec.label));
   return hex(message(2, [...u16(0), ...u16(attrs.length), ...attrs]));
+}
+
+/** `count` VPNv4 routes sharing one RD, label, next hop and targets: route i is `prefix(i)`. */
+export interface VpnFlood {
+  count: number;
+  rd: string;
+  label: number;
+  nextHop: string;
+  routeTargets: string[];
+  prefix: (i: number) => string;
+}
+
+/** Most bytes of a BGP message (RFC 4271 §4.1). */
+const MAX_MESSAGE = 4096;
+
+/**
+ * The UPDATEs (hex, one per message) announcing every route of `flood`, as many
+ * NLRI per MP_REACH_NLRI as fit in a 4096-byte message, in route order.
+ */
+export function vpnFloodHex(flood: VpnFlood): string[] {
+  const fixed = 19 + 4 + vpnAttrs(flood.nextHop, flood.routeTargets, 0, []).length;
+  const out: string[] = [];
+  let nlri: number[] = [];
+  const flush = (): void => {
+    const attrs = vpnAttrs(flood.nextHop, flood.routeTargets, 0, nlri);
+    out.push(hex(message(2, [...u16(0), ...u16(attrs.length), ...attrs])));
+    nlri = [];
+  };
+  for (let i = 0; i < flood.count; i++) {
+    const one = vpnNlri(flood.rd, flood.prefix(i), flood.label);
+    if (fixed + nlri.length + one.length > MAX_MESSAGE) flush();
+    for (const b of one) nlri.push(b);
+  }
+  if (nlri.length > 0) flush();
+  return out;
 }
 
 export interface InjectorState {
@@ -119,6 +162,11 @@ export class BgpInjector {
       if (s.closed) throw new WaitAborted(`the injector's connection closed: ${JSON.stringify(s)}`);
       return s.established;
     }, timeoutMs, 200);
+  }
+
+  /** SIGKILL by PID: the speaker vanishes, whatever it was writing (the kernel closes its socket). */
+  async kill(): Promise<number | string> {
+    return this.proc.kill();
   }
 
   /** Closes stdin (the script exits); SIGTERM/SIGKILL by PID if it lingers. */

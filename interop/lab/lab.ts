@@ -81,6 +81,19 @@ export class Lab {
     return `v-${this.host(host).name}`;
   }
 
+  /**
+   * Takes the host's lab interface down (or up again) inside its namespace, like a pulled
+   * cable: sockets stay open, nothing is sent or received until `linkUp`.
+   */
+  async linkDown(host: string): Promise<void> {
+    await run('ip', ['-n', this.ns(host), 'link', 'set', this.ifName(host), 'down']);
+  }
+
+  /** Brings the host's lab interface back up (its address stays configured). */
+  async linkUp(host: string): Promise<void> {
+    await run('ip', ['-n', this.ns(host), 'link', 'set', this.ifName(host), 'up']);
+  }
+
   /** Absolute path of a lab file. */
   file(name: string): string {
     return join(this.dir, name);

@@ -76,6 +76,8 @@ export interface VpnRoute {
   nextHop: string;
   /** Normalised extended communities ('target:64512:1', ...). */
   extCommunities: string[];
+  /** RFC 1997 communities as numbers, when the tool shows them (gobgp). */
+  communities?: number[];
   originatorId?: string;
   clusterList: string[];
   localPref?: number;

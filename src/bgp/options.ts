@@ -44,6 +44,8 @@ export interface BgpPeerOptions {
   readonly password?: string;
   /** More paths than `limit` from this peer: log (`warn`), or Cease 6/1 (`teardown`, RFC 4486). */
   readonly maxPrefixes?: MaxPrefixes;
+  /** RFC 9687 send hold time, seconds; default max(480, 2 × hold time). Not in the config file: tests shorten it. */
+  readonly sendHoldTime?: number;
 }
 
 export interface MaxPrefixes {

@@ -2,11 +2,18 @@
  * The BGP speaker: one listening socket, one BgpSession per configured peer,
  * and the glue between sessions and the RIB — session events become RIB
  * calls, and RIB outbound work is pulled into the sockets in batches with
- * backpressure (a peer that stops reading only fills its own queue, which
- * coalesces per destination instead of growing without bound).
+ * backpressure. A peer that stops reading holds up nobody: once its socket
+ * holds more than OUTPUT_CAP bytes its update groups stop writing to it
+ * (BgpPeering.pause), and when the socket drains they catch it up from the
+ * tables (resume): it then holds exactly what the tables say, routes
+ * withdrawn meanwhile included, and our memory for it never grew with the
+ * churn. If it never reads again, the RFC 9687 send hold timer ends the
+ * session.
  *
  * RFC 4271 (sessions), RFC 4684 §6 and Contrail (VPN advertisement to a
- * route-target peer waits for its route-target End-of-RIB, or 30 s).
+ * route-target peer waits for its route-target End-of-RIB, or 30 s), RFC
+ * 4724 §4.2 and RFC 9494 §4.2 (the helper's timers: restart time, then
+ * long-lived stale time, then End-of-RIB timeout once the peer is back).
  */
 
 import net from 'node:net';
@@ -17,7 +24,9 @@ import type { PeerInfo } from '../rib/types.js';
 import type { BgpOptions, BgpPeerOptions } from './options.js';
 import { endOfRibFamily, familyName, parseIpv4 } from './wire/index.js';
 import type { Fault, UpdateMessage } from './wire/types.js';
-import { familiesToRetain, preservedFamilies } from './graceful-restart.js';
+import { familiesToRetain, preservedFamilies, type Retention } from './graceful-restart.js';
+import { UpdateDeferral } from './deferral.js';
+import type { FamilyName } from './wire/types.js';
 import { BgpSession } from './session/index.js';
 import type { Negotiated, DownReason } from './session/index.js';
 import { CEASE_MAX_PREFIXES, ERR_CEASE, maxPrefixesData } from './session/notify.js';
@@ -28,9 +37,18 @@ export const RTC_EOR_WAIT_MS = 30_000;
 /** RFC 4486 Cease subcode 3: Peer De-configured. */
 export const CEASE_PEER_DECONFIGURED = 3;
 /** Destinations per update group per drain() call. */
-const DRAIN_BATCH = 4096;
+export const DRAIN_BATCH = 4096;
 /** drain() calls per flush before yielding to the event loop (socket reads, timers). */
 const FLUSH_BATCHES = 8;
+/**
+ * Bytes waiting in a peer's socket (socket.writableLength) beyond which its
+ * update groups stop writing to it until the socket drains. A peer past it
+ * holds at most this plus one drain round (DRAIN_BATCH destinations per
+ * group: a few MB at worst) in our memory. Well above what a peer that
+ * keeps reading ever has waiting (the kernel's buffers take the first
+ * megabytes), small beside a table's worth of UPDATEs.
+ */
+export const OUTPUT_CAP = 4 * 1024 * 1024;
 
 export interface SpeakerOptions {
   readonly name: string;
@@ -55,6 +73,8 @@ export interface PeerEntry {
   /** Graceful restart: waiting for a restarting peer to come back, then for it to resend its routes. */
   restartTimer?: NodeJS.Timeout;
   staleTimer?: NodeJS.Timeout;
+  /** Long-lived graceful restart: one timer per long-lived stale time, sweeping its families. */
+  llgrTimers: NodeJS.Timeout[];
   blocked: boolean;
   /** More paths than max-prefixes allows have been reported for this session (until it goes down or drops below). */
   overLimit?: boolean;
@@ -70,6 +90,8 @@ export class BgpSpeaker {
   private started = false;
   /** Every peering engine a peer of ours belongs to, the master instance's first. */
   private readonly peerings = new Set<BgpPeering>();
+  /** Restarting-speaker mode: advertisements (but route-target memberships) wait for the peers' End-of-RIB. */
+  private deferral?: UpdateDeferral;
 
   constructor(
     private readonly peering: BgpPeering,
@@ -104,14 +126,41 @@ export class BgpSpeaker {
       server.close();
       throw err;
     }
+    this.startDeferral();
     for (const e of this.peers.values()) e.session.start();
     this.started = true;
     const bound = server.address() as net.AddressInfo;
     return { address: bound.address, port: bound.port };
   }
 
+  /**
+   * Restarting-speaker mode (RFC 4724 §4.1): our OPENs carry the R bit and
+   * flush() holds everything but route-target memberships until every
+   * peer's End-of-RIB (src/bgp/deferral.ts).
+   */
+  private startDeferral(): void {
+    const gr = this.opts.bgp.gracefulRestart;
+    if (!gr?.restartingSpeaker) return;
+    for (const e of this.peers.values()) e.session.setRestarting(true);
+    this.opts.logger.info({ peers: this.peers.size }, 'restarting speaker: holding advertisements for the peers\' End-of-RIB');
+    this.deferral = new UpdateDeferral({
+      peers: [...this.peers.keys()], restartMs: gr.restartTime * 1000, endOfRibMs: gr.endOfRibTimeout * 1000,
+      logger: this.opts.logger,
+      release: () => {
+        for (const e of this.peers.values()) e.session.setRestarting(false);
+        this.scheduleFlush();
+      },
+    });
+  }
+
+  /** True while restarting-speaker mode holds advertisements of this family. */
+  private held(f: FamilyName): boolean {
+    return f !== 'route-target' && this.deferral?.active === true;
+  }
+
   /** CEASE to every peer, close the listener. */
   async stop(): Promise<void> {
+    this.deferral?.stop();
     this.server?.close();
     await Promise.all([...this.peers.values()].map((e) => this.stopPeer(e)));
   }
@@ -129,6 +178,7 @@ export class BgpSpeaker {
     const key = addressKey(e.config);
     if (this.byAddress.get(key) === e) this.byAddress.delete(key);
     this.byId.delete(e.info.id);
+    this.deferral?.removed(name);
     await this.stopPeer(e, CEASE_PEER_DECONFIGURED, 'peer de-configured');
     e.peering.removePeer(e.rib);
     // Its key leaves the listener with it (an empty key deletes it, RFC 2385 via TCP_MD5SIG).
@@ -184,7 +234,7 @@ export class BgpSpeaker {
     };
     const rib = peering.addPeer(info, pc.families, pc.exportPolicy);
     const log = this.opts.logger.child({ peer: pc.name });
-    const entry = { config: pc, info, rib, peering, blocked: false } as PeerEntry;
+    const entry = { config: pc, info, rib, peering, blocked: false, llgrTimers: [] as NodeJS.Timeout[] } as Omit<PeerEntry, 'session'> as PeerEntry;
     const session = new BgpSession(
       {
         name: pc.name,
@@ -196,10 +246,15 @@ export class BgpSpeaker {
         peerAs: pc.asn,
         passive: pc.passive,
         holdTime: pc.holdTime ?? this.opts.bgp.holdTime,
-        ...(this.opts.bgp.gracefulRestart && { restartTime: this.opts.bgp.gracefulRestart.restartTime }),
+        ...(this.opts.bgp.gracefulRestart && {
+          restartTime: this.opts.bgp.gracefulRestart.restartTime,
+          longLivedStaleTime: this.opts.bgp.gracefulRestart.longLivedStaleTime ?? 0,
+          preserveForwarding: this.opts.bgp.gracefulRestart.restartingSpeaker ?? false,
+        }),
         connectRetry: pc.connectRetry ?? this.opts.bgp.connectRetry,
         families: pc.families,
         ...(pc.password !== undefined && { password: pc.password }),
+        ...(pc.sendHoldTime !== undefined && { sendHoldTime: pc.sendHoldTime }),
       },
       {
         established: (n) => this.established(entry, n),
@@ -211,6 +266,7 @@ export class BgpSpeaker {
         down: (reason, detail) => this.down(entry, reason, detail),
         drain: () => {
           entry.blocked = false;
+          entry.peering.resume(entry.rib);
           this.scheduleFlush();
         },
       },
@@ -241,8 +297,9 @@ export class BgpSpeaker {
     this.opts.logger.info({ peer: e.config.name, families: n.families, holdTime: n.holdTime }, 'peer established');
     e.blocked = false;
     e.negotiated = n;
-    e.peering.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId);
+    e.peering.peerUp(e.rib, n.families, n.fourOctetAs, n.peerBgpId, n.llgr);
     this.cameBack(e, n);
+    this.deferral?.established(e.config.name, n.gracefulRestart !== undefined, [...e.rib.families]);
     e.config.lifecycle?.up();
     // Only a peer that advertised graceful restart promises End-of-RIB
     // (RFC 4724 §2); for the others, waiting would only delay: start now and
@@ -266,6 +323,7 @@ export class BgpSpeaker {
       const f = familyName(eor);
       if (f) {
         e.peering.endOfRib(e.rib, f);
+        this.deferral?.endOfRib(e.config.name, f);
         if (f === 'route-target' && e.rtcTimer) {
           clearTimeout(e.rtcTimer);
           e.rtcTimer = undefined;
@@ -309,22 +367,55 @@ export class BgpSpeaker {
     if (e.rtcTimer) clearTimeout(e.rtcTimer);
     e.rtcTimer = undefined;
     e.overLimit = false;
-    const keep = wasUp && this.opts.bgp.gracefulRestart ? familiesToRetain(e.negotiated, reason) : undefined;
+    const gr = this.opts.bgp.gracefulRestart;
+    const keep = wasUp && gr ? familiesToRetain(e.negotiated, reason, gr) : undefined;
     e.peering.peerDown(e.rib, keep?.families);
-    if (keep) this.awaitRestart(e, keep.restartMs);
+    if (keep) this.awaitRestart(e, keep);
     if (wasUp) e.config.lifecycle?.down();
   }
 
-  /** Graceful restart: the peer's routes stay stale until it is back, at most its restart time. */
-  private awaitRestart(e: PeerEntry, ms: number): void {
-    this.opts.logger.info({ peer: e.config.name, restartSeconds: ms / 1000, families: [...e.rib.staleFamilies] }, 'keeping routes of a restarting peer');
+  /**
+   * Graceful restart: the peer's routes stay stale until it is back, at
+   * most its restart time; then those of its long-lived families turn
+   * long-lived stale (at once for a family without graceful restart).
+   */
+  private awaitRestart(e: PeerEntry, keep: Retention): void {
+    const longLived = Object.fromEntries([...keep.longLived].map(([f, ms]) => [f, ms / 1000]));
+    this.opts.logger.info(
+      { peer: e.config.name, restartSeconds: keep.restartMs / 1000, families: [...e.rib.staleFamilies], longLivedSeconds: longLived },
+      'keeping routes of a restarting peer',
+    );
     this.clearRestartTimers(e);
+    if (keep.now.size > 0) this.turnLongLived(e, keep, [...keep.now]);
+    if (keep.families.size === keep.now.size) return;
     e.restartTimer = setTimeout(() => {
       e.restartTimer = undefined;
-      this.opts.logger.info({ peer: e.config.name }, 'restarting peer did not come back in time: its stale routes go');
-      e.peering.sweepStale(e.rib);
-    }, ms);
+      const waiting = [...e.rib.staleFamilies].filter((f) => !e.rib.llgrFamilies.has(f));
+      const [long, short] = [waiting.filter((f) => keep.longLived.has(f)), waiting.filter((f) => !keep.longLived.has(f))];
+      this.opts.logger.info({ peer: e.config.name, swept: short, longLived: long }, 'restarting peer did not come back within its restart time');
+      e.peering.sweepStale(e.rib, short);
+      if (long.length > 0) this.turnLongLived(e, keep, long);
+    }, keep.restartMs);
     e.restartTimer.unref();
+  }
+
+  /** RFC 9494 §4.2: the families' stale paths turn long-lived stale, each until its long-lived stale time is up. */
+  private turnLongLived(e: PeerEntry, keep: Retention, families: readonly FamilyName[]): void {
+    e.peering.longLivedStale(e.rib, families);
+    const byTime = new Map<number, FamilyName[]>();
+    for (const f of families) {
+      const ms = keep.longLived.get(f)!;
+      byTime.set(ms, [...(byTime.get(ms) ?? []), f]);
+    }
+    for (const [ms, fams] of byTime) {
+      const t = setTimeout(() => {
+        e.llgrTimers = e.llgrTimers.filter((x) => x !== t);
+        this.opts.logger.info({ peer: e.config.name, families: fams }, 'restarting peer did not come back within its long-lived stale time: its routes go');
+        e.peering.sweepStale(e.rib, fams);
+      }, ms);
+      t.unref();
+      e.llgrTimers.push(t);
+    }
   }
 
   /**
@@ -341,15 +432,17 @@ export class BgpSpeaker {
     e.staleTimer = setTimeout(() => {
       e.staleTimer = undefined;
       e.peering.sweepStale(e.rib);
-    }, (this.opts.bgp.gracefulRestart?.staleTime ?? 0) * 1000);
+    }, (this.opts.bgp.gracefulRestart?.endOfRibTimeout ?? 0) * 1000);
     e.staleTimer.unref();
   }
 
   private clearRestartTimers(e: PeerEntry): void {
     if (e.restartTimer) clearTimeout(e.restartTimer);
     if (e.staleTimer) clearTimeout(e.staleTimer);
+    for (const t of e.llgrTimers) clearTimeout(t);
     e.restartTimer = undefined;
     e.staleTimer = undefined;
+    e.llgrTimers = [];
   }
 
   private scheduleFlush(): void {
@@ -364,26 +457,32 @@ export class BgpSpeaker {
   /**
    * Pull batches of encoded UPDATEs from the RIB's update groups and write
    * the same bytes to every member. Stops while every established peer is
-   * pushing back; a single slow peer buffers in its own socket instead of
-   * holding up the others (its send-hold timer bounds how long).
+   * pushing back. A slow peer buffers in its own socket, up to OUTPUT_CAP:
+   * past it, after the round that took it there (so that it got all of that
+   * round), its groups leave it out until its socket drains.
    */
   private flush(): void {
-    for (let batch = 0; this.hasWork(); batch++) {
+    const held = (f: FamilyName): boolean => this.held(f);
+    for (let batch = 0; this.hasWork(held); batch++) {
       if (!this.anyWritable()) return; // resumed by a drain event
       if (batch >= FLUSH_BATCHES) return this.scheduleFlush(); // let input in between
       for (const peering of this.peerings) {
-        for (const d of peering.drain(DRAIN_BATCH)) {
+        const written = new Set<PeerEntry>();
+        for (const d of peering.drain(DRAIN_BATCH, held)) {
           for (const st of d.to) {
             const e = this.byId.get(st.info.id);
-            if (e && e.rib.up && !e.session.writeMany(d.msgs)) e.blocked = true;
+            if (!e || !e.rib.up) continue;
+            if (!e.session.writeMany(d.msgs)) e.blocked = true;
+            written.add(e);
           }
         }
+        for (const e of written) if (e.session.writableLength > OUTPUT_CAP) peering.pause(e.rib);
       }
     }
   }
 
-  private hasWork(): boolean {
-    for (const p of this.peerings) if (p.hasWork()) return true;
+  private hasWork(held: (f: FamilyName) => boolean): boolean {
+    for (const p of this.peerings) if (p.hasWork(held)) return true;
     return false;
   }
 

@@ -8,7 +8,13 @@
  *     graceful-restart:      # RFC 4724 helper: keep a restarting peer's routes (default off, as in Contrail)
  *       enabled: false
  *       restart-time: 60     # seconds we advertise, 1..4095
- *       stale-time: 300      # seconds a peer that came back has to resend its routes (End-of-RIB)
+ *       end-of-rib-timeout: 300   # seconds a peer that came back has to resend its routes (its End-of-RIB), 1..65535
+ *       stale-time: 300      # the older name of end-of-rib-timeout (RFC 4724's stale timer); both given: must agree
+ *       long-lived-stale-time: 0  # RFC 9494 LLGR: seconds we advertise and at most keep a peer's routes
+ *                                 # long-lived stale after its restart time; 0..16777215, 0 = no LLGR
+ *       restarting-speaker: false # RFC 4724 §4.1: after our start, set the R bit and hold advertisements
+ *                                 # until every peer's End-of-RIB (peers not up by restart-time are not
+ *                                 # waited for; end-of-rib-timeout ends the wait in any case)
  *     peers:
  *       - name: gobgp1                 # unique
  *         address: 10.0.0.2            # unique, dotted quad
@@ -76,8 +82,15 @@ export interface MaxPrefixesConfig {
 export interface GracefulRestartConfig {
   enabled: boolean;
   restartTime: number;
-  staleTime: number;
+  /** `end-of-rib-timeout`, or its older name `stale-time`. */
+  endOfRibTimeout: number;
+  /** RFC 9494; 0: no long-lived graceful restart. */
+  longLivedStaleTime: number;
+  /** RFC 4724 §4.1 restarting-speaker mode after our own start. */
+  restartingSpeaker: boolean;
 }
+
+export const DEFAULT_END_OF_RIB_TIMEOUT = 300;
 
 export interface BgpConfig {
   listen: ListenConfig;
@@ -92,8 +105,8 @@ export const DEFAULT_HOLD_TIME = 90;
 export const DEFAULT_CONNECT_RETRY = 5;
 export const DEFAULT_FAMILIES: readonly FamilyName[] = ['inet', 'inet-vpn'];
 
-/** A TCP-MD5 key: 1..80 bytes (Linux TCP_MD5SIG_MAXKEYLEN), as UTF-8. */
-const password = z.custom<string>(
+/** A TCP-MD5 key: 1..80 bytes (Linux TCP_MD5SIG_MAXKEYLEN), as UTF-8. Also BGP-as-a-Service sessions' (bgpaas.ts). */
+export const password = z.custom<string>(
   (v) => typeof v === 'string' && v.length > 0 && Buffer.byteLength(v, 'utf8') <= 80,
   { error: expected('a password of 1..80 bytes') },
 );
@@ -178,8 +191,25 @@ function checkUnique(peers: PeerConfig[], ctx: z.RefinementCtx): void {
 const gracefulRestart = mapping({
   enabled: bool.default(false),
   'restart-time': integer(1, 4095).default(60),
-  'stale-time': integer(1, 65535).default(300),
-}).transform((raw): GracefulRestartConfig => ({ enabled: raw.enabled, restartTime: raw['restart-time'], staleTime: raw['stale-time'] }));
+  'stale-time': integer(1, 65535).optional(),
+  'end-of-rib-timeout': integer(1, 65535).optional(),
+  'long-lived-stale-time': integer(0, 0xffffff).default(0),
+  'restarting-speaker': bool.default(false),
+}).superRefine((raw, ctx) => {
+  const [stale, eor] = [raw['stale-time'], raw['end-of-rib-timeout']];
+  if (stale !== undefined && eor !== undefined && stale !== eor) {
+    ctx.addIssue({
+      code: 'custom', path: ['end-of-rib-timeout'], input: eor,
+      message: `${eor} disagrees with stale-time ${stale} (its older name): give one of them`,
+    });
+  }
+}).transform((raw): GracefulRestartConfig => ({
+  enabled: raw.enabled,
+  restartTime: raw['restart-time'],
+  endOfRibTimeout: raw['end-of-rib-timeout'] ?? raw['stale-time'] ?? DEFAULT_END_OF_RIB_TIMEOUT,
+  longLivedStaleTime: raw['long-lived-stale-time'],
+  restartingSpeaker: raw['restarting-speaker'],
+}));
 
 export const bgpSection = mapping({
   listen: listen(DEFAULT_BGP_PORT).prefault({}),
@@ -201,13 +231,28 @@ export const bgpSection = mapping({
  * TCP-MD5 needs the platform (Linux with CONFIG_TCP_MD5SIG, and koffi): the
  * composition root asks the session layer whether it works and passes the
  * answer in, so that a config with a password on a system without it is
- * refused like any other bad value, naming the first peer's key.
+ * refused like any other bad value, naming the first key that has one (a
+ * BGP peer's, else a BGP-as-a-Service session's).
  */
 export function tcpMd5Problem(
-  bgp: BgpConfig, support: { ok: true } | { ok: false; reason: string },
+  config: { bgp: BgpConfig; routingInstances: readonly { bgpaas: readonly { password?: string }[] }[] },
+  support: { ok: true } | { ok: false; reason: string },
 ): { keyPath: string; reason: string } | undefined {
   if (support.ok) return undefined;
-  const i = bgp.peers.findIndex((p) => p.password !== undefined);
-  if (i < 0) return undefined;
-  return { keyPath: `bgp.peers[${i}].password`, reason: `TCP-MD5 is not available here: ${support.reason}` };
+  const keyPath = passwordKeyPaths(config)[0];
+  return keyPath === undefined ? undefined : { keyPath, reason: `TCP-MD5 is not available here: ${support.reason}` };
+}
+
+/** The key paths of every configured TCP-MD5 password, BGP peers first. */
+export function passwordKeyPaths(
+  config: { bgp: BgpConfig; routingInstances: readonly { bgpaas: readonly { password?: string }[] }[] },
+): string[] {
+  const out: string[] = [];
+  config.bgp.peers.forEach((p, i) => {
+    if (p.password !== undefined) out.push(`bgp.peers[${i}].password`);
+  });
+  config.routingInstances.forEach((ri, i) => ri.bgpaas.forEach((b, j) => {
+    if (b.password !== undefined) out.push(`routing-instances[${i}].bgpaas[${j}].password`);
+  }));
+  return out;
 }

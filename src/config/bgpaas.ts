@@ -12,6 +12,7 @@
  *           families: [inet]             # default [inet]; inet6 too
  *           gateway-address: 192.0.2.1   # next hop of what we send it; nothing is sent without one
  *           ipv6-gateway-address: 2001:db8::1
+ *           password: s3cret             # optional TCP-MD5 key (RFC 2385), as for bgp.peers
  *           source-port: 50001           # optional: tells apart VMs behind the vRouter's NAT
  *           import-policies: [calico-in] # routing-policies by name
  *           export-policies: []
@@ -24,6 +25,7 @@ import { parseCommunity } from '../bgp/wire/community-text.js';
 import { parsePrefix } from '../bgp/wire/format.js';
 import { parseIpv6, parsePrefix6 } from '../bgp/wire/ipv6.js';
 import type { FamilyName, Ipv4Prefix, Ipv6Prefix } from '../bgp/wire/types.js';
+import { password } from './bgp.js';
 import { policyNames } from './policies.js';
 import { asn, expected, families, holdTime, ipv4NonZero, ipv4Value, list, mapping, name, port } from './scalars.js';
 
@@ -37,6 +39,8 @@ export interface BgpaasConfig {
   gatewayAddress?: number;
   ipv6GatewayAddress?: bigint;
   sourcePort?: number;
+  /** TCP-MD5 key (RFC 2385); the session's segments are signed and checked. */
+  password?: string;
   importPolicies: string[];
   exportPolicies: string[];
 }
@@ -69,6 +73,7 @@ const session = mapping({
   'gateway-address': ipv4NonZero.optional(),
   'ipv6-gateway-address': ipv6.optional(),
   'source-port': port.optional(),
+  password: password.optional(),
   'import-policies': policyNames,
   'export-policies': policyNames,
 }).transform((raw): BgpaasConfig => {
@@ -80,6 +85,7 @@ const session = mapping({
   if (raw['gateway-address'] !== undefined) out.gatewayAddress = ipv4Value(raw['gateway-address']);
   if (raw['ipv6-gateway-address'] !== undefined) out.ipv6GatewayAddress = raw['ipv6-gateway-address'];
   if (raw['source-port'] !== undefined) out.sourcePort = raw['source-port'];
+  if (raw.password !== undefined) out.password = raw.password;
   return out;
 });
 

@@ -10,7 +10,7 @@ export type { ConfigErrorPlace } from './errors.js';
 export type { Config } from './schema.js';
 export type { NodeConfig } from './node.js';
 export type { BgpConfig, MaxPrefixesConfig, PeerConfig } from './bgp.js';
-export { tcpMd5Problem } from './bgp.js';
+export { passwordKeyPaths, tcpMd5Problem } from './bgp.js';
 export type { XmppConfig, XmppTlsConfig } from './xmpp.js';
 export type { RoutingInstanceConfig } from './routing-instances.js';
 export type { IntrospectConfig } from './introspect.js';

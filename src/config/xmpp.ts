@@ -16,17 +16,17 @@
  *       enabled: false
  *       restart-time: 60     # seconds a dropped agent's routes are kept for its return
  *       end-of-rib-timeout: 300   # seconds an agent that came back has to send its End-of-RIB
+ *       long-lived-stale-time: 0  # seconds more a dropped agent's routes stay, long-lived stale
+ *                                 # (LLGR_STALE, least preferred), after restart-time; 0..16777215, 0 = off
  *
  * The whole section may be left out; every key then takes its default.
- * The TLS files are read and checked here (a relative path is taken from
- * the working directory), so a missing file or a key that does not match
- * its certificate is a config error naming the key, not a failed start.
+ * The TLS files are read and checked here (tls.ts), so a missing file or a
+ * key that does not match its certificate is a config error naming the key.
  */
 
-import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
-import { bool, expected, integer, listen, mapping } from './scalars.js';
+import { bool, integer, listen, mapping } from './scalars.js';
+import { checkPem, filePath, readFiles } from './tls.js';
 import type { ListenConfig } from './scalars.js';
 
 /** PEM text of the server's certificate and key and of the CA agents' certificates must chain to. */
@@ -43,56 +43,26 @@ export interface XmppConfig {
   tls?: XmppTlsConfig;
   maxRoutesPerAgent?: number;
   /** Present when enabled. */
-  gracefulRestart?: { restartTime: number; endOfRibTimeout: number };
+  gracefulRestart?: { restartTime: number; endOfRibTimeout: number; longLivedStaleTime: number };
 }
 
 /** The standard XMPP server-to-server port, which Contrail agents dial. */
 export const DEFAULT_XMPP_PORT = 5269;
 export const DEFAULT_XMPP_HOLD_TIME = 90;
 
-const path = z.custom<string>((v) => typeof v === 'string' && v.length > 0, { error: expected('a file path') });
-
-type TlsKey = keyof XmppTlsConfig;
-
 /** Reads the three PEM files and has OpenSSL load them, blaming the first key that does not work. */
-function readTls(raw: Record<TlsKey, string>, ctx: z.RefinementCtx): XmppTlsConfig {
-  const pem: Partial<XmppTlsConfig> = {};
-  for (const k of ['cert', 'key', 'ca'] as const) {
-    try {
-      pem[k] = readFileSync(raw[k], 'utf8');
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', path: [k], input: raw[k], message: `cannot read ${JSON.stringify(raw[k])}: ${(err as Error).message}` });
-    }
-  }
-  const { cert, key, ca } = pem;
-  if (cert === undefined || key === undefined || ca === undefined) return z.NEVER;
-  const checks: [TlsKey, () => unknown][] = [
-    ['ca', () => createSecureContext({ ca })],
-    ['cert', () => createSecureContext({ cert })],
-    ['key', () => createSecureContext({ cert, key })],
-  ];
-  for (const [k, check] of checks) {
-    try {
-      check();
-    } catch (err) {
-      const what = k === 'key' ? 'not the private key of xmpp.tls.cert' : `not a PEM certificate`;
-      ctx.addIssue({ code: 'custom', path: [k], input: raw[k], message: `${raw[k]}: ${what} (${(err as Error).message})` });
-      return z.NEVER;
-    }
-  }
-  if (!/-----BEGIN CERTIFICATE-----/.test(ca)) {
-    ctx.addIssue({ code: 'custom', path: ['ca'], input: raw.ca, message: `${raw.ca}: no PEM certificate in it` });
-    return z.NEVER;
-  }
-  return { cert, key, ca };
+function readTls(raw: XmppTlsConfig, ctx: z.RefinementCtx): XmppTlsConfig {
+  const pem = readFiles(raw, ['cert', 'key', 'ca'], ctx);
+  return pem && checkPem('xmpp.tls', raw, pem, ctx) ? pem : z.NEVER;
 }
 
-const tls = mapping({ cert: path, key: path, ca: path }).transform(readTls);
+const tls = mapping({ cert: filePath, key: filePath, ca: filePath }).transform(readTls);
 
 const gracefulRestart = mapping({
   enabled: bool.default(false),
   'restart-time': integer(1, 4095).default(60),
   'end-of-rib-timeout': integer(1, 3600).default(300),
+  'long-lived-stale-time': integer(0, 0xffffff).default(0),
 });
 
 export const xmppSection = mapping({
@@ -110,7 +80,11 @@ export const xmppSection = mapping({
     ...(raw.tls !== undefined && { tls: raw.tls }),
     ...(raw['max-routes-per-agent'] !== undefined && { maxRoutesPerAgent: raw['max-routes-per-agent'] }),
     ...(raw['graceful-restart'].enabled && {
-      gracefulRestart: { restartTime: raw['graceful-restart']['restart-time'], endOfRibTimeout: raw['graceful-restart']['end-of-rib-timeout'] },
+      gracefulRestart: {
+        restartTime: raw['graceful-restart']['restart-time'],
+        endOfRibTimeout: raw['graceful-restart']['end-of-rib-timeout'],
+        longLivedStaleTime: raw['graceful-restart']['long-lived-stale-time'],
+      },
     }),
   }),
 );

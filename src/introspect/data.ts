@@ -18,7 +18,7 @@ import {
 import type { FamilyName } from '../bgp/wire/types.js';
 import { explain } from '../rib/best-path.js';
 import type { Table } from '../rib/table.js';
-import { isStale, type Dest, type InfeasibleReason, type Path } from '../rib/types.js';
+import { isLlgrStale, isStale, type Dest, type InfeasibleReason, type Path } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import type { PathClock } from './clock.js';
 import type { IntrospectSources } from './sources.js';
@@ -62,30 +62,27 @@ export interface TableCounts {
   readonly infeasiblePaths: number;
   /** Paths kept from before their source's session restarted (graceful restart). */
   readonly stalePaths: number;
+  /** Paths carrying LLGR_STALE (long-lived graceful restart, RFC 9494). */
+  readonly llgrStalePaths: number;
 }
 
 export function tableCounts(table: Table): TableCounts {
   let secondary = 0;
   let infeasible = 0;
   let stale = 0;
+  let llgrStale = 0;
   for (const [, dest] of table.entries()) {
     for (const p of dest.paths) {
       if (p.replicated) secondary++;
       if (p.infeasible) infeasible++;
       if (isStale(p)) stale++;
+      if (isLlgrStale(p)) llgrStale++;
     }
   }
   return {
     prefixes: table.size, paths: table.paths, primaryPaths: table.paths - secondary, secondaryPaths: secondary,
-    infeasiblePaths: infeasible, stalePaths: stale,
+    infeasiblePaths: infeasible, stalePaths: stale, llgrStalePaths: llgrStale,
   };
-}
-
-/** A table's destinations in Contrail's order (by route key: address then length; RD first for VPN). */
-export function sortedDests(table: Table): Dest[] {
-  const out: Dest[] = [];
-  for (const [, dest] of table.entries()) out.push(dest);
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 // ---------------------------------------------------------------- routes
@@ -115,6 +112,8 @@ export interface PathRecord {
   readonly replicatedFrom: string | undefined;
   /** Kept from before its source's session restarted (graceful restart), until it is sent again. */
   readonly stale: boolean;
+  /** Carries LLGR_STALE: kept past its source's restart time (long-lived graceful restart), least preferred. */
+  readonly llgrStale: boolean;
   /** Epoch ms of the path's last change. */
   readonly lastModified: number;
   /** Our AS, and the source's AS and router id. */
@@ -157,6 +156,7 @@ export function pathRecord(ctx: IntrospectContext, dest: Dest, p: Path, i: numbe
     communities: [...(a.communities ?? []).map(communityToString), ...(a.extCommunities ?? []).map(extCommunityToString)],
     originatorId: a.originatorId === undefined ? undefined : ipv4ToString(a.originatorId),
     clusterList: a.clusterList?.map(ipv4ToString), replicatedFrom: p.replicated?.fromTable, stale: isStale(p),
+    llgrStale: isLlgrStale(p),
     lastModified: ctx.clock.time(p),
     localAs: ctx.s.rib.local.asn, peerAsn: p.peer.asn, peerRouterId: ipv4ToString(p.peer.routerId),
     tunnelEncap: encapsulationsOf(a.extCommunities),

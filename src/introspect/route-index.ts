@@ -79,14 +79,23 @@ export class SortedKeys {
    * not be a key of the table; a bigint works for a table of number keys
    * (number and bigint compare by value).
    */
-  *after(from?: RouteKey): Generator<RouteKey> {
+  after(from?: RouteKey): Generator<RouteKey> {
+    return this.walk(from, false);
+  }
+
+  /** The keys from `from` on, `from` included when it is a key (all keys when undefined). */
+  from(from?: RouteKey): Generator<RouteKey> {
+    return this.walk(from, true);
+  }
+
+  private *walk(from: RouteKey | undefined, inclusive: boolean): Generator<RouteKey> {
     let ci = from === undefined ? 0 : this.chunkFor(from);
     let at = 0;
     if (from !== undefined && ci < this.chunks.length) {
       const chunk = this.chunks[ci]!;
       at = lowerBound(chunk, from);
       // Loose equality on purpose: a cursor is parsed as a bigint and 5n == 5.
-      if (at < chunk.length && chunk[at] == from) at++;
+      if (!inclusive && at < chunk.length && chunk[at] == from) at++;
     }
     // A caller may insert or delete while it walks (a table listener firing
     // between two pages is harmless, but not within one): walk a snapshot

@@ -1,8 +1,10 @@
 /**
  * The introspect HTTP server (node:http): the web route viewer, JSON views
  * of neighbours, routing instances and routes, Prometheus metrics, and the
- * same data as Contrail's Sandesh XML pages. GET only; bad requests get a
- * 4xx with a one-line error, never an exception escaping.
+ * same data as Contrail's Sandesh XML pages. GET only (nothing here changes
+ * state); bad requests get a 4xx with a one-line error, never an exception
+ * escaping. HTTPS when given a certificate; with a token, every request must
+ * present it first (auth.ts: header, or the viewer's cookie).
  *
  *   /, /web/*                            the web route viewer (web/, web-assets.ts)
  *   /api/summary                         table sizes, peers up, update groups
@@ -18,9 +20,11 @@
  */
 
 import http from 'node:http';
+import https from 'node:https';
 import type { Logger } from 'pino';
 import os from 'node:os';
 import type { IntrospectSources } from './sources.js';
+import { Gate, isLoopback } from './auth.js';
 import { PathClock } from './clock.js';
 import { EventStream } from './events.js';
 import { metricsRegistry } from './metrics.js';
@@ -37,8 +41,12 @@ export interface IntrospectServer {
   close(): Promise<void>;
 }
 
-/** Knobs for tests (Contrail has the same: a test mode with smaller pages). */
+/** Who may read, and knobs for tests (Contrail has the same: a test mode with smaller pages). */
 export interface IntrospectOptions {
+  /** PEM certificate and key: HTTPS instead of HTTP. */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+  /** Every request must present this token (auth.ts). */
+  readonly token?: string | undefined;
   /** Wall clock of path changes (default Date.now). */
   readonly now?: () => number;
   /** NodeStatus name (default the host name, as Contrail). */
@@ -61,6 +69,7 @@ interface Served {
   readonly events: EventStream;
   readonly web: ReadonlyMap<string, WebAsset>;
   readonly scanLimit: number;
+  readonly gate: Gate;
 }
 
 export async function startIntrospect(
@@ -71,22 +80,26 @@ export async function startIntrospect(
 ): Promise<IntrospectServer> {
   const registry = metricsRegistry(s);
   const clock = new PathClock(() => s.rib.lastStamp, opts.now);
+  const index = new RouteIndex();
   const ctx: PageContext = {
-    s, clock, hostname: opts.hostname ?? os.hostname(),
+    s, clock, hostname: opts.hostname ?? os.hostname(), index,
     routePageSize: opts.routePageSize ?? MAX_ROUTES, pageLimit: opts.pageLimit ?? PAGE_LIMIT,
   };
   const web = await loadWebAssets();
   if (web.missing.length > 0) logger.error({ missing: web.missing }, 'introspect: web viewer files missing; / answers 500');
   const served: Served = {
-    ctx, registry, index: new RouteIndex(), events: new EventStream(s, opts.eventTickMs), web: web.assets,
+    ctx, registry, index, events: new EventStream(s, opts.eventTickMs), web: web.assets,
     scanLimit: opts.routeScanLimit ?? SCAN_LIMIT,
+    gate: new Gate({ token: opts.token, tls: opts.tls !== undefined, logger, registry }),
   };
-  const server = http.createServer((req, res) => {
+  warnIfExposed(listen.address, opts, logger);
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handle(served, req, res).catch((err: unknown) => {
       logger.error({ err }, 'introspect request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
     });
-  });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: listen.address, port: listen.port }, () => {
@@ -107,9 +120,23 @@ export async function startIntrospect(
   };
 }
 
+/** Off the loopback, what is sent in clear can be read on the way: say so once, at start. */
+function warnIfExposed(address: string, opts: IntrospectOptions, logger: Logger): void {
+  if (isLoopback(address)) return;
+  if (opts.token === undefined) {
+    logger.warn({ address }, 'introspect: listening off the loopback without a token: anyone who can reach it reads everything it shows');
+  } else if (opts.tls === undefined) {
+    logger.warn({ address }, 'introspect: token without TLS off the loopback: the token crosses the network in clear (set introspect.tls)');
+  }
+}
+
 async function handle(served: Served, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  if (req.method !== 'GET') return send(res, 405, { error: 'only GET' });
   const url = new URL(req.url ?? '/', 'http://introspect');
+  if (!served.gate.admit(req, res, url)) return;
+  if (req.method !== 'GET') {
+    res.setHeader('allow', 'GET');
+    return send(res, 405, { error: 'only GET: introspect changes nothing' });
+  }
   const { ctx, registry } = served;
   const s = ctx.s;
   const asset = served.web.get(url.pathname);

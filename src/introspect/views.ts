@@ -123,5 +123,6 @@ function pathView(p: PathRecord): object {
     asPath: p.asPath, communities: p.communities, originatorId: p.originatorId, clusterList: p.clusterList,
     replicatedFrom: p.replicatedFrom, lastModified: new Date(p.lastModified).toISOString(),
     ...(p.stale && { stale: true }),
+    ...(p.llgrStale && { llgrStale: true }),
   };
 }

@@ -8,15 +8,16 @@
  * paths equal through them are ECMP-equal (Contrail: "paths equal up to here
  * are ECMP-eligible"); later steps only order the equal ones.
  *
- * Deviations: EVPN-only steps (ETree root, aliasing) and service-chain steps
- * have no input yet and are left out; the path-id steps have no add-path
- * receive yet.
+ * Deviations: the LLGR_STALE step comes right after feasibility (RFC 9494
+ * §4.4), not after the MAC-mobility sequence as in Contrail; EVPN-only
+ * steps (ETree root, aliasing) and service-chain steps have no input yet
+ * and are left out; the path-id steps have no add-path receive yet.
  */
 
 import { AS_CONFED_SEQUENCE, AS_CONFED_SET, AS_SET } from '../bgp/wire/types.js';
 import type { AsPathSegment } from '../bgp/wire/types.js';
 import { mobilityOf } from '../bgp/wire/ext-communities/index.js';
-import type { Path } from './types.js';
+import { isLlgrStale, type Path } from './types.js';
 
 export interface SelectionOptions {
   /** Compare MED between paths from different neighbour ASes (default false). */
@@ -30,8 +31,6 @@ interface Step {
   readonly name: string;
   readonly cmp: (a: Path, b: Path, o: SelectionOptions) => number;
 }
-
-const LLGR_STALE = 0xffff0006;
 
 /** AS_PATH length for selection: a set counts 1, confederation segments 0 (RFC 4271 §9.1.2.2, RFC 5065). */
 export function asPathLength(path: readonly AsPathSegment[] | undefined): number {
@@ -62,19 +61,17 @@ const routerIdOf = (p: Path): number => p.attrs.attrs.originatorId ?? p.peer.rou
 export const STEPS: readonly Step[] = [
   // 1. Feasible before infeasible.
   { name: 'feasibility', cmp: (a, b) => (a.infeasible ? 1 : 0) - (b.infeasible ? 1 : 0) },
+  // Path without LLGR_STALE first. Contrail compares it after the sequence
+  // number (its step 6); RFC 9494 §4.4 says an LLGR-stale path is "treated as
+  // least preferred", so here it comes before LOCAL_PREF: a stale gateway path
+  // with a high LOCAL_PREF never beats a live one.
+  { name: 'llgr-stale', cmp: (a, b) => (isLlgrStale(a) ? 1 : 0) - (isLlgrStale(b) ? 1 : 0) },
   // 2. Higher LOCAL_PREF.
   { name: 'local-pref', cmp: (a, b) => localPref(b) - localPref(a) },
   // 4. MAC mobility: as coded, the path WITHOUT the sticky bit wins (contrail-control.md §3.6 step 4).
   { name: 'sticky', cmp: (a, b) => (mobility(a)?.sticky ? 1 : 0) - (mobility(b)?.sticky ? 1 : 0) },
   // 5. Higher MAC-mobility sequence number; different sequences are never ECMP.
   { name: 'sequence', cmp: (a, b) => (mobility(b)?.seq ?? 0) - (mobility(a)?.seq ?? 0) },
-  // 6. Path without LLGR_STALE first (RFC 9494).
-  {
-    name: 'llgr-stale',
-    cmp: (a, b) =>
-      (a.attrs.attrs.communities?.includes(LLGR_STALE) ? 1 : 0) -
-      (b.attrs.attrs.communities?.includes(LLGR_STALE) ? 1 : 0),
-  },
   // 7. Shorter AS_PATH.
   { name: 'as-path', cmp: (a, b) => asPathLength(a.attrs.attrs.asPath) - asPathLength(b.attrs.attrs.asPath) },
   // 8. Lower ORIGIN.

@@ -11,7 +11,8 @@
  *
  * RFC 4271 §9 (decision and update-send processes), RFC 4456 (route
  * reflection), RFC 4684 (route-target constraint), RFC 4724 (End-of-RIB),
- * RFC 7606 (treat-as-withdraw).
+ * RFC 7606 (treat-as-withdraw), RFC 9494 (long-lived graceful restart:
+ * LLGR-stale paths, and none of them to a peer without LLGR, §4.3).
  */
 
 import { FAMILIES, familyName } from '../bgp/wire/families/registry.js';
@@ -22,9 +23,9 @@ import { ExportClasses, type PeerExportPolicy } from './export-classes.js';
 import type { RouteKey } from './nlri-key.js';
 import type { Rib } from './rib.js';
 import { UpdateGroup, type Delivery } from './update-group.js';
-import { MembershipOut, RtInterest, type MembershipSet } from './rtc.js';
+import { DEFAULT_RT, MembershipSwitch, RtInterest } from './rtc.js';
 import type { Table } from './table.js';
-import { sentAt, type Dest, type Path, type PeerInfo } from './types.js';
+import { isLlgrStale, type Dest, type Path, type PeerInfo } from './types.js';
 
 export type { PeerExportPolicy } from './export-classes.js';
 
@@ -35,8 +36,6 @@ const NO_FAMILIES: ReadonlySet<FamilyName> = new Set();
 
 /** The VPN families (route-target constraint applies to them, RFC 4684). */
 const isVpn = (f: FamilyName): boolean => FAMILIES[f].vrf !== undefined;
-
-const DEFAULT_RT: RtMembership = { family: 'route-target', len: 0, originAs: 0, target: 0n };
 
 /** The RIB's view of one peer. */
 export interface PeerRib {
@@ -62,6 +61,12 @@ export interface PeerRib {
   eorReceived: Set<FamilyName>;
   /** Families whose paths are kept stale after a graceful restart, until swept. */
   staleFamilies: Set<FamilyName>;
+  /** Its socket is over the output cap: its update groups make nothing for it until resume(). */
+  outPaused: boolean;
+  /** Of those, the families whose stale paths are long-lived stale now (RFC 9494 §4.2). */
+  llgrFamilies: Set<FamilyName>;
+  /** The peer advertised long-lived graceful restart this session: it may be sent LLGR-stale paths (RFC 9494 §4.3). */
+  llgr: boolean;
 }
 
 export class BgpPeering {
@@ -75,8 +80,8 @@ export class BgpPeering {
   private nextSlot = 0;
   /** Peer classes and the outbound attribute sets made for them. */
   private readonly exports: ExportClasses;
-  /** Per route-target group: which of default / specific memberships it is sent (see MembershipOut). */
-  private readonly membershipOut = new Map<UpdateGroup<PeerRib>, MembershipOut>();
+  /** Per route-target group: which of default / specific memberships it is sent (src/rib/rtc.ts). */
+  private readonly memberships = new MembershipSwitch<UpdateGroup<PeerRib>>(() => this.table('route-target'), (g, d) => this.eligible(g, d));
 
   /**
    * `tables`: what the peering advertises (and, by default, where received
@@ -119,7 +124,8 @@ export class BgpPeering {
       info, configured: new Set(families), up: false, families: new Set(),
       ctx: { fourOctetAs: false, ebgp: !info.ibgp, families: new Set() },
       paths: 0, groups: new Map(), rtc: false, interest: new RtInterest(),
-      vpnHeld: false, classId, received: 0, eorReceived: new Set(), staleFamilies: new Set(),
+      vpnHeld: false, classId, received: 0, eorReceived: new Set(), staleFamilies: new Set(), outPaused: false,
+      llgrFamilies: new Set(), llgr: false,
     };
     this.peers.set(info.id, st);
     return st;
@@ -134,14 +140,18 @@ export class BgpPeering {
   setExportPolicy(st: PeerRib, exportPolicy: PeerExportPolicy | undefined): void {
     const classId = this.exports.classFor(st.info, exportPolicy);
     if (classId === st.classId) return;
-    const held = new Map<FamilyName, Dest[]>();
-    for (const [f, g] of st.groups) held.set(f, this.sentDests(g).filter((d) => sentAt(d, g.slot)?.peer !== st.info));
+    const held = new Map<FamilyName, Nlri[]>();
+    for (const [f, g] of st.groups) held.set(f, g.holdings(st));
     for (const f of held.keys()) this.leave(st, f);
     st.classId = classId;
-    for (const [f, dests] of held) {
+    for (const [f, nlri] of held) {
       this.join(st, f);
       const g = st.groups.get(f)!;
-      const gone = dests.filter((d) => this.desired(g, d) === undefined).map((d) => d.nlri);
+      const table = this.table(f)!;
+      const gone = nlri.filter((n) => {
+        const d = table.get(table.keyOf(n));
+        return !d || this.desired(g, d) === undefined;
+      });
       if (gone.length > 0) g.sendTo(st, packWithdrawals(FAMILIES[f], gone, st.ctx));
     }
   }
@@ -152,10 +162,14 @@ export class BgpPeering {
     this.peers.delete(st.info.id);
   }
 
-  /** The session is Established with these negotiated families. */
-  peerUp(st: PeerRib, negotiated: readonly AfiSafi[], fourOctetAs: boolean, routerId: number): void {
+  /**
+   * The session is Established with these negotiated families; `llgr`: the
+   * peer advertised long-lived graceful restart (it may get LLGR-stale paths).
+   */
+  peerUp(st: PeerRib, negotiated: readonly AfiSafi[], fourOctetAs: boolean, routerId: number, llgr = false): void {
     if (st.up) this.peerDown(st);
     st.info.routerId = routerId;
+    st.llgr = llgr;
     st.families = new Set(
       negotiated
         .map((f) => familyName(f))
@@ -163,6 +177,7 @@ export class BgpPeering {
     );
     st.ctx = { fourOctetAs, ebgp: !st.info.ibgp, families: new Set(negotiated.map((f) => `${f.afi}/${f.safi}`)) };
     st.up = true;
+    st.outPaused = false;
     st.rtc = st.families.has('route-target');
     st.vpnHeld = st.rtc && [...st.families].some(isVpn);
     this.updateDefaultMembership();
@@ -229,11 +244,31 @@ export class BgpPeering {
     if (before === undefined) return;
     for (const f of families) {
       if (!st.staleFamilies.delete(f)) continue;
+      st.llgrFamilies.delete(f);
       const n = this.rib.removeSource(this.inTable(f)!, st.info, before);
       st.paths -= n;
       if (f === 'route-target' && n > 0) this.rescanVpn(st);
     }
     if (st.staleFamilies.size === 0) st.info.staleBefore = undefined;
+  }
+
+  /**
+   * Long-lived graceful restart (RFC 9494 §4.2): the peer's restart time ran
+   * out and it advertised a long-lived stale time for these families: their
+   * stale paths stay, with LLGR_STALE (least preferred, and sent only to
+   * peers with LLGR), those with NO_LLGR go. Until its End-of-RIB or the
+   * long-lived timer sweeps them, as for any stale path.
+   */
+  longLivedStale(st: PeerRib, families: Iterable<FamilyName>): void {
+    const before = st.info.staleBefore;
+    if (before === undefined) return;
+    for (const f of families) {
+      if (!st.staleFamilies.has(f)) continue;
+      st.llgrFamilies.add(f);
+      const { removed } = this.rib.markLongLivedStale(this.inTable(f)!, st.info, before);
+      st.paths -= removed;
+      if (f === 'route-target' && removed > 0) this.rescanVpn(st);
+    }
   }
 
   /** Start VPN advertisement to a route-target peer (its End-of-RIB, or the 30 s timer). */
@@ -255,22 +290,46 @@ export class BgpPeering {
     this.markWork(g);
   }
 
-  hasWork(): boolean {
-    return this.workGroups.size > 0;
+  /** Some update group has something to send (`held`: families whose groups do not count, restarting-speaker mode). */
+  hasWork(held?: (f: FamilyName) => boolean): boolean {
+    if (!held) return this.workGroups.size > 0;
+    for (const g of this.workGroups) if (!held(g.family)) return true;
+    return false;
+  }
+
+  /**
+   * The peer's socket holds more than the speaker allows: its update groups
+   * stop writing to it and record, bounded by the table, where it falls
+   * behind (src/rib/update-group.ts). Everything delivered so far must have
+   * been written to it: call between drain() rounds.
+   */
+  pause(st: PeerRib): void {
+    st.outPaused = true;
+    for (const g of st.groups.values()) g.pause(st);
+  }
+
+  /** The peer's socket drained: its groups catch it up from the tables, then it is in step again. */
+  resume(st: PeerRib): void {
+    if (!st.outPaused) return;
+    st.outPaused = false;
+    for (const g of st.groups.values()) {
+      g.resume(st);
+      this.markWork(g);
+    }
   }
 
   /**
    * Pull encoded UPDATEs, about `maxRoutes` destinations per group at most,
-   * route-target groups first so peers filter what follows.
+   * route-target groups first so peers filter what follows. Groups of the
+   * `held` families keep their work for later.
    */
-  drain(maxRoutes = 4096): Delivery<PeerRib>[] {
-    const groups = [...this.workGroups].sort((a, b) => FAMILIES[a.family].sendOrder - FAMILIES[b.family].sendOrder);
+  drain(maxRoutes = 4096, held?: (f: FamilyName) => boolean): Delivery<PeerRib>[] {
+    const groups = [...this.workGroups].filter((g) => !held?.(g.family)).sort((a, b) => FAMILIES[a.family].sendOrder - FAMILIES[b.family].sendOrder);
     const out: Delivery<PeerRib>[] = [];
     for (const g of groups) {
-      const mo = this.membershipOut.get(g);
-      if (mo) this.beginMembershipSwitch(g, mo);
+      this.memberships.before(g);
       out.push(...g.drain(maxRoutes));
-      if (mo) this.finishMembershipSwitch(g, mo);
+      this.memberships.after(g);
       if (!g.hasWork) this.workGroups.delete(g);
     }
     return out;
@@ -328,7 +387,7 @@ export class BgpPeering {
    */
   private groupKey(st: PeerRib, f: FamilyName): string {
     const solo = (isVpn(f) || f === 'route-target') && st.rtc ? `|rtc${st.info.id}` : '';
-    return `${f}|${st.classId}|${st.ctx.fourOctetAs ? 4 : 2}${solo}`;
+    return `${f}|${st.classId}|${st.ctx.fourOctetAs ? 4 : 2}${st.llgr ? '|llgr' : ''}${solo}`;
   }
 
   /** Make the peer a member of its group for the family (a new group queues the whole table). */
@@ -348,10 +407,11 @@ export class BgpPeering {
       );
       this.groups.set(key, g);
       this.groupsOf(f).push(g);
-      if (f === 'route-target') this.membershipOut.set(g, new MembershipOut());
+      if (f === 'route-target') this.memberships.track(g);
       for (const [, dest] of this.table(f)!.entries()) g.pending.add(dest);
     }
     g.join(st);
+    if (st.outPaused) g.pause(st);
     st.groups.set(f, g);
     this.markWork(g);
   }
@@ -365,7 +425,7 @@ export class BgpPeering {
     g.dispose();
     this.exports.release(g);
     this.groups.delete(g.key);
-    this.membershipOut.delete(g);
+    this.memberships.forget(g);
     const list = this.groupsOf(f);
     list.splice(list.indexOf(g), 1);
     this.workGroups.delete(g);
@@ -378,8 +438,7 @@ export class BgpPeering {
    * being sent now (default or specific, MembershipOut).
    */
   private desired(g: UpdateGroup<PeerRib>, dest: Dest): Path | undefined {
-    const mo = this.membershipOut.get(g);
-    if (mo && !mo.allows(dest.nlri as RtMembership)) return undefined;
+    if (!this.memberships.allows(g, dest)) return undefined;
     const best = this.eligible(g, dest);
     return best && this.exports.rejects(g, dest, best) ? undefined : best;
   }
@@ -390,56 +449,16 @@ export class BgpPeering {
     if (!best || dest.ecmpCount === 0) return undefined;
     if (g.interest && !g.interest.matches(best.attrs.attrs.extCommunities)) return undefined;
     if (exportVeto(best, g.to, this.local)) return undefined;
+    // RFC 9494 §4.3: not to a peer without LLGR (the optional partial-deployment
+    // procedure of §4.6, LOCAL_PREF 0 and NO_EXPORT toward iBGP, is not done).
+    if (isLlgrStale(best) && !this.groupDoesLlgr(g)) return undefined;
     return best;
   }
 
-  /**
-   * The membership set a route-target group should get: the default alone
-   * while some source other than the member gives us one it may have (our
-   * own, while a VPN peer lacks route-target, or one reflected from another
-   * peer); otherwise the specific ones.
-   */
-  private wantedMemberships(g: UpdateGroup<PeerRib>): MembershipSet {
-    const table = this.table('route-target')!;
-    const dest = table.get(table.keyOf(DEFAULT_RT));
-    const p = dest && this.eligible(g, dest);
-    return p && !g.members.has(p.peer) ? 'default' : 'specific';
-  }
-
-  /**
-   * Before a route-target group drains: if it should get the other set,
-   * start withdrawing the one it has (this drain then announces nothing), or
-   * switch at once when it has been sent nothing.
-   */
-  private beginMembershipSwitch(g: UpdateGroup<PeerRib>, mo: MembershipOut): void {
-    const want = this.wantedMemberships(g);
-    if (mo.current === want || mo.current === 'withdrawing') return;
-    const sent = this.sentDests(g);
-    if (sent.length === 0) return this.announceMemberships(g, mo, want);
-    mo.current = 'withdrawing';
-    for (const dest of sent) g.pending.add(dest);
-  }
-
-  /**
-   * After a route-target group drained: once every old membership has been
-   * withdrawn, in this drain or an earlier one, the new set is queued; it
-   * goes out in the next drain, so in UPDATEs after every withdrawal.
-   */
-  private finishMembershipSwitch(g: UpdateGroup<PeerRib>, mo: MembershipOut): void {
-    if (mo.current !== 'withdrawing' || this.sentDests(g).length > 0) return;
-    this.announceMemberships(g, mo, this.wantedMemberships(g));
-  }
-
-  private announceMemberships(g: UpdateGroup<PeerRib>, mo: MembershipOut, set: MembershipSet): void {
-    mo.current = set;
-    for (const dest of this.table('route-target')!.allDests()) g.pending.add(dest);
-  }
-
-  /** The destinations a group has an advertisement recorded for. */
-  private sentDests(g: UpdateGroup<PeerRib>): Dest[] {
-    const out: Dest[] = [];
-    for (const dest of this.table(g.family)!.allDests()) if (sentAt(dest, g.slot)) out.push(dest);
-    return out;
+  /** Members of a group share `llgr` (it is part of the group key). */
+  private groupDoesLlgr(g: UpdateGroup<PeerRib>): boolean {
+    for (const m of g.members.values()) return m.llgr;
+    return false;
   }
 
   /** The peer's route-target interest changed: re-evaluate every VPN route for it. */

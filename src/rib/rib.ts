@@ -9,18 +9,22 @@
  * placeCopy / removeCopy, which share the bookkeeping.
  *
  * No sockets, no timers. RFC 4271 §9.1 (Adj-RIB-In → Loc-RIB), RFC 4456 §8
- * (ORIGINATOR_ID / CLUSTER_LIST loops), RFC 7606 (treat-as-withdraw).
+ * (ORIGINATOR_ID / CLUSTER_LIST loops), RFC 7606 (treat-as-withdraw),
+ * RFC 9494 §4.2 (marking a restarting source's paths LLGR-stale).
  */
 
 import type { Nlri, PathAttributes, VpnPrefix } from '../bgp/wire/types.js';
+import { LLGR_STALE, NO_LLGR } from '../bgp/wire/llgr.js';
 import { AttrStore, type AttrSet } from './attr-store.js';
 import { asPathContains, type LocalSpeaker } from './export.js';
 import type { Table } from './table.js';
-import type { InfeasibleReason, Path, PeerInfo, Replication } from './types.js';
+import type { Dest, InfeasibleReason, Path, PeerInfo, Replication } from './types.js';
 
 export type { LocalSpeaker } from './export.js';
 
 const NO_LABELS: readonly number[] = Object.freeze([]);
+
+const hasCommunity = (set: AttrSet, c: number): boolean => set.attrs.communities?.includes(c) ?? false;
 
 /**
  * Import policy: the effective attributes of a path entering `table` from
@@ -159,6 +163,43 @@ export class Rib {
       if (old) this.releasePath(old);
     }
     return mine.length;
+  }
+
+  /**
+   * Long-lived graceful restart (RFC 9494 §4.2): `source`'s paths in the
+   * table stamped up to `upToStamp` (its stale ones) become LLGR-stale: each
+   * gets the LLGR_STALE community, in its effective attributes and in those
+   * as received (so a policy re-run keeps it), and keeps its stamp, so it is
+   * still stale and swept as before; re-sent by its source, it is replaced
+   * by a fresh path. A path carrying NO_LLGR is removed instead (§4.2).
+   * Replicated copies are left to follow their primary. Returns how many
+   * paths were marked and how many removed.
+   */
+  markLongLivedStale(table: Table, source: PeerInfo, upToStamp: number): { marked: number; removed: number } {
+    const mine: { dest: Dest; path: Path }[] = [];
+    for (const dest of table.allDests()) {
+      for (const p of dest.paths) if (p.peer === source && p.stamp <= upToStamp && !p.replicated) mine.push({ dest, path: p });
+    }
+    let marked = 0;
+    let removed = 0;
+    for (const { dest, path } of mine) {
+      if (hasCommunity(path.attrs, NO_LLGR) || hasCommunity(path.received, NO_LLGR)) {
+        if (this.withdrawByKey(table, dest.key, source, path.rd)) removed++;
+        continue;
+      }
+      if (hasCommunity(path.attrs, LLGR_STALE)) continue;
+      const attrs = this.withCommunity(path.attrs, LLGR_STALE);
+      const received = path.received === path.attrs ? attrs : this.withCommunity(path.received, LLGR_STALE);
+      const old = table.upsert(dest.nlri, { ...path, attrs, received });
+      if (old) this.releasePath(old);
+      marked++;
+    }
+    return { marked, removed };
+  }
+
+  private withCommunity(set: AttrSet, community: number): AttrSet {
+    const a = set.attrs;
+    return this.store.intern({ ...a, communities: [...(a.communities ?? []), community] });
   }
 
   /**

@@ -15,6 +15,9 @@ import { anySent, type Dest, type Nlri, type Path, type PeerInfo } from './types
 
 export type TableListener<N extends Nlri> = (key: RouteKey, dest: Dest<N>) => void;
 
+/** The paths of a destination its table has forgotten: shared, empty, frozen (nothing may add to a forgotten destination). */
+const GONE: Path[] = Object.freeze([]) as unknown as Path[];
+
 /** A table of one family (`inet.0`, `bgp.l3vpn.0`, `<ri>.inet6.0`, ...), owned by a routing instance. */
 export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]> {
   private readonly dests = new Map<RouteKey, Dest<N>>();
@@ -113,10 +116,17 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
     return old;
   }
 
-  /** Forget a destination that has no paths and no outbound state left. */
+  /**
+   * Forget a destination that has no paths and no outbound state left. A
+   * forgotten destination's paths become GONE, so that a second call (from
+   * another update group) neither looks it up again nor deletes a newer
+   * destination at the same key: one Map operation per withdrawn route
+   * instead of two (on a bigint key, each costs a few cache misses).
+   */
   collect(dest: Dest<N>): void {
-    if (dest.paths.length > 0 || anySent(dest)) return;
-    if (this.dests.get(dest.key) === dest) this.dests.delete(dest.key);
+    if (dest.paths === GONE || dest.paths.length > 0 || anySent(dest)) return;
+    this.dests.delete(dest.key);
+    dest.paths = GONE;
   }
 
   /** Every destination, including withdrawn ones some update group still has to withdraw. */

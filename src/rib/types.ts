@@ -6,6 +6,7 @@
 
 import type { RouteKey } from '../bgp/wire/families/registry.js';
 import type { Nlri } from '../bgp/wire/types.js';
+import { LLGR_STALE } from '../bgp/wire/llgr.js';
 import type { AttrSet } from './attr-store.js';
 
 /** A destination's key in its table (the family registry builds it), and the NLRI types. */
@@ -46,6 +47,15 @@ export interface PeerInfo {
 export function isStale(p: Path): boolean {
   const before = p.peer.staleBefore;
   return before !== undefined && p.stamp <= before;
+}
+
+/**
+ * True for a path carrying LLGR_STALE (RFC 9494 §3.2): kept past its
+ * source's restart time (long-lived graceful restart), or received so from
+ * a peer. Least preferred, and never sent to a peer without LLGR.
+ */
+export function isLlgrStale(p: Path): boolean {
+  return p.attrs.attrs.communities?.includes(LLGR_STALE) ?? false;
 }
 
 /**

@@ -11,11 +11,35 @@
  * drain time. A route is never sent back to the member it came from: its
  * bucket excludes that member, and a member that becomes the source of a
  * route it had received gets a withdrawal of its own.
+ *
+ * Members out of step. A member is either in step (it holds, or will once
+ * the bytes already written reach it, exactly the group's sent state minus
+ * its own routes: `view`) and gets the group's messages, or it is *behind*
+ * and gets only messages of its own, built from the table when it can take
+ * them. It falls behind when it joins a group that has sent something, asks
+ * for a route refresh, or when its socket holds more than the speaker's cap
+ * (`pause`: a peer that stopped reading must not make the group's churn pile
+ * up in its socket). While behind, `held` records, per route key the group
+ * changed since, what the member holds there, as long as that differs from
+ * the group's view; an entry goes when the group comes back to what the
+ * member holds. So it is bounded by the keys the member holds plus those in
+ * the table, whatever the churn, and nothing per change is queued. A join
+ * or refresh also walks the table (`cursor`, a Map iterator: it sees
+ * destinations added while it runs) announcing the group's view. Catching
+ * up (after `resume`) sends, per held key, the group's view now: an
+ * announcement, or a withdrawal (also of routes withdrawn and forgotten
+ * while the member was behind), then it is in step again. Withdrawing a
+ * route the peer does not hold (a key the cursor had not reached yet) is
+ * harmless: there is nothing for it to remove. Contrail does the like with
+ * markers in its update queue: a blocked peer falls out of sync and is
+ * caught up on its own (controller/src/bgp/bgp_ribout_updates.cc,
+ * TailDequeue / PeerDequeue).
  */
 
 import { encodeEndOfRib, encodePathAttributes, FAMILIES, packUpdates, packWithdrawals } from '../bgp/wire/index.js';
 import type { AfiSafi, CodecContext, FamilyName } from '../bgp/wire/types.js';
 import type { AttrSet, AttrStore } from './attr-store.js';
+import type { RouteKey } from './nlri-key.js';
 import type { RtInterest } from './rtc.js';
 import type { Table } from './table.js';
 import { sentAt, setSent, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
@@ -41,13 +65,35 @@ export interface GroupPolicy<M extends Member> {
   wake?(group: UpdateGroup<M>): void;
 }
 
+/** Where a member that is behind differs from the group: what it holds at a route key. */
+interface Held {
+  readonly nlri: Nlri;
+  readonly had: Path | undefined;
+}
+
+/** A member out of step with its group (see the module header). */
+interface Behind {
+  readonly held: Map<RouteKey, Held>;
+  /** A walk of the table announcing the group's view (join, route refresh), until done. */
+  cursor: Iterator<Dest> | undefined;
+  /** Its socket is over the cap: nothing is made for it until resume(). */
+  paused: boolean;
+}
+
+/** Destinations a cursor may pass over without an announcement, per budgeted one. */
+const WALK_FACTOR = 16;
+
 export class UpdateGroup<M extends Member = Member> {
   readonly members = new Map<PeerInfo, M>();
   readonly pending = new Set<Dest>();
-  /** Messages for one member only (join snapshots, route refresh), sent before group messages. */
+  /** Messages for one member only (own withdrawals, export-policy changes), sent before group messages. */
   readonly backlog = new Map<M, Uint8Array[]>();
-  /** Members owed End-of-RIB once the group queue is empty. */
+  /** Members owed End-of-RIB once the group queue is empty and they are in step. */
   readonly eorWanted = new Set<M>();
+  /** Members out of step: they get messages of their own, not the group's. */
+  private readonly behind = new Map<M, Behind>();
+  /** Destinations with an advertisement recorded in this group's slot. */
+  private live = 0;
   /** Routes whose attributes could not be encoded within 4096 bytes. */
   unencodable = 0;
   announced = 0;
@@ -68,15 +114,24 @@ export class UpdateGroup<M extends Member = Member> {
     private readonly policy: GroupPolicy<M>,
   ) {}
 
+  /** Something to drain now (a paused member's catching up waits for resume()). */
   get hasWork(): boolean {
-    return this.pending.size > 0 || this.backlog.size > 0 || this.eorWanted.size > 0;
+    if (this.pending.size > 0) return true;
+    for (const m of this.backlog.keys()) if (!this.behind.get(m)?.paused) return true;
+    for (const b of this.behind.values()) if (!b.paused) return true;
+    for (const m of this.eorWanted) if (!this.behind.has(m)) return true;
+    return false;
   }
 
-  /** Add a member: it gets what the group has sent so far, then End-of-RIB after the queue drains. */
+  /**
+   * Add a member: it gets what the group has sent so far (a table walk),
+   * then End-of-RIB after the queue drains. While the group has sent
+   * nothing (a new group: the peering queues the whole table) it is in step
+   * at once.
+   */
   join(m: M): void {
     this.members.set(m.info, m);
-    const snapshot = this.snapshot(m);
-    if (snapshot.length > 0) this.backlog.set(m, snapshot);
+    if (this.live > 0) this.behind.set(m, { held: new Map(), cursor: this.walk(), paused: false });
     this.eorWanted.add(m);
   }
 
@@ -84,12 +139,40 @@ export class UpdateGroup<M extends Member = Member> {
     this.members.delete(m.info);
     this.backlog.delete(m);
     this.eorWanted.delete(m);
+    this.behind.delete(m);
   }
 
   /** Send a member the whole Adj-RIB-Out again (ROUTE-REFRESH). */
   refresh(m: M): void {
-    const snapshot = this.snapshot(m);
-    if (snapshot.length > 0) this.backlog.set(m, [...(this.backlog.get(m) ?? []), ...snapshot]);
+    const b = this.behind.get(m);
+    if (b) b.cursor = this.walk();
+    else this.behind.set(m, { held: new Map(), cursor: this.walk(), paused: false });
+  }
+
+  /**
+   * The member's socket is full: it stops getting the group's messages.
+   * What it holds, once the bytes already written reach it, is the group's
+   * view now; from here on `held` records where that differs.
+   */
+  pause(m: M): void {
+    if (!this.members.has(m.info)) return;
+    const b = this.behind.get(m);
+    if (b) b.paused = true;
+    else this.behind.set(m, { held: new Map(), cursor: undefined, paused: true });
+  }
+
+  /** The member's socket drained: catch it up from the table (drain()), then it is in step again. */
+  resume(m: M): void {
+    const b = this.behind.get(m);
+    if (!b?.paused) return;
+    b.paused = false;
+    this.policy.wake?.(this);
+  }
+
+  /** For introspect and tests: whether a member is behind, paused, and at how many route keys it differs. */
+  stepOf(m: M): { behind: boolean; paused: boolean; held: number } {
+    const b = this.behind.get(m);
+    return { behind: b !== undefined, paused: b?.paused ?? false, held: b?.held.size ?? 0 };
   }
 
   /** Forget every advertisement (the group is going away). */
@@ -101,13 +184,23 @@ export class UpdateGroup<M extends Member = Member> {
     this.pending.clear();
     this.backlog.clear();
     this.eorWanted.clear();
+    this.behind.clear();
+    this.live = 0;
   }
 
-  /** Drain up to about `budget` destinations into deliveries. */
+  /**
+   * Drain up to about `budget` destinations into deliveries, and as many for
+   * each member catching up. Table walks go before the queue is advanced, so
+   * what the queue changes behind a walk is noted against what it sent.
+   */
   drain(budget: number): Delivery<M>[] {
     const out: Delivery<M>[] = [];
-    for (const [m, msgs] of this.backlog) out.push({ msgs, to: [m] });
-    this.backlog.clear();
+    for (const [m, msgs] of this.backlog) {
+      if (this.behind.get(m)?.paused) continue;
+      out.push({ msgs, to: [m] });
+      this.backlog.delete(m);
+    }
+    for (const [m, b] of this.behind) if (!b.paused && b.cursor) this.deliver(out, m, this.walkOn(m, b, budget));
     const announce = new Map<AttrSet, Map<M | undefined, Nlri[]>>();
     const withdraw = new Map<M | undefined, Nlri[]>();
     let n = 0;
@@ -126,23 +219,36 @@ export class UpdateGroup<M extends Member = Member> {
         if (to.length > 0) out.push({ msgs: this.pack(set, nlri), to });
       }
     }
-    if (this.pending.size === 0 && this.eorWanted.size > 0) {
-      out.push({ msgs: [encodeEndOfRib(this.afiSafi)], to: [...this.eorWanted] });
-      this.eorWanted.clear();
-    }
+    for (const [m, b] of this.behind) if (!b.paused && !b.cursor) this.settle(m, b, budget, out);
+    this.endOfRib(out);
     return out;
+  }
+
+  private deliver(out: Delivery<M>[], m: M, msgs: Uint8Array[]): void {
+    if (msgs.length > 0) out.push({ msgs, to: [m] });
+  }
+
+  /** End-of-RIB to the members owed one, once the queue is empty and they are in step. */
+  private endOfRib(out: Delivery<M>[]): void {
+    if (this.pending.size > 0 || this.eorWanted.size === 0) return;
+    const to = [...this.eorWanted].filter((m) => !this.behind.has(m));
+    if (to.length === 0) return;
+    out.push({ msgs: [encodeEndOfRib(this.afiSafi)], to });
+    for (const m of to) this.eorWanted.delete(m);
   }
 
   /**
    * Bring one destination's advertisement up to date: an announcement to
    * every member but the route's source, or a withdrawal to every member but
-   * the old route's source (which never had it).
+   * the old route's source (which never had it). Members behind only note it.
    */
   private advance(dest: Dest, announce: Map<AttrSet, Map<M | undefined, Nlri[]>>, withdraw: Map<M | undefined, Nlri[]>): void {
     const prev = sentAt(dest, this.slot);
     const next = this.policy.desired(this, dest);
     if (prev === next) return;
     setSent(dest, this.slot, next);
+    this.live += (next ? 1 : 0) - (prev ? 1 : 0);
+    if (this.behind.size > 0) this.note(dest, prev, next);
     if (next) {
       const ex = this.members.get(next.peer);
       const set = this.policy.outSet(this, next, dest);
@@ -151,12 +257,87 @@ export class UpdateGroup<M extends Member = Member> {
       push(byEx, ex, withLabels(dest.nlri, next.labels));
       this.announced++;
       // The new source had the old route from us: it alone gets a withdrawal.
-      if (prev && ex && prev.peer !== next.peer) this.soloWithdraw(ex, dest.nlri);
+      if (prev && ex && prev.peer !== next.peer && !this.behind.has(ex)) this.soloWithdraw(ex, dest.nlri);
     } else {
       push(withdraw, this.members.get(prev!.peer), dest.nlri); // packWithdrawals drops labels
       this.withdrawn++;
       if (dest.paths.length === 0) this.table.collect(dest);
     }
+  }
+
+  /** The group's advertisement of `dest` moved from `prev` to `next`: record it for every member behind. */
+  private note(dest: Dest, prev: Path | undefined, next: Path | undefined): void {
+    for (const [m, b] of this.behind) {
+      const now = view(m, next);
+      const h = b.held.get(dest.key);
+      if (!h) {
+        const had = view(m, prev);
+        if (had !== now) b.held.set(dest.key, { nlri: dest.nlri, had });
+      } else if (h.had === now) {
+        b.held.delete(dest.key); // back to what the member holds
+      }
+    }
+  }
+
+  /** A member behind whose walk is done: send its held keys as they are now; with none left it is in step again. */
+  private settle(m: M, b: Behind, budget: number, out: Delivery<M>[]): void {
+    this.deliver(out, m, this.settleHeld(m, b, budget));
+    if (b.held.size === 0) this.behind.delete(m);
+  }
+
+  /** Announce the group's view of the next destinations of the member's table walk. */
+  private walkOn(m: M, b: Behind, budget: number): Uint8Array[] {
+    const bySet = new Map<AttrSet, Nlri[]>();
+    let sent = 0;
+    for (let seen = 0; sent < budget && seen < budget * WALK_FACTOR; seen++) {
+      const r = b.cursor!.next();
+      if (r.done) {
+        b.cursor = undefined;
+        break;
+      }
+      const p = view(m, sentAt(r.value, this.slot));
+      if (!p) continue;
+      push(bySet, this.policy.outSet(this, p, r.value), withLabels(r.value.nlri, p.labels));
+      sent++;
+    }
+    const msgs: Uint8Array[] = [];
+    for (const [set, nlri] of bySet) msgs.push(...this.pack(set, nlri));
+    return msgs;
+  }
+
+  /** Send up to `budget` held keys as the group's view has them now; they leave `held`. */
+  private settleHeld(m: M, b: Behind, budget: number): Uint8Array[] {
+    const bySet = new Map<AttrSet, Nlri[]>();
+    const gone: Nlri[] = [];
+    let n = 0;
+    for (const [key, h] of b.held) {
+      if (n++ >= budget) break;
+      b.held.delete(key);
+      const dest = this.table.get(key);
+      const p = dest && view(m, sentAt(dest, this.slot));
+      if (p) push(bySet, this.policy.outSet(this, p, dest), withLabels(dest.nlri, p.labels));
+      else gone.push(h.nlri);
+    }
+    // Keys are unique here, so withdrawals and announcements can go in either order.
+    const msgs: Uint8Array[] = gone.length > 0 ? packWithdrawals(this.afiSafi, gone, this.ctx) : [];
+    for (const [set, nlri] of bySet) msgs.push(...this.pack(set, nlri));
+    return msgs;
+  }
+
+  /**
+   * What member `m` holds from the group (or will, once what was written
+   * reaches it): the group's view, where it is behind corrected by `held`.
+   * A table walk still running makes this an upper bound.
+   */
+  holdings(m: M): Nlri[] {
+    const b = this.behind.get(m);
+    const out: Nlri[] = [];
+    for (const dest of this.table.allDests()) {
+      if (b?.held.has(dest.key)) continue;
+      if (view(m, sentAt(dest, this.slot))) out.push(dest.nlri);
+    }
+    if (b) for (const h of b.held.values()) if (h.had) out.push(h.nlri);
+    return out;
   }
 
   /** Messages for one member only, sent before the group's next messages. */
@@ -170,24 +351,16 @@ export class UpdateGroup<M extends Member = Member> {
     this.backlog.set(m, [...(this.backlog.get(m) ?? []), ...msgs]);
   }
 
-  /** Members other than `ex`. */
+  /** Members in step other than `ex`. */
   private others(ex: M | undefined): M[] {
     const to: M[] = [];
-    for (const m of this.members.values()) if (m !== ex) to.push(m);
+    for (const m of this.members.values()) if (m !== ex && !this.behind.has(m)) to.push(m);
     return to;
   }
 
-  /** What the group has advertised, as messages for member `m` (minus routes `m` is the source of). */
-  private snapshot(m: M): Uint8Array[] {
-    const bySet = new Map<AttrSet, Nlri[]>();
-    for (const dest of this.table.allDests()) {
-      const p = sentAt(dest, this.slot);
-      if (!p || p.peer === m.info) continue;
-      push(bySet, this.policy.outSet(this, p, dest), withLabels(dest.nlri, p.labels));
-    }
-    const msgs: Uint8Array[] = [];
-    for (const [set, nlri] of bySet) msgs.push(...this.pack(set, nlri));
-    return msgs;
+  /** A walk over the table's destinations (a Map iterator: it also visits those added meanwhile). */
+  private walk(): Iterator<Dest> {
+    return this.table.allDests();
   }
 
   private pack(set: AttrSet, nlri: Nlri[]): Uint8Array[] {
@@ -212,6 +385,11 @@ export class UpdateGroup<M extends Member = Member> {
     }
     return bytes;
   }
+}
+
+/** What a member holds of an advertisement: the path, unless the member is its source (never sent back). */
+function view(m: Member, p: Path | undefined): Path | undefined {
+  return p && p.peer !== m.info ? p : undefined;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

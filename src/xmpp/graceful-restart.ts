@@ -8,7 +8,11 @@
  * the stale paths; what it does not is swept at its End-of-RIB (the empty
  * publish + collection pair) or when the End-of-RIB timer armed at its
  * return runs out. If it does not come back within restart-time,
- * everything it left goes. LLGR is not done.
+ * everything it left goes, unless long-lived graceful restart is on
+ * (long-lived-stale-time, after RFC 9494 §4.2 as Contrail applies it to
+ * agents): then its paths stay for that long more, long-lived stale (the
+ * LLGR_STALE community: least preferred; those with NO_LLGR go at once),
+ * and its return within that time is handled as within restart-time.
  */
 
 import type { Logger } from 'pino';
@@ -33,6 +37,8 @@ export interface AgentRestartOptions {
   readonly manager: InstanceManager;
   /** How long an agent has to come back, ms. */
   readonly restartMs: number;
+  /** How long more its paths stay, long-lived stale, when it has not, ms; 0: they go at restartMs. */
+  readonly longLivedMs: number;
   /** How long an agent that came back has to send its End-of-RIB, ms. */
   readonly endOfRibMs: number;
   readonly logger: Logger;
@@ -49,6 +55,8 @@ interface Entry {
   readonly agent: KeptAgent;
   readonly address: string;
   timer: NodeJS.Timeout;
+  /** Its paths are long-lived stale now. */
+  longLived: boolean;
 }
 
 export class AgentRestarts {
@@ -60,13 +68,31 @@ export class AgentRestarts {
   keep(agent: KeptAgent, address: string): void {
     this.sweep(agent.info.name); // an older generation, if any, goes first
     agent.info.staleBefore = this.o.rib.lastStamp;
-    const timer = setTimeout(() => {
-      this.o.logger.info({ agent: agent.info.name }, 'agent did not come back within the restart time: its stale routes go');
-      this.sweep(agent.info.name);
-    }, this.o.restartMs);
+    const timer = setTimeout(() => this.restartTimeUp(agent.info.name), this.o.restartMs);
     timer.unref();
-    this.kept.set(agent.info.name, { agent, address, timer });
+    this.kept.set(agent.info.name, { agent, address, timer, longLived: false });
     this.o.logger.info({ agent: agent.info.name, restartSeconds: this.o.restartMs / 1000 }, 'keeping the routes of a restarting agent');
+  }
+
+  /** Not back within restart-time: its paths go, or turn long-lived stale for long-lived-stale-time. */
+  private restartTimeUp(name: string): void {
+    const e = this.kept.get(name);
+    if (!e) return;
+    const before = e.agent.info.staleBefore;
+    if (this.o.longLivedMs === 0 || before === undefined) {
+      this.o.logger.info({ agent: name }, 'agent did not come back within the restart time: its stale routes go');
+      this.sweep(name);
+      return;
+    }
+    let removed = 0;
+    for (const t of e.agent.tables) removed += this.o.rib.markLongLivedStale(t, e.agent.info, before).removed;
+    e.longLived = true;
+    e.timer = setTimeout(() => {
+      this.o.logger.info({ agent: name }, 'agent did not come back within the long-lived stale time: its routes go');
+      this.sweep(name);
+    }, this.o.longLivedMs);
+    e.timer.unref();
+    this.o.logger.info({ agent: name, longLivedSeconds: this.o.longLivedMs / 1000, noLlgrRemoved: removed }, 'agent did not come back within the restart time: its routes are long-lived stale');
   }
 
   /**

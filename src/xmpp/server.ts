@@ -33,7 +33,7 @@ export interface XmppServerOptions {
   /** Close an agent's session (only its) when it publishes more routes than this. */
   readonly maxRoutes?: number;
   /** Graceful restart helper for agents (§5.4); absent: off, as in Contrail by default. */
-  readonly gracefulRestart?: { readonly restartTimeSec: number; readonly endOfRibTimeoutSec: number };
+  readonly gracefulRestart?: { readonly restartTimeSec: number; readonly endOfRibTimeoutSec: number; readonly longLivedStaleTimeSec?: number };
 }
 
 export class XmppServer {
@@ -61,7 +61,7 @@ export class XmppServer {
     const gr = opts.gracefulRestart;
     this.restarts = gr && new AgentRestarts({
       rib: opts.rib, manager: opts.manager, logger: opts.logger,
-      restartMs: gr.restartTimeSec * 1000, endOfRibMs: gr.endOfRibTimeoutSec * 1000,
+      restartMs: gr.restartTimeSec * 1000, endOfRibMs: gr.endOfRibTimeoutSec * 1000, longLivedMs: (gr.longLivedStaleTimeSec ?? 0) * 1000,
     });
   }
 

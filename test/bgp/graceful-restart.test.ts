@@ -8,98 +8,18 @@
  * its routes at once, as before.
  */
 
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BgpSpeaker } from '../../src/bgp/speaker.js';
-import { encodeEndOfRib, nlriToString, parseRd, parseRouteTarget } from '../../src/bgp/wire/index.js';
-import type { CodecContext, UpdateMessage } from '../../src/bgp/wire/types.js';
-import type { BgpPeering } from '../../src/rib/peering.js';
-import { isStale } from '../../src/rib/types.js';
+import { describe, expect, it } from 'vitest';
+import { encodeEndOfRib } from '../../src/bgp/wire/index.js';
 import { tableCounts } from '../../src/introspect/data.js';
 import { RawBgpPeer, openFor } from '../support/bgp-peer.js';
-import { ip, masterPeering } from '../rib/support.js';
+import { ip } from '../rib/support.js';
+import { ASN, grCap, grSpeaker, heldBy, route, up as upOn, upAgain as upAgainOn, useCleanups, vpn, type ExtraCaps } from '../support/bgp-gr.js';
 
-const ASN = 64512;
-const LOCAL = { routerId: ip('10.0.0.1'), asn: ASN, clusterId: ip('10.255.0.1'), reflector: true };
-const RT1 = parseRouteTarget('target:64512:1')!;
-const CTX: CodecContext = { fourOctetAs: true, ebgp: false, families: new Set(['1/128']) };
-/** The peer's graceful-restart capability: restart time, and VPNv4 listed with forwarding preserved. */
-const grCap = (restartTime: number, restarting = false, forwarding = true) => ({
-  code: 64 as const, restarting, notification: false, restartTime, families: [{ afi: 1, safi: 128, forwarding }],
-});
-
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function speaker(gr: boolean): Promise<{ peering: BgpPeering; port: number; speaker: BgpSpeaker }> {
-  const peering = masterPeering(LOCAL);
-  const peer = (name: string, address: string) => ({
-    name, address, asn: ASN, port: 179, passive: true, routeReflectorClient: true, families: ['inet-vpn' as const],
-  });
-  const s = new BgpSpeaker(peering, {
-    name: 'cn', asn: ASN, routerId: LOCAL.routerId, logger: pino({ level: 'silent' }),
-    bgp: {
-      listen: { address: '127.0.0.1', port: 0 }, holdTime: 90, connectRetry: 1,
-      peers: [peer('gw', '127.0.0.21'), peer('rr-client', '127.0.0.22')],
-      ...(gr && { gracefulRestart: { restartTime: 90, staleTime: 5 } }),
-    },
-  });
-  const { port } = await s.start();
-  cleanups.push(() => s.stop());
-  return { peering, port, speaker: s };
-}
-
-async function up(port: number, address: string, extra: Parameters<typeof openFor>[3] = [], timeoutMs = 8000): Promise<RawBgpPeer> {
-  const peer = await RawBgpPeer.connect(port, '127.0.0.1', { ctx: CTX, localAddress: address, timeoutMs });
-  cleanups.push(() => peer.destroy());
-  await peer.handshake(openFor(ASN, ip(address), ['1/128'], extra), true);
-  return peer;
-}
-
-/**
- * Connects again after the session went down: the speaker refuses a
- * connection while the session sits out its idle-hold time (1 s here), so
- * try every 300 ms, at most 20 times.
- */
-async function upAgain(port: number, address: string, extra: Parameters<typeof openFor>[3]): Promise<RawBgpPeer> {
-  for (let i = 0; ; i++) {
-    try {
-      return await up(port, address, extra, 600);
-    } catch (err) {
-      if (i >= 20) throw err;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-}
-
-const route = (prefix: string, label: number): UpdateMessage => {
-  const [a, l] = prefix.split('/');
-  return {
-    type: 'update', withdrawn: [], nlri: [],
-    attrs: { origin: 0, asPath: [], localPref: 100, extCommunities: [RT1] },
-    mpReach: {
-      afi: 1, safi: 128, family: 'inet-vpn', nextHop: ip('192.0.2.100'),
-      nlri: [{ family: 'inet-vpn', labels: [label], rd: parseRd('192.0.2.21:1')!, addr: ip(a!), len: Number(l) }],
-    },
-  };
-};
-
-/** The VPN prefixes in the table, with '(stale)' after stale ones. */
-const vpn = (p: BgpPeering): string[] =>
-  [...p.tables['inet-vpn']!.entries()].map(([, d]) => `${nlriToString(d.nlri)}${isStale(d.paths[0]!) ? ' (stale)' : ''}`).sort();
-
-/** The client's view: what it holds after every UPDATE so far. */
-function heldBy(client: RawBgpPeer): string[] {
-  const held = new Set<string>();
-  for (const m of client.received) {
-    if (m.type !== 'update') continue;
-    for (const n of m.mpUnreach?.nlri ?? []) held.delete(nlriToString(n));
-    for (const n of m.mpReach?.nlri ?? []) held.add(nlriToString(n));
-  }
-  return [...held].sort();
-}
+const cleanups = useCleanups();
+const CTX = { fourOctetAs: true, ebgp: false, families: new Set(['1/128']) };
+const speaker = (gr: boolean) => grSpeaker(cleanups, gr ? { restartTime: 90, endOfRibTimeout: 5 } : undefined);
+const up = (port: number, address: string, extra: ExtraCaps = []) => upOn(cleanups, port, address, extra);
+const upAgain = (port: number, address: string, extra: ExtraCaps) => upAgainOn(cleanups, port, address, extra);
 
 const A = '192.0.2.21:1:10.1.0.0/16';
 const B = '192.0.2.21:1:10.2.0.0/16';

@@ -6,13 +6,16 @@
  */
 
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SHOW_URL, formatDuration, parseCli, runShow, type CliOutput, type ShowOptions } from '../../src/cli.js';
+import { startIntrospect } from '../../src/introspect/server.js';
+import { makeTestPki } from '../support/certs.js';
 import { BLUE, startNode, withRoutes, type Node } from '../introspect/node.js';
 
 function capture(): CliOutput & { out: string; err: string } {
@@ -144,5 +147,25 @@ describe('the built binary', () => {
     const port = await closedPort();
     const failed = await run(['show', 'neighbors', '--url', `http://127.0.0.1:${port}`]).catch((e: { code: number; stderr: string; stdout: string }) => e);
     expect(failed).toMatchObject({ code: 1, stdout: '', stderr: `control-node: cannot reach http://127.0.0.1:${port}: ECONNREFUSED\n` });
+  });
+
+  it('asks an HTTPS node with a token: CONTROL_NODE_TOKEN and a CA from NODE_EXTRA_CA_CERTS work, a wrong token is one line and exit 1', async () => {
+    const pki = makeTestPki();
+    const token = 'binary-test-token-0123456789';
+    const tls = { cert: readFileSync(pki.files.cert, 'utf8'), key: readFileSync(pki.files.key, 'utf8') };
+    const remote = await startIntrospect(node.server, { address: '127.0.0.1', port: 0 }, pino({ level: 'silent' }), { tls, token });
+    const url = `https://127.0.0.1:${remote.address.port}`;
+    const run = (args: string[], env: Record<string, string>) =>
+      promisify(execFile)(process.execPath, [path.join(root, 'bin/control-node.js'), ...args], { env: { ...process.env, ...env } });
+    try {
+      const ok = await run(['show', 'routes', '--table', `${BLUE}.inet.0`, '--url', url], { CONTROL_NODE_TOKEN: token, NODE_EXTRA_CA_CERTS: pki.files.ca });
+      expect(ok.stdout.split('\n')[0]).toBe(`${BLUE}.inet.0: 2 prefixes, 3 paths`);
+      const failed = await run(['show', 'summary', '--url', url, '--ca', pki.files.ca, '--token', 'not-the-token-at-all'], {})
+        .catch((e: { code: number; stderr: string; stdout: string }) => e);
+      expect(failed).toMatchObject({ code: 1, stdout: '', stderr: `control-node: ${url}: HTTP 401: the token was refused\n` });
+    } finally {
+      await remote.close();
+      pki.remove();
+    }
   });
 });

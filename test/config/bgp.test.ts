@@ -18,16 +18,34 @@ describe('the bgp section', () => {
       listen: { address: '127.0.0.1', port: 179 },
       holdTime: 90,
       connectRetry: 5,
-      gracefulRestart: { enabled: false, restartTime: 60, staleTime: 300 },
+      gracefulRestart: { enabled: false, restartTime: 60, endOfRibTimeout: 300, longLivedStaleTime: 0, restartingSpeaker: false },
       peers: [],
     });
   });
 
   it('reads graceful-restart, its times defaulted key by key', () => {
     expect(load(bgpWith({ 'graceful-restart': { enabled: true, 'stale-time': 120 } })).bgp.gracefulRestart)
-      .toEqual({ enabled: true, restartTime: 60, staleTime: 120 });
+      .toEqual({ enabled: true, restartTime: 60, endOfRibTimeout: 120, longLivedStaleTime: 0, restartingSpeaker: false });
     expect(errorOf(bgpWith({ 'graceful-restart': { 'restart-time': 5000 } })).message).toBe(
       'config.yaml: bgp.graceful-restart.restart-time: expected an integer 1..4095, got 5000',
+    );
+  });
+
+  it('reads the long-lived stale time, the End-of-RIB timeout and restarting-speaker of graceful restart, and refuses bad ones naming the key', () => {
+    const gr = { enabled: true, 'long-lived-stale-time': 86400, 'end-of-rib-timeout': 45, 'restarting-speaker': true };
+    expect(load(bgpWith({ 'graceful-restart': gr })).bgp.gracefulRestart)
+      .toEqual({ enabled: true, restartTime: 60, endOfRibTimeout: 45, longLivedStaleTime: 86400, restartingSpeaker: true });
+    expect(errorOf(bgpWith({ 'graceful-restart': { 'restarting-speaker': 'yes' } })).message).toBe(
+      'config.yaml: bgp.graceful-restart.restarting-speaker: expected true or false, got "yes"',
+    );
+    expect(errorOf(bgpWith({ 'graceful-restart': { 'long-lived-stale-time': 16777216 } })).message).toBe(
+      'config.yaml: bgp.graceful-restart.long-lived-stale-time: expected an integer 0..16777215, got 16777216',
+    );
+    expect(errorOf(bgpWith({ 'graceful-restart': { 'end-of-rib-timeout': 0 } })).message).toBe(
+      'config.yaml: bgp.graceful-restart.end-of-rib-timeout: expected an integer 1..65535, got 0',
+    );
+    expect(errorOf(bgpWith({ 'graceful-restart': { 'stale-time': 30, 'end-of-rib-timeout': 45 } })).message).toBe(
+      'config.yaml: bgp.graceful-restart.end-of-rib-timeout: 45 disagrees with stale-time 30 (its older name): give one of them',
     );
   });
 
@@ -298,12 +316,12 @@ describe('bgp.peers[].password (TCP-MD5, RFC 2385)', () => {
   });
 
   it('is refused, naming the first peer that has one, where the platform cannot sign segments', () => {
-    const bgp = load({ ...minimalDoc(), bgp: { peers: [peerDoc(), peerDoc({ name: 'b', address: '10.0.0.3', password: 'k' })] } }).bgp;
-    expect(tcpMd5Problem(bgp, { ok: false, reason: 'no CONFIG_TCP_MD5SIG' })).toEqual({
+    const config = load({ ...minimalDoc(), bgp: { peers: [peerDoc(), peerDoc({ name: 'b', address: '10.0.0.3', password: 'k' })] } });
+    expect(tcpMd5Problem(config, { ok: false, reason: 'no CONFIG_TCP_MD5SIG' })).toEqual({
       keyPath: 'bgp.peers[1].password', reason: 'TCP-MD5 is not available here: no CONFIG_TCP_MD5SIG',
     });
-    expect(tcpMd5Problem(bgp, { ok: true })).toBeUndefined();
-    expect(tcpMd5Problem(load(docWithPeer()).bgp, { ok: false, reason: 'x' })).toBeUndefined();
+    expect(tcpMd5Problem(config, { ok: true })).toBeUndefined();
+    expect(tcpMd5Problem(load(docWithPeer()), { ok: false, reason: 'x' })).toBeUndefined();
   });
 });
 

@@ -98,7 +98,7 @@ describe('loadConfig', () => {
       listen: { address: '127.0.0.1', port: 10179 },
       holdTime: 90,
       connectRetry: 5,
-      gracefulRestart: { enabled: false, restartTime: 60, staleTime: 300 },
+      gracefulRestart: { enabled: false, restartTime: 60, endOfRibTimeout: 300, longLivedStaleTime: 0, restartingSpeaker: false },
       peers: [],
     });
   });

@@ -107,6 +107,23 @@ describe('xmpp.hold-time', () => {
   });
 });
 
+describe('xmpp.graceful-restart', () => {
+  it('reads restart-time, end-of-rib-timeout and long-lived-stale-time when enabled, long-lived off by default', () => {
+    expect(load(docWith('xmpp', { 'graceful-restart': { enabled: true } })).xmpp.gracefulRestart)
+      .toEqual({ restartTime: 60, endOfRibTimeout: 300, longLivedStaleTime: 0 });
+    const gr = { enabled: true, 'restart-time': 30, 'end-of-rib-timeout': 20, 'long-lived-stale-time': 86400 };
+    expect(load(docWith('xmpp', { 'graceful-restart': gr })).xmpp.gracefulRestart)
+      .toEqual({ restartTime: 30, endOfRibTimeout: 20, longLivedStaleTime: 86400 });
+    expect(load(docWith('xmpp', { 'graceful-restart': { 'long-lived-stale-time': 60 } })).xmpp.gracefulRestart).toBeUndefined();
+  });
+
+  it.each([-1, 16777216, 1.5, '60'])('rejects long-lived-stale-time %j naming the key', (value) => {
+    expect(errorOf(docWith('xmpp', { 'graceful-restart': { enabled: true, 'long-lived-stale-time': value } })).message).toMatch(
+      /^config\.yaml: xmpp\.graceful-restart\.long-lived-stale-time: expected an integer 0\.\.16777215, got /,
+    );
+  });
+});
+
 describe('xmpp.enabled', () => {
   it.each([true, false])('accepts %j', (enabled) => {
     expect(load(docWith('xmpp', { enabled })).xmpp.enabled).toBe(enabled);
@@ -161,7 +178,7 @@ describe('the introspect section', () => {
 
   it('rejects an unknown key and lists the keys allowed there', () => {
     expect(errorOf(docWith('introspect', { port: 8083 })).message).toBe(
-      'config.yaml: introspect.port: unknown key (allowed: listen, enabled)',
+      'config.yaml: introspect.port: unknown key (allowed: listen, enabled, tls, token, token-file)',
     );
     expect(errorOf(docWith('introspect', { listen: { addr: '127.0.0.1' } })).message).toBe(
       'config.yaml: introspect.listen.addr: unknown key (allowed: address, port)',

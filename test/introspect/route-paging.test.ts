@@ -35,6 +35,14 @@ describe('SortedKeys', () => {
     expect([...keys.after(25n)]).toEqual([30, 40, 50]);
     expect([...keys.after(50n)]).toEqual([]);
   });
+
+  it('starts at a key itself, or at the next key when it is not one, for a Sandesh page start', () => {
+    const keys = SortedKeys.of([50, 10, 40, 20, 30]);
+    expect([...keys.from(20)]).toEqual([20, 30, 40, 50]);
+    expect([...keys.from(25)]).toEqual([30, 40, 50]);
+    expect([...keys.from(51)]).toEqual([]);
+    expect([...keys.from()]).toEqual([10, 20, 30, 40, 50]);
+  });
 });
 
 interface Page { routes: { prefix: string }[]; more: boolean; next?: string; scanned: number; prefixes: number }

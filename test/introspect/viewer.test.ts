@@ -17,6 +17,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRd, parseRouteTarget } from '../../src/bgp/wire/index.js';
 import type { UpdateMessage } from '../../src/bgp/wire/types.js';
+import { pino } from 'pino';
+import { startIntrospect } from '../../src/introspect/server.js';
 import { RawBgpPeer, openFor } from '../support/bgp-peer.js';
 import type { TestAgent } from '../support/agent.js';
 import { BLUE, RED, connectAgent, startNode, withRoutes, type Node } from './node.js';
@@ -202,6 +204,31 @@ describe('the web route viewer', () => {
     await expect.poll(updatesIn, { timeout: 5000 }).not.toBe(counters);
     expect(await page.evaluate('window.notReloaded')).toBe(true);
     await page.close();
+  });
+
+  it('with a token: /?token= logs the browser in (the address bar loses the token, the fragment stays), and the page, its data and its live stream work on the cookie', async () => {
+    const token = 'viewer-test-token-0123456789';
+    const guarded = await startIntrospect(node.server, { address: '127.0.0.1', port: 0 }, pino({ level: 'silent' }), { token, eventTickMs: 100 });
+    const base = `http://127.0.0.1:${guarded.address.port}`;
+    const page = await browser.newPage();
+    try {
+      const refused = await page.goto(`${base}/`);
+      expect(refused?.status()).toBe(401);
+      const failed: string[] = [];
+      page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
+      await page.goto(`${base}/?token=${token}#table=${encodeURIComponent(`${RED}.inet.0`)}`);
+      await page.locator('#routes tbody.route').first().waitFor();
+      expect(page.url()).toBe(`${base}/#table=${encodeURIComponent(`${RED}.inet.0`)}`);
+      expect(await prefixes(page)).toEqual(['10.2.0.0/24']);
+      await expect.poll(() => page.getAttribute('#live', 'data-state')).toBe('live');
+      expect(failed).toEqual([]);
+      const cookies = await browser.cookies(base);
+      expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.value === token])).toEqual([['cn_introspect', true, 'Strict', false]]);
+    } finally {
+      await page.close();
+      await browser.clearCookies();
+      await guarded.close();
+    }
   });
 
   it('keeps the Sandesh module index reachable at /index.html', async () => {

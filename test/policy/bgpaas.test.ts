@@ -7,10 +7,12 @@
  * route as it goes, comes back and moves. Static routes resolve the same
  * way. contrail-control.md §5.5.
  */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signedSocket } from '../../src/bgp/session/tcp-md5.js';
 import { extCommunityToString, ipv4ToString, nlriToString, parsePrefix } from '../../src/bgp/wire/index.js';
 import type { UpdateMessage, VpnPrefix } from '../../src/bgp/wire/types.js';
-import { parseConfigText } from '../../src/config/index.js';
+import { parseConfigText, passwordKeyPaths, tcpMd5Problem } from '../../src/config/index.js';
 import type { ServerHandle } from '../../src/server.js';
 import { RawBgpPeer, openFor } from '../support/bgp-peer.js';
 import type { TestAgent } from '../support/agent.js';
@@ -173,5 +175,46 @@ describe('BGP-as-a-Service', () => {
     const bad = CONFIG.replace('asn: 64500, gateway', 'asn: 64512, gateway');
     expect(() => parseConfigText(bad, 'test.yaml')).toThrow('test.yaml: routing-instances[0].bgpaas[0].asn: a BGP-as-a-Service session is eBGP: asn 64512 is node.asn');
   });
+
+  it('signs a session configured with a password (TCP-MD5): the VM signing with it gets Established, an unsigned one no TCP answer', async () => {
+    const s = await node.start(CONFIG.replace('gateway-address: 10.10.0.1,', 'gateway-address: 10.10.0.1, password: calico-s3cret,'));
+    const unsigned = await tcpFrom(VM, s.listening.bgp.port, undefined);
+    expect(unsigned).toBe('no answer');
+    calico = await RawBgpPeer.connect(s.listening.bgp.port, '127.0.0.1', {
+      localAddress: VM, password: 'calico-s3cret', ctx: { fourOctetAs: true, ebgp: true, families: new Set(['1/1']) },
+    });
+    await calico.handshake(openFor(64500, 0x7f000032, ['1/1']), true);
+    const neighbors = async () => (await (await fetch(`http://127.0.0.1:${s.listening.introspect!.port}/api/neighbors`)).json()) as { name: string; state: string }[];
+    await expect.poll(async () => (await neighbors()).find((n) => n.name === 'calico-1')?.state, { timeout: 3000 }).toBe('Established');
+  });
+
+  it('names the BGP-as-a-Service password key when the platform cannot sign', () => {
+    const config = parseConfigText(CONFIG.replace('gateway-address: 10.10.0.1,', 'gateway-address: 10.10.0.1, password: k,'), 'test.yaml');
+    expect(passwordKeyPaths(config)).toEqual(['routing-instances[0].bgpaas[0].password']);
+    expect(tcpMd5Problem(config, { ok: false, reason: 'no CONFIG_TCP_MD5SIG' })).toEqual({
+      keyPath: 'routing-instances[0].bgpaas[0].password', reason: 'TCP-MD5 is not available here: no CONFIG_TCP_MD5SIG',
+    });
+    expect(() => parseConfigText(CONFIG.replace('gateway-address: 10.10.0.1,', `gateway-address: 10.10.0.1, password: '${'x'.repeat(81)}',`), 'test.yaml'))
+      .toThrow(/^test\.yaml: routing-instances\[0\]\.bgpaas\[0\]\.password: expected a password of 1\.\.80 bytes, got "x+\.\.\."$/);
+  });
 });
 
+/** 'connected' or 'no answer': a TCP connection from `from`, signed with `key` or not, bounded at 1.5 s. */
+function tcpFrom(from: string, port: number, key: string | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = key === undefined ? new net.Socket() : signedSocket('127.0.0.1', key);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve('no answer');
+    }, 1500);
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      resolve(err.message);
+    });
+    sock.connect({ host: '127.0.0.1', port, localAddress: from }, () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve('connected');
+    });
+  });
+}

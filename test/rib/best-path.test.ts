@@ -17,10 +17,11 @@ const sameNeighbor = { type: 2, asns: [65001] };
 
 const cases: Case[] = [
   { step: 'feasibility', better: () => path(), worse: () => path({ infeasible: 'cluster-list-loop', attrs: { localPref: 500 } }) },
+  // RFC 9494 §4.3: least preferred, so it decides before a higher LOCAL_PREF could.
+  { step: 'llgr-stale', better: () => path({ attrs: { localPref: 50 } }), worse: () => path({ attrs: { communities: [0xffff0006], localPref: 500 } }) },
   { step: 'local-pref', better: () => path({ attrs: { localPref: 200 } }), worse: () => path({ attrs: { localPref: 100 } }) },
   { step: 'sticky', better: () => path({ attrs: { extCommunities: [mobility(false, 1)] } }), worse: () => path({ attrs: { extCommunities: [mobility(true, 9)] } }) },
   { step: 'sequence', better: () => path({ attrs: { extCommunities: [mobility(false, 5)] } }), worse: () => path({ attrs: { extCommunities: [mobility(false, 3)] } }) },
-  { step: 'llgr-stale', better: () => path(), worse: () => path({ attrs: { communities: [0xffff0006] } }) },
   { step: 'as-path', better: () => path({ attrs: { asPath: [{ type: 2, asns: [1] }] } }), worse: () => path({ attrs: { asPath: [{ type: 2, asns: [1, 2] }] } }) },
   { step: 'origin', better: () => path({ attrs: { origin: 0 } }), worse: () => path({ attrs: { origin: 2 } }) },
   { step: 'med', better: () => path({ attrs: { asPath: [sameNeighbor], med: 10 } }), worse: () => path({ attrs: { asPath: [sameNeighbor], med: 20 } }) },
@@ -97,6 +98,15 @@ describe('best path in the Contrail order', () => {
     const ranked = [b, a];
     expect(rankPaths(ranked)).toBe(1);
     expect(ranked[0]).toBe(a);
+  });
+
+  it('ranks an LLGR-stale path below every live one, and still above an infeasible one', () => {
+    const stale = path({ attrs: { communities: [0xffff0006], localPref: 900 } });
+    const live = path({ attrs: { localPref: 10, asPath: [{ type: 2, asns: [1, 2, 3] }] } });
+    const looped = path({ infeasible: 'as-path-loop' });
+    const ranked = [looped, stale, live];
+    expect(rankPaths(ranked)).toBe(1);
+    expect(ranked).toEqual([live, stale, looped]);
   });
 
   it('gives no ECMP set when the best path is infeasible', () => {

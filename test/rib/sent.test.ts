@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { anySent, sentAt, setSent, type Dest } from '../../src/rib/types.js';
+import { FAMILIES } from '../../src/bgp/wire/families/registry.js';
+import { Table } from '../../src/rib/table.js';
 import { path } from './support.js';
 
 const dest = (): Dest => ({ nlri: { family: 'inet', addr: 0x0a000000, len: 8 }, key: 0, paths: [], ecmpCount: 0, sent: undefined });
@@ -32,5 +34,34 @@ describe('outbound state on a destination', () => {
     expect(d.sent).toBeUndefined();
     setSent(d, 0, undefined);
     expect(anySent(d)).toBe(false);
+  });
+});
+
+describe('forgetting a withdrawn destination', () => {
+  it('forgets a destination once, and a late second collect of it leaves a newer destination at the same key in place', () => {
+    const table = new Table('inet.0', FAMILIES.inet);
+    const nlri = { family: 'inet', addr: 0x0a000000, len: 8 } as const;
+    const p = path();
+    table.upsert(nlri, p);
+    const old = table.get(table.keyOf(nlri))!;
+    setSent(old, 0, p); // an update group advertised it
+    table.remove(nlri, p.peer);
+    expect(table.get(old.key)).toBe(old); // kept until the group has withdrawn it
+    setSent(old, 0, undefined);
+    table.collect(old);
+    expect(table.get(old.key)).toBeUndefined();
+    const q = path();
+    table.upsert(nlri, q);
+    const fresh = table.get(old.key)!;
+    expect(fresh).not.toBe(old);
+    table.remove(nlri, q.peer); // no group holds it: forgotten at once
+    expect(table.get(old.key)).toBeUndefined();
+    table.upsert(nlri, q);
+    const newest = table.get(old.key)!;
+    table.collect(old); // another group's late collect of the first one
+    table.collect(fresh);
+    expect(table.get(old.key)).toBe(newest);
+    expect(newest.paths).toEqual([q]);
+    expect(old.paths).toEqual([]);
   });
 });

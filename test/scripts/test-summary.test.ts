@@ -19,11 +19,14 @@ interface Report {
   testResults: { name: string; status: string; message: string; assertionResults: { status: string }[] }[];
 }
 
-function run(report: Report, ...args: string[]): { code: number | null; out: string; err: string } {
+function run(report: Report | Report[], ...args: string[]): { code: number | null; out: string; err: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'summary-'));
-  const file = path.join(dir, 'vitest.json');
-  fs.writeFileSync(file, JSON.stringify(report));
-  const r = spawnSync(process.execPath, [SCRIPT, file, ...args], { encoding: 'utf8' });
+  const files = (Array.isArray(report) ? report : [report]).map((r, i) => {
+    const file = path.join(dir, `vitest-${i}.json`);
+    fs.writeFileSync(file, JSON.stringify(r));
+    return file;
+  });
+  const r = spawnSync(process.execPath, [SCRIPT, ...files, ...args], { encoding: 'utf8' });
   fs.rmSync(dir, { recursive: true, force: true });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -58,6 +61,23 @@ describe('the test summary', () => {
     const r = run({ numPassedTests: 5, numFailedTests: 0, numPendingTests: 40, numTodoTests: 0, testResults: [ok('a.test.ts', 5)] }, '--project', 'unit');
     expect(r.out.trim()).toBe('5 passed, 0 failed, 40 skipped (narrowed: --project unit)');
     expect(r.code).toBe(0);
+  });
+
+  it('adds up the main run and the container run into one line, and fails when either has a failure', () => {
+    const main = { numPassedTests: 5, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, testResults: [ok('a.test.ts', 5)] };
+    const containers = { numPassedTests: 7, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, testResults: [ok('c.test.ts', 7)] };
+    const both = run([main, containers]);
+    expect(both.out.trim()).toBe('12 passed, 0 failed, 0 skipped');
+    expect(both.code).toBe(0);
+    const bad = run([main, { ...containers, numPassedTests: 6, numFailedTests: 1 }]);
+    expect(bad.out.trim()).toBe('11 passed, 1 failed, 0 skipped');
+    expect(bad.code).toBe(1);
+  });
+
+  it('fails when a report it was given is missing', () => {
+    const r = spawnSync(process.execPath, [SCRIPT, path.join(os.tmpdir(), 'no-such-report.json')], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('vitest wrote no results to');
   });
 
   it('fails on a failed test, and when no test ran', () => {

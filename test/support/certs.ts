@@ -1,5 +1,5 @@
 /**
- * Throw-away certificates for the XMPP TLS tests, made at test time with
+ * Throw-away certificates for the XMPP and introspect TLS tests, made at test time with
  * Debian's `openssl` in a fresh temporary directory (no key is ever
  * committed): a CA, the control node's certificate and an agent's, both
  * signed by it, and a second CA with an agent certificate of its own, which
@@ -7,7 +7,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,8 +39,10 @@ function makeCa(dir: string, name: string): void {
 }
 
 function makeLeaf(dir: string, name: string, ca: string): void {
+  // Names a client may check (the introspect HTTPS tests connect to 127.0.0.1 and verify it).
+  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=DNS:${name},DNS:localhost,IP:127.0.0.1\n`);
   openssl(dir, ['req', ...KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2']);
+  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`]);
 }
 
 export function makeTestPki(): TestPki {

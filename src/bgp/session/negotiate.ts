@@ -7,17 +7,23 @@
  * (4-octet AS capability 65, AS_TRANS), RFC 6286 (identifier uniqueness only
  * within an AS), RFC 4760 §8 (multiprotocol capability; none = IPv4
  * unicast), RFC 2918 (route refresh), RFC 4724 §3 (graceful restart: we send
- * restart time 0 and no families, i.e. End-of-RIB support only), RFC 7911
- * (ADD-PATH: recognised, not negotiated).
+ * our restart time, or 0, i.e. End-of-RIB support only; no families, unless
+ * we restart gracefully ourselves: then every family with the F bit, as
+ * Contrail does, since forwarding is done by the vRouters and gateways and
+ * goes on while we restart; the R bit after our own restart, §4.1), RFC 9494 §3.1 / §4.1 (long-lived
+ * graceful restart: our long-lived stale time per family, always beside the
+ * GR capability; a peer's LLGR capability without GR is disregarded), RFC
+ * 7911 (ADD-PATH: recognised, not negotiated).
  */
 
 import { familyKey } from '../wire/index.js';
-import type { AddPathFamily, AfiSafi, Capability, CodecContext, GracefulRestartFamily, OpenMessage } from '../wire/types.js';
+import type { AddPathFamily, AfiSafi, Capability, CodecContext, GracefulRestartFamily, LongLivedFamily, OpenMessage } from '../wire/types.js';
 import {
   AFI_IPV4,
   CAP_ADD_PATH,
   CAP_FOUR_OCTET_AS,
   CAP_GRACEFUL_RESTART,
+  CAP_LONG_LIVED_GRACEFUL_RESTART,
   CAP_MULTIPROTOCOL,
   CAP_ROUTE_REFRESH,
   SAFI_UNICAST,
@@ -37,6 +43,15 @@ export interface OpenConfig {
   readonly families: readonly AfiSafi[];
   /** Graceful-restart time to advertise, seconds (0: End-of-RIB support only). */
   readonly restartTime?: number;
+  /** Long-lived stale time to advertise for every family, seconds (RFC 9494); 0 or absent: no LLGR capability. */
+  readonly longLivedStaleTime?: number;
+  /** Set the R bit (RFC 4724 §4.1): we have just restarted. */
+  readonly restarting?: boolean;
+  /**
+   * We restart gracefully (restarting-speaker mode): list every family in the
+   * GR and LLGR capabilities with the F bit, so helpers keep our routes.
+   */
+  readonly preserveForwarding?: boolean;
 }
 
 export const BGP_VERSION = 4;
@@ -69,6 +84,10 @@ export interface Negotiated {
   readonly families: readonly AfiSafi[];
   readonly routeRefresh: boolean;
   readonly gracefulRestart: PeerGracefulRestart | undefined;
+  /** The peer's long-lived graceful-restart families (RFC 9494 §3.1); empty without LLGR, or without GR beside it (§4.1). */
+  readonly longLived: readonly LongLivedFamily[];
+  /** The peer advertised LLGR (with GR): it may be sent LLGR-stale paths (RFC 9494 §4.3). */
+  readonly llgr: boolean;
   /** The peer's ADD-PATH capability, recognised but not negotiated (we do not advertise it). */
   readonly addPath: readonly AddPathFamily[];
   /** Capability codes the peer sent, in order, for introspect. */
@@ -81,10 +100,20 @@ export function buildOpen(cfg: OpenConfig): OpenMessage {
   const capabilities: Capability[] = cfg.families.map((f) => ({ code: CAP_MULTIPROTOCOL, afi: f.afi, safi: f.safi }));
   capabilities.push({ code: CAP_ROUTE_REFRESH });
   capabilities.push({ code: CAP_FOUR_OCTET_AS, asn: cfg.localAs });
-  // No families: we preserve no forwarding state (we forward nothing). Restart
-  // time 0 says "End-of-RIB support only"; more, that we are a helper that
-  // keeps a restarting peer's routes (RFC 4724 §3, §4.2).
-  capabilities.push({ code: CAP_GRACEFUL_RESTART, restarting: false, notification: false, restartTime: cfg.restartTime ?? 0, families: [] });
+  // Restart time 0 says "End-of-RIB support only"; more, that we are a
+  // helper that keeps a restarting peer's routes (RFC 4724 §3, §4.2). No
+  // families unless we restart gracefully ourselves (see preserveForwarding).
+  const forwarding = cfg.preserveForwarding ?? false;
+  const families = forwarding ? cfg.families.map((f) => ({ afi: f.afi, safi: f.safi, forwarding: true })) : [];
+  capabilities.push({
+    code: CAP_GRACEFUL_RESTART, restarting: cfg.restarting ?? false, notification: false, restartTime: cfg.restartTime ?? 0, families,
+  });
+  // RFC 9494 §3.1: every family with our long-lived stale time.
+  const llst = cfg.longLivedStaleTime ?? 0;
+  if (llst > 0) {
+    const longLived = cfg.families.map((f) => ({ afi: f.afi, safi: f.safi, forwarding, staleTime: llst }));
+    capabilities.push({ code: CAP_LONG_LIVED_GRACEFUL_RESTART, longLived });
+  }
   return {
     type: 'open',
     version: BGP_VERSION,
@@ -132,6 +161,7 @@ function negotiate(open: OpenMessage, cfg: OpenConfig, peerAs: number, fourOctet
   const theirs: readonly AfiSafi[] = mp.length > 0 ? mp : [{ afi: AFI_IPV4, safi: SAFI_UNICAST }];
   const families = cfg.families.filter((f) => theirs.some((t) => t.afi === f.afi && t.safi === f.safi));
   const gr = open.capabilities.find(isGracefulRestart);
+  const llgr = gr ? open.capabilities.find(isLongLived) : undefined;
   const addPath = open.capabilities.find(isAddPath);
   const codec: CodecContext = Object.freeze({
     fourOctetAs,
@@ -152,6 +182,8 @@ function negotiate(open: OpenMessage, cfg: OpenConfig, peerAs: number, fourOctet
       restartTime: gr.restartTime,
       families: gr.families,
     },
+    longLived: llgr ? llgr.longLived : [],
+    llgr: llgr !== undefined,
     addPath: addPath ? addPath.families : [],
     peerCapabilities: open.capabilities.map((c) => c.code),
     codec,
@@ -168,6 +200,9 @@ function isFourOctetAs(c: Capability): c is Cap<65> {
 }
 function isGracefulRestart(c: Capability): c is Cap<64> {
   return c.code === CAP_GRACEFUL_RESTART && 'restartTime' in c;
+}
+function isLongLived(c: Capability): c is Cap<71> {
+  return c.code === CAP_LONG_LIVED_GRACEFUL_RESTART && 'longLived' in c;
 }
 function isAddPath(c: Capability): c is Cap<69> {
   return c.code === CAP_ADD_PATH && 'families' in c;

@@ -81,7 +81,7 @@ export class BgpSession {
   private primary: Connection | undefined;
   private candidate: Connection | undefined;
   private nextGen = 1;
-  private readonly fsmCfg: FsmConfig;
+  private fsmCfg: FsmConfig;
   private readonly preCodec: CodecContext;
   private readonly timers: Timers<SessionTimer>;
   private readonly closing = new Set<Promise<void>>();
@@ -137,7 +137,20 @@ export class BgpSession {
     return this.counters;
   }
 
+  /** Bytes written and still waiting in the primary connection's socket (0 without one). */
+  get writableLength(): number {
+    return this.primary?.socket.writableLength ?? 0;
+  }
+
   /** The live connections (at most two), for introspect and tests. */
+  /**
+   * Whether the OPENs sent from now on carry the graceful-restart R bit
+   * (RFC 4724 §4.1: we have restarted and defer our advertisements).
+   */
+  setRestarting(on: boolean): void {
+    this.fsmCfg = { ...this.fsmCfg, restarting: on };
+  }
+
   connections(): ConnectionInfo[] {
     const out: ConnectionInfo[] = [];
     if (this.primary && !this.primary.socket.connecting) out.push(this.primary.info());
@@ -551,5 +564,8 @@ function fsmConfigOf(config: SessionConfig): FsmConfig {
     idleHold: config.idleHoldTime ?? connectRetry,
     ...(config.openHoldTime === undefined ? {} : { openHoldTime: config.openHoldTime }),
     ...(config.restartTime === undefined ? {} : { restartTime: config.restartTime }),
+    ...(config.longLivedStaleTime === undefined ? {} : { longLivedStaleTime: config.longLivedStaleTime }),
+    ...(config.restarting === undefined ? {} : { restarting: config.restarting }),
+    ...(config.preserveForwarding === undefined ? {} : { preserveForwarding: config.preserveForwarding }),
   };
 }

@@ -38,6 +38,12 @@ export interface SessionConfig {
    * peer by keeping its routes.
    */
   readonly restartTime?: number;
+  /** Set the graceful-restart R bit in our OPENs from the start (RFC 4724 §4.1); see BgpSession.setRestarting. */
+  readonly restarting?: boolean;
+  /** List every family with the F bit in our GR and LLGR capabilities (we restart gracefully ourselves). */
+  readonly preserveForwarding?: boolean;
+  /** Long-lived stale time we advertise for every family, seconds (RFC 9494 §3.1); 0 or absent: no LLGR capability. */
+  readonly longLivedStaleTime?: number;
   /** TCP-MD5 key (RFC 2385) for outbound connections (the speaker sets it on its listener for inbound ones). */
   readonly password?: string;
 }

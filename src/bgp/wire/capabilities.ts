@@ -3,7 +3,8 @@
  * Recognised: multiprotocol (1, RFC 4760 §8), route refresh (2, RFC 2918),
  * graceful restart (64, RFC 4724 §3 with the RFC 8538 N bit), 4-octet AS
  * (65, RFC 6793), ADD-PATH (69, RFC 7911), enhanced route refresh (70,
- * RFC 7313). Any other capability is kept raw.
+ * RFC 7313), long-lived graceful restart (71, RFC 9494 §3.1, llgr.ts). Any
+ * other capability is kept raw.
  *
  * Errors: a capability header or length running past its parameter is
  * reset 2/0. A recognised capability with an impossible length is kept raw
@@ -20,12 +21,14 @@ import {
   CAP_ENHANCED_ROUTE_REFRESH,
   CAP_FOUR_OCTET_AS,
   CAP_GRACEFUL_RESTART,
+  CAP_LONG_LIVED_GRACEFUL_RESTART,
   CAP_MULTIPROTOCOL,
   CAP_ROUTE_REFRESH,
 } from './types.js';
 import type { Reader } from './reader.js';
 import { Writer } from './writer.js';
 import { ERR_OPEN, OPEN_UNSPECIFIC, fault } from './faults.js';
+import { decodeLongLived, encodeLongLived } from './llgr.js';
 
 const GR_RESTARTING = 0x8000;
 const GR_NOTIFICATION = 0x4000;
@@ -76,6 +79,10 @@ function decodeOne(code: number, r: Reader): Capability | undefined {
       return len === 4 ? { code: CAP_FOUR_OCTET_AS, asn: r.u32() } : undefined;
     case CAP_ADD_PATH:
       return len % 4 === 0 ? decodeAddPath(r) : undefined;
+    case CAP_LONG_LIVED_GRACEFUL_RESTART: {
+      const longLived = decodeLongLived(r);
+      return longLived && { code: CAP_LONG_LIVED_GRACEFUL_RESTART, longLived };
+    }
     default:
       return { code, raw: r.rest() };
   }
@@ -128,6 +135,8 @@ function encodeValue(cap: Capability, w: Writer): void {
     w.u16(cap.afi);
     w.u8(0);
     w.u8(cap.safi);
+  } else if ('longLived' in cap) {
+    encodeLongLived(cap.longLived, w);
   } else if ('asn' in cap) {
     w.u32(cap.asn);
   } else if ('restartTime' in cap) {

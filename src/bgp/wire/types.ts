@@ -205,10 +205,20 @@ export const CAP_GRACEFUL_RESTART = 64;
 export const CAP_FOUR_OCTET_AS = 65;
 export const CAP_ADD_PATH = 69;
 export const CAP_ENHANCED_ROUTE_REFRESH = 70;
+/** RFC 9494 long-lived graceful restart (codec: src/bgp/wire/llgr.ts). */
+export const CAP_LONG_LIVED_GRACEFUL_RESTART = 71;
 
 export interface GracefulRestartFamily extends AfiSafi {
   /** The F bit: forwarding state preserved. */
   readonly forwarding: boolean;
+}
+
+/** One family of the long-lived graceful-restart capability (RFC 9494 §3.1). */
+export interface LongLivedFamily extends AfiSafi {
+  /** The F bit: forwarding state preserved across the restart. */
+  readonly forwarding: boolean;
+  /** Long-lived Stale Time, seconds (0 = no long-lived retention for the family). */
+  readonly staleTime: number;
 }
 
 export interface AddPathFamily extends AfiSafi {
@@ -229,6 +239,7 @@ export type Capability =
   | { readonly code: 65; readonly asn: number }
   | { readonly code: 69; readonly families: readonly AddPathFamily[] }
   | { readonly code: 70 }
+  | { readonly code: 71; readonly longLived: readonly LongLivedFamily[] }
   | { readonly code: number; readonly raw: Uint8Array };
 
 export interface OpenMessage {

@@ -48,7 +48,7 @@ function tableXml(t: Table, members: readonly { peer: string; index: number }[])
   return str('name', 1, t.name, { link: 'ShowRouteReq' }) + bool('deleted', 13, false) +
     u64('prefixes', 3, c.prefixes) + u64('paths', 4, c.paths) + u64('primary_paths', 5, c.primaryPaths) +
     u64('secondary_paths', 6, c.secondaryPaths) + u64('infeasible_paths', 7, c.infeasiblePaths) +
-    u64('stale_paths', 18, c.stalePaths) + u64('llgr_stale_paths', 19, 0) + u64('walk_requests', 8, 0) +
+    u64('stale_paths', 18, c.stalePaths) + u64('llgr_stale_paths', 19, c.llgrStalePaths) + u64('walk_requests', 8, 0) +
     u64('walk_again_requests', 16, 0) + u64('actual_walks', 17, 0) + u64('walk_completes', 9, 0) +
     u64('walk_cancels', 10, 0) + u64('pending_updates', 11, 0) + u64('markers', 12, 0) + u64('listeners', 14, 0) +
     u64('walkers', 15, 0) +

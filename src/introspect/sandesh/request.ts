@@ -11,6 +11,7 @@
  */
 
 import type { IntrospectContext } from '../data.js';
+import type { RouteIndex } from '../route-index.js';
 import type { Scalar } from './xml.js';
 
 /** What a page needs besides the data: page sizes and the node's host name. */
@@ -21,6 +22,8 @@ export interface PageContext extends IntrospectContext {
   readonly pageLimit: number;
   /** NodeStatus `name` (Contrail: the host name). */
   readonly hostname: string;
+  /** Each table's keys in order, kept current, shared with `/api/routes`: a page never sorts a table. */
+  readonly index: RouteIndex;
 }
 
 /** One request the server answers: its module, its fields in declaration order, and its response body. */

@@ -20,9 +20,9 @@
 
 import { nlriToString } from '../../bgp/wire/index.js';
 import type { Table } from '../../rib/table.js';
-import type { Dest } from '../../rib/types.js';
+import type { RouteKey } from '../../rib/nlri-key.js';
 import {
-  compareText, instancesInOrder, routeRecord, sortedDests, tableCounts, tablesInOrder,
+  compareText, instancesInOrder, routeRecord, tableCounts, tablesInOrder,
   type PathRecord, type RouteRecord, type TableCounts,
 } from '../data.js';
 import { keyOfText, prefixMatcher } from './route-match.js';
@@ -57,15 +57,18 @@ const TABLE_FAMILY: Readonly<Record<string, readonly string[]>> = {
   'inet6-vpn': ['l3vpn-inet6', 'inet6vpn', 'inet6-vpn'], 'route-target': ['rtarget', 'route-target'],
 };
 
-/** The routes of one table from where the page starts, at most `limit` of them. */
+/**
+ * The routes of one table from where the page starts, at most `limit` of
+ * them, walking the table's ordered keys from the start prefix (the shared
+ * route index: O(log n) to find the start, never a sort per page).
+ */
 function tableRoutes(ctx: PageContext, table: Table, q: RouteQuery, limit: number): RouteRecord[] {
-  const dests = sortedDests(table);
   const matches = prefixMatcher(table, { prefix: q.prefix, longer: q.longerMatch, shorter: q.shorterMatch });
   const out: RouteRecord[] = [];
-  for (let i = table.name === q.startRoutingTable ? startIndex(table, dests, q.startPrefix) : 0; i < dests.length; i++) {
+  for (const key of ctx.index.keys(table).from(startKey(table, q))) {
     if (out.length >= limit) break;
-    const d = dests[i]!;
-    if (!matches(d.nlri, nlriToString(d.nlri))) continue;
+    const d = table.get(key);
+    if (!d || d.paths.length === 0 || !matches(d.nlri, nlriToString(d.nlri))) continue;
     const r = routeRecord(ctx, d);
     const paths = r.paths.filter((p) => (q.source === '' || p.source === q.source) &&
       (q.protocol === '' || p.protocol.toLowerCase() === q.protocol.toLowerCase()));
@@ -74,12 +77,9 @@ function tableRoutes(ctx: PageContext, table: Table, q: RouteQuery, limit: numbe
   return out;
 }
 
-/** Lower bound of the start prefix (the first route of this page was the extra one read last time). */
-function startIndex(table: Table, dests: readonly Dest[], prefix: string): number {
-  const key = keyOfText(table, prefix);
-  if (key === undefined) return 0;
-  const i = dests.findIndex((d) => d.key >= key);
-  return i < 0 ? dests.length : i;
+/** Where this table's page starts: the start prefix's key (the first route of this page was the extra one read last time). */
+function startKey(table: Table, q: RouteQuery): RouteKey | undefined {
+  return table.name === q.startRoutingTable ? keyOfText(table, q.startPrefix) : undefined;
 }
 
 /** The tables and routes of one page, up to `want` routes (ShowRouteHandler::CallbackS1Common). */
@@ -137,7 +137,7 @@ function routeTableXml(p: TablePage, c: TableCounts): string {
     bool('deleted', 9, false) + str('deleted_at', 11, '') +
     u64('prefixes', 3, c.prefixes) + u64('paths', 4, c.paths) + u64('primary_paths', 5, c.primaryPaths) +
     u64('secondary_paths', 6, c.secondaryPaths) + u64('infeasible_paths', 7, c.infeasiblePaths) +
-    u64('stale_paths', 12, c.stalePaths) + u64('llgr_stale_paths', 13, 0) +
+    u64('stale_paths', 12, c.stalePaths) + u64('llgr_stale_paths', 13, c.llgrStalePaths) +
     structList('routes', 8, 'ShowRoute', p.routes.map(routeXml)) +
     structList('listeners', 10, 'ShowTableListener', []);
 }
@@ -155,6 +155,14 @@ const FLAG: Readonly<Record<string, string>> = {
   'no-tunnel-encap': 'NoTunnelEncap', 'treat-as-withdraw': 'TreatAsWithdraw',
 };
 
+/** Contrail's flags of a path: why it is infeasible, Stale and LlgrStale (graceful restart). */
+function pathFlags(p: PathRecord): string[] {
+  const out = p.infeasible ? [FLAG[p.infeasible] ?? p.infeasible] : [];
+  if (p.stale) out.push('Stale');
+  if (p.llgrStale) out.push('LlgrStale');
+  return out;
+}
+
 function pathXml(p: PathRecord): string {
   const lb = p.loadBalance;
   return str('protocol', 1, p.protocol) + str('last_modified', 3, sandeshTime(p.lastModified)) +
@@ -165,7 +173,7 @@ function pathXml(p: PathRecord): string {
     bool('replicated', 13, p.replicatedFrom !== undefined) +
     str('primary_table', 14, p.replicatedFrom ?? '', { link: 'ShowRouteReq' }) +
     strList('secondary_tables', 24, []) + strList('communities', 15, p.communities) +
-    str('origin_vn', 16, p.originVn) + strList('flags', 17, p.infeasible ? [FLAG[p.infeasible] ?? p.infeasible] : []) +
+    str('origin_vn', 16, p.originVn) + strList('flags', 17, pathFlags(p)) +
     strList('tunnel_encap', 18, p.tunnelEncap) + str('sequence_no', 19, String(p.sequenceNo)) +
     strList('origin_vn_path', 20, []) +
     struct('pmsi_tunnel', 21, 'ShowPmsiTunnel', str('type', 1, '') + str('ar_type', 2, '') + str('identifier', 3, '') +
@@ -218,7 +226,7 @@ function showRouteSummary(ctx: PageContext, search: string, next: string): strin
 function summaryXml(name: string, c: TableCounts): string {
   return str('name', 1, name, { link: 'ShowRouteReq' }) + u64('prefixes', 3, c.prefixes) + u64('paths', 4, c.paths) +
     u64('primary_paths', 5, c.primaryPaths) + u64('secondary_paths', 6, c.secondaryPaths) +
-    u64('infeasible_paths', 7, c.infeasiblePaths) + u64('stale_paths', 18, c.stalePaths) + u64('llgr_stale_paths', 19, 0) +
+    u64('infeasible_paths', 7, c.infeasiblePaths) + u64('stale_paths', 18, c.stalePaths) + u64('llgr_stale_paths', 19, c.llgrStalePaths) +
     u64('walk_requests', 8, 0) + u64('walk_again_requests', 16, 0) + u64('walk_completes', 9, 0) +
     u64('actual_walks', 17, 0) + u64('walk_cancels', 10, 0) + u64('pending_updates', 11, 0) + u64('markers', 12, 0) +
     u64('listeners', 14, 0) + u64('walkers', 15, 0) + bool('deleted', 2, false) + str('deleted_at', 13, '');

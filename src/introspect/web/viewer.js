@@ -28,6 +28,8 @@ const time = (iso) => (iso ? String(iso).replace('T', ' ').replace(/\.\d+Z$/, 'Z
 
 async function api(path) {
   const res = await fetch(path, { headers: { accept: 'application/json' } });
+  // The node's token changed (or the browser's session ended): log in again at /?token=.
+  if (res.status === 401) throw new Error('not authorized: open /?token=<token> again to log in');
   const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
   if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
   return body;

@@ -183,7 +183,11 @@ export const capability: fc.Arbitrary<Capability> = fc.oneof(
   }),
   fc.record({ code: fc.constant(69 as const), families: fc.array(fc.record({ afi: u16, safi: u8, mode: u8 }), { maxLength: 5 }) }),
   fc.record({
-    code: fc.integer({ min: 3, max: 255 }).filter((c) => ![64, 65, 69, 70].includes(c)),
+    code: fc.constant(71 as const),
+    longLived: fc.array(fc.record({ afi: u16, safi: u8, forwarding: fc.boolean(), staleTime: fc.integer({ min: 0, max: 0xffffff }) }), { maxLength: 5 }),
+  }),
+  fc.record({
+    code: fc.integer({ min: 3, max: 255 }).filter((c) => ![64, 65, 69, 70, 71].includes(c)),
     raw: fc.uint8Array({ maxLength: 20 }),
   }),
 );

@@ -138,7 +138,7 @@ describe('OPEN golden vectors', () => {
         '02 06 45 04 0001 80 01' + // ADD-PATH 1/128 receive
         '02 07 49 05 03 667272 00' + // FQDN "frr"
         '02 04 40 02 4078' + // GR with N, 120 s, no families
-        '02 02 47 00', // LLGR, empty (raw)
+        '02 02 47 00', // LLGR, no families
     );
     const out = decode(frr);
     expect(out.faults).toEqual([]);
@@ -153,7 +153,7 @@ describe('OPEN golden vectors', () => {
       { code: 69, families: [{ afi: 1, safi: 128, mode: 1 }] },
       { code: 73, raw: h('0366727200') },
       { code: 64, restarting: false, notification: true, restartTime: 120, families: [] },
-      { code: 71, raw: new Uint8Array(0) },
+      { code: 71, longLived: [] },
     ] satisfies Capability[]);
     const again = decodeMessage(encodeMessage(open, IBGP4), IBGP4);
     expect(again.value).toEqual(open);
