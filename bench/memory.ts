@@ -1,0 +1,115 @@
+/**
+ * `npm run bench:memory -- [--routes 1000000] [--clients 1]` — memory per
+ * route and withdraw CPU of the RIB, in process, without sockets (issue 13).
+ *
+ * The master instance as src/server.ts builds it (an InstanceManager with no
+ * VRFs, its tables, one BgpPeering) with one source peer and `clients`
+ * route-reflector clients in one update group. The bench workload
+ * (bench/lib/workload.ts: N /32 IPv4-VPN routes, one attribute set and RD
+ * per 100) is encoded first; then its UPDATEs are framed, decoded and
+ * applied 16 at a time (about one 64 KiB socket read), each batch followed
+ * by draining the update groups into a null sink, as the speaker does
+ * between reads. Printed:
+ *
+ * - retained heap bytes per route: heapUsed after a full GC with every
+ *   route in, minus the same before, over N (needs --expose-gc, which the
+ *   npm script passes);
+ * - RSS with every route in, and the process's peak RSS;
+ * - CPU seconds (process.cpuUsage, user + system) of announcing them all
+ *   and of withdrawing them all, decoding and draining included.
+ *
+ * Figures to read, not a test: compare runs on the same machine state.
+ */
+
+import { parseArgs } from 'node:util';
+import { decodeMessage, frame, type UpdateMessage } from '../src/bgp/wire/index.js';
+import { BgpPeering, type PeerRib, type TableSet } from '../src/rib/peering.js';
+import { Rib } from '../src/rib/rib.js';
+import type { PeerInfo } from '../src/rib/types.js';
+import { InstanceManager } from '../src/routing-instances/manager.js';
+import { CTX } from './lib/bgp-peer.js';
+import { buildWorkload } from './lib/workload.js';
+
+const ASN = 64512;
+const VPN = [{ afi: 1, safi: 128 }];
+/** UPDATEs applied between two drains (~64 KiB of 4096-byte messages). */
+const PER_READ = 16;
+
+const { values } = parseArgs({
+  options: { routes: { type: 'string', default: '1000000' }, clients: { type: 'string', default: '1' } },
+});
+const N = Number(values.routes);
+const CLIENTS = Number(values.clients);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  console.error('run with node --expose-gc (npm run bench:memory does)');
+  process.exit(2);
+}
+
+function heapAfterGc(): number {
+  gc!();
+  gc!();
+  return process.memoryUsage().heapUsed;
+}
+
+function peer(rib: Rib, name: string, address: number): PeerInfo {
+  return { id: rib.allocatePeerId(), name, kind: 'bgp', address, asn: ASN, ibgp: true, rrClient: true, routerId: address };
+}
+
+/** Frame, decode and apply a stream of UPDATEs, draining into nothing after every PER_READ. */
+function feed(peering: BgpPeering, from: PeerRib, stream: Buffer): number {
+  const { messages } = frame(stream);
+  let drained = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const d = decodeMessage(messages[i]!, CTX);
+    const msg = d.value as UpdateMessage | undefined;
+    if (msg?.type === 'update') peering.update(from, msg);
+    if ((i + 1) % PER_READ === 0 || i === messages.length - 1) {
+      while (peering.hasWork()) for (const del of peering.drain(4096)) drained += del.msgs.length;
+    }
+  }
+  return drained;
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
+
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+function main(): void {
+  const w = buildWorkload(N, ASN);
+  const local = { routerId: 0x0a000001, asn: ASN, clusterId: 0x0aff0001, reflector: true };
+  const rib = new Rib(local);
+  const manager = new InstanceManager(rib, ASN, []);
+  const peering = new BgpPeering(rib, manager.master.tables as TableSet);
+  const source = peering.addPeer(peer(rib, 'source', 0x7f000002), ['inet-vpn']);
+  peering.peerUp(source, VPN, true, 0x7f000002);
+  for (let c = 0; c < CLIENTS; c++) {
+    const st = peering.addPeer(peer(rib, `client${c}`, 0x7f00000b + c), ['inet-vpn']);
+    peering.peerUp(st, VPN, true, 0x7f00000b + c);
+  }
+  const table = manager.master.tables['inet-vpn']!;
+  const before = heapAfterGc();
+
+  let t = process.cpuUsage();
+  const sentIn = feed(peering, source, w.announce);
+  const announceCpu = cpuSeconds(t);
+  if (table.size !== N) throw new Error(`table holds ${table.size} routes, not ${N}`);
+  const after = heapAfterGc();
+  const rss = process.memoryUsage().rss;
+
+  t = process.cpuUsage();
+  const sentOut = feed(peering, source, w.withdraw);
+  const withdrawCpu = cpuSeconds(t);
+  if (table.size !== 0 || [...table.allDests()].length !== 0) throw new Error('routes left after the withdraw');
+
+  console.log(`${N} IPv4-VPN routes, 1 source, ${CLIENTS} client(s) in one update group, node ${process.version}`);
+  console.log(`retained heap per route: ${((after - before) / N).toFixed(0)} B  (heap ${mb(before)} -> ${mb(after)})`);
+  console.log(`RSS with all routes in: ${mb(rss)}   peak RSS: ${mb(process.resourceUsage().maxRSS * 1024)}`);
+  console.log(`announce CPU: ${announceCpu.toFixed(2)} s (${sentIn} UPDATEs out)   withdraw CPU: ${withdrawCpu.toFixed(2)} s (${sentOut} UPDATEs out)`);
+}
+
+main();
