@@ -16,7 +16,7 @@ import type { Nlri, PathAttributes, VpnPrefix } from '../bgp/wire/types.js';
 import { AttrStore, type AttrSet } from './attr-store.js';
 import { asPathContains, type LocalSpeaker } from './export.js';
 import type { Table } from './table.js';
-import type { InfeasibleReason, Path, PeerInfo, Replication } from './types.js';
+import type { Dest, InfeasibleReason, Path, PeerInfo, Replication } from './types.js';
 
 export type { LocalSpeaker } from './export.js';
 
@@ -150,12 +150,12 @@ export class Rib {
   removeSource(table: Table, source: PeerInfo, upToStamp = Infinity): number {
     // Walk the table (BIRD's prune): cheaper overall than keeping a per-source
     // index of every route on the hot path.
-    const mine: { key: number | bigint; rd: bigint | undefined }[] = [];
+    const mine: { dest: Dest; rd: bigint | undefined }[] = [];
     for (const dest of table.allDests()) {
-      for (const p of dest.paths) if (p.peer === source && p.stamp <= upToStamp) mine.push({ key: dest.key, rd: p.rd });
+      for (const p of dest.paths) if (p.peer === source && p.stamp <= upToStamp) mine.push({ dest, rd: p.rd });
     }
     for (const m of mine) {
-      const old = table.removeByKey(m.key, source, m.rd);
+      const old = table.removeFrom(m.dest, source, m.rd);
       if (old) this.releasePath(old);
     }
     return mine.length;
@@ -166,7 +166,7 @@ export class Rib {
    * given attribute set, unless an identical copy is there already.
    */
   placeCopy(table: Table, nlri: Nlri, primary: Path, attrs: AttrSet, from: Replication['fromTable'], rd?: bigint): void {
-    const existing = table.get(table.keyOf(nlri))?.paths.find((q) => q.peer === primary.peer && q.rd === rd);
+    const existing = table.find(nlri)?.paths.find((q) => q.peer === primary.peer && q.rd === rd);
     if (existing && existing.attrs === attrs && existing.replicated?.primary === primary) return;
     const received = primary.received === attrs ? attrs : this.store.retain(primary.received);
     const copy: Path = {
@@ -186,7 +186,7 @@ export class Rib {
    */
   placeDerived(table: Table, nlri: Nlri, from: Path, attrs: PathAttributes, opts: { labels: readonly number[]; rd?: bigint }): void {
     const set = this.store.intern(attrs);
-    const existing = table.get(table.keyOf(nlri))?.paths.find((q) => q.peer === from.peer && q.rd === opts.rd);
+    const existing = table.find(nlri)?.paths.find((q) => q.peer === from.peer && q.rd === opts.rd);
     if (existing && existing.attrs === set && existing.labels === opts.labels && existing.infeasible === from.infeasible) {
       this.store.release(set);
       return;

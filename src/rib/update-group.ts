@@ -24,8 +24,9 @@
  * the group's view; an entry goes when the group comes back to what the
  * member holds. So it is bounded by the keys the member holds plus those in
  * the table, whatever the churn, and nothing per change is queued. A join
- * or refresh also walks the table (`cursor`, a Map iterator: it sees
- * destinations added while it runs) announcing the group's view. Catching
+ * or refresh also walks the table (`cursor`, the table's iterator, which
+ * may or may not see destinations added while it runs: those are noted in
+ * `held` when the group advertises them) announcing the group's view. Catching
  * up (after `resume`) sends, per held key, the group's view now: an
  * announcement, or a withdrawal (also of routes withdrawn and forgotten
  * while the member was behind), then it is in step again. Withdrawing a
@@ -358,7 +359,7 @@ export class UpdateGroup<M extends Member = Member> {
     return to;
   }
 
-  /** A walk over the table's destinations (a Map iterator: it also visits those added meanwhile). */
+  /** A walk over the table's destinations (those added meanwhile reach the member through `held`). */
   private walk(): Iterator<Dest> {
     return this.table.allDests();
   }
