@@ -67,9 +67,18 @@ function feed(peering: BgpPeering, from: PeerRib, stream: Buffer): number {
     if (msg?.type === 'update') peering.update(from, msg);
     if ((i + 1) % PER_READ === 0 || i === messages.length - 1) {
       while (peering.hasWork()) for (const del of peering.drain(4096)) drained += del.msgs.length;
+      if (i % (PER_READ * 16) === PER_READ * 16 - 1) sample();
     }
   }
   return drained;
+}
+
+/** The largest RSS sampled during the feeds, with the heap at that moment. */
+const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+
+function sample(): void {
+  const m = process.memoryUsage();
+  if (m.rss > peak.rss) Object.assign(peak, { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external + m.arrayBuffers });
 }
 
 function cpuSeconds(since: NodeJS.CpuUsage): number {
@@ -99,7 +108,7 @@ function main(): void {
   const announceCpu = cpuSeconds(t);
   if (table.size !== N) throw new Error(`table holds ${table.size} routes, not ${N}`);
   const after = heapAfterGc();
-  const rss = process.memoryUsage().rss;
+  const settled = process.memoryUsage();
 
   t = process.cpuUsage();
   const sentOut = feed(peering, source, w.withdraw);
@@ -108,7 +117,13 @@ function main(): void {
 
   console.log(`${N} IPv4-VPN routes, 1 source, ${CLIENTS} client(s) in one update group, node ${process.version}`);
   console.log(`retained heap per route: ${((after - before) / N).toFixed(0)} B  (heap ${mb(before)} -> ${mb(after)})`);
-  console.log(`RSS with all routes in: ${mb(rss)}   peak RSS: ${mb(process.resourceUsage().maxRSS * 1024)}`);
+  console.log(
+    `with all routes in, after GC: RSS ${mb(settled.rss)}, heap ${mb(settled.heapUsed)} used of ${mb(settled.heapTotal)}, external ${mb(settled.external + settled.arrayBuffers)}`,
+  );
+  console.log(
+    `peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}; largest sampled ${mb(peak.rss)} ` +
+      `(heap ${mb(peak.heapUsed)} used of ${mb(peak.heapTotal)}, external ${mb(peak.external)})`,
+  );
   console.log(`announce CPU: ${announceCpu.toFixed(2)} s (${sentIn} UPDATEs out)   withdraw CPU: ${withdrawCpu.toFixed(2)} s (${sentOut} UPDATEs out)`);
 }
 
