@@ -3,7 +3,8 @@
  * most one path per source, ranked by src/rib/best-path.ts after every change.
  * Destinations are found through a DestIndex (src/rib/dest-index.ts: small
  * integer keys for IPv4 and IPv4-VPN); a destination's route key is made
- * only when something asks for it (a bigint per VPN route otherwise).
+ * only when something asks for it, and not kept (a bigint per VPN route
+ * otherwise).
  *
  * Tables know nothing of sessions: every change is reported to listeners
  * (the outbound queues, later route-target replication and XMPP export),
@@ -29,12 +30,15 @@ interface Listener<N extends Nlri> {
 /** The paths of a destination its table has forgotten: shared, empty, frozen (nothing may add to a forgotten destination). */
 const GONE: Path[] = Object.freeze([]) as unknown as Path[];
 
-/** A destination of a table; its route key is computed on first use and kept. */
+/**
+ * A destination of a table. Its route key is computed from the NLRI when
+ * asked, not kept: a VPN key is a bigint (32 bytes, plus 8 for the slot)
+ * that the hot paths no longer need.
+ */
 class TableDest<N extends Nlri> implements Dest<N> {
   paths: Path[];
   ecmpCount: number;
   sent: Path | (Path | undefined)[] | undefined = undefined;
-  private k: RouteKey | undefined = undefined;
 
   constructor(readonly nlri: N, first: Path) {
     // Created with its first path: an array grown from [] keeps spare capacity.
@@ -43,7 +47,7 @@ class TableDest<N extends Nlri> implements Dest<N> {
   }
 
   get key(): RouteKey {
-    return (this.k ??= nlriKey(this.nlri));
+    return nlriKey(this.nlri);
   }
 }
 
@@ -59,7 +63,7 @@ function indexOfPath(paths: readonly Path[], peer: PeerInfo, rd: bigint | undefi
 /** A table of one family (`inet.0`, `bgp.l3vpn.0`, `<ri>.inet6.0`, ...), owned by a routing instance. */
 export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]> {
   private readonly dests: DestIndex<Dest<N>>;
-  /** In subscription order; a keyed listener gets the key too (made then, once). */
+  /** In subscription order; keyed listeners get the key too (made once per change). */
   private readonly listeners: Listener<N>[] = [];
   private pathCount = 0;
   private routeCount = 0;
@@ -196,9 +200,10 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
   }
 
   private emit(dest: Dest<N>): void {
+    let key: RouteKey | undefined;
     for (const l of this.listeners) {
       if (l.plain) l.plain(dest);
-      else l.keyed!(dest.key, dest);
+      else l.keyed!((key ??= dest.key), dest);
     }
   }
 }

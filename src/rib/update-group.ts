@@ -268,14 +268,15 @@ export class UpdateGroup<M extends Member = Member> {
 
   /** The group's advertisement of `dest` moved from `prev` to `next`: record it for every member behind. */
   private note(dest: Dest, prev: Path | undefined, next: Path | undefined): void {
+    const key = dest.key; // made on each ask (src/rib/table.ts): once here
     for (const [m, b] of this.behind) {
       const now = view(m, next);
-      const h = b.held.get(dest.key);
+      const h = b.held.get(key);
       if (!h) {
         const had = view(m, prev);
-        if (had !== now) b.held.set(dest.key, { nlri: dest.nlri, had });
+        if (had !== now) b.held.set(key, { nlri: dest.nlri, had });
       } else if (h.had === now) {
-        b.held.delete(dest.key); // back to what the member holds
+        b.held.delete(key); // back to what the member holds
       }
     }
   }
