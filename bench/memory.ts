@@ -18,9 +18,16 @@
  * - CPU seconds (process.cpuUsage, user + system) of announcing them all
  *   and of withdrawing them all, decoding and draining included.
  *
+ * `--profile FILE` also writes a CPU profile of the withdraw (node:inspector)
+ * to FILE and prints its top functions by self time.
+ *
  * Figures to read, not a test: compare runs on the same machine state.
  */
 
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeMessage, frame, type UpdateMessage } from '../src/bgp/wire/index.js';
 import { BgpPeering, type PeerRib, type TableSet } from '../src/rib/peering.js';
@@ -28,6 +35,7 @@ import { Rib } from '../src/rib/rib.js';
 import type { PeerInfo } from '../src/rib/types.js';
 import { InstanceManager } from '../src/routing-instances/manager.js';
 import { CTX } from './lib/bgp-peer.js';
+import { formatProfile } from './lib/profile.js';
 import { buildWorkload } from './lib/workload.js';
 
 const ASN = 64512;
@@ -36,8 +44,13 @@ const VPN = [{ afi: 1, safi: 128 }];
 const PER_READ = 16;
 
 const { values } = parseArgs({
-  options: { routes: { type: 'string', default: '1000000' }, clients: { type: 'string', default: '1' } },
+  options: {
+    routes: { type: 'string', default: '1000000' },
+    clients: { type: 'string', default: '1' },
+    profile: { type: 'string' },
+  },
 });
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const N = Number(values.routes);
 const CLIENTS = Number(values.clients);
 
@@ -88,7 +101,21 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
 
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
-function main(): void {
+/** Run `fn` under the inspector's CPU profiler when --profile is given. */
+async function profiled<T>(fn: () => T): Promise<T> {
+  if (!values.profile) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  const out = fn();
+  const { profile } = await session.post('Profiler.stop');
+  fs.writeFileSync(values.profile, JSON.stringify(profile));
+  session.disconnect();
+  return out;
+}
+
+async function main(): Promise<void> {
   const w = buildWorkload(N, ASN);
   const local = { routerId: 0x0a000001, asn: ASN, clusterId: 0x0aff0001, reflector: true };
   const rib = new Rib(local);
@@ -111,8 +138,7 @@ function main(): void {
   const settled = process.memoryUsage();
 
   t = process.cpuUsage();
-  const sentOut = feed(peering, source, w.withdraw);
-  const withdrawCpu = cpuSeconds(t);
+  const [sentOut, withdrawCpu] = await profiled(() => [feed(peering, source, w.withdraw), cpuSeconds(t)] as const);
   if (table.size !== 0 || [...table.allDests()].length !== 0) throw new Error('routes left after the withdraw');
 
   console.log(`${N} IPv4-VPN routes, 1 source, ${CLIENTS} client(s) in one update group, node ${process.version}`);
@@ -125,6 +151,10 @@ function main(): void {
       `(heap ${mb(peak.heapUsed)} used of ${mb(peak.heapTotal)}, external ${mb(peak.external)})`,
   );
   console.log(`announce CPU: ${announceCpu.toFixed(2)} s (${sentIn} UPDATEs out)   withdraw CPU: ${withdrawCpu.toFixed(2)} s (${sentOut} UPDATEs out)`);
+  if (values.profile) console.log(`withdraw:\n${formatProfile(path.resolve(values.profile), REPO, 20)}`);
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
