@@ -21,6 +21,8 @@ import type { Writer } from '../writer.js';
 /** RFC 8277 §2.4 compatibility label field for withdrawals. */
 export const WITHDRAW_LABEL = 0x800000;
 
+const NO_LABELS: readonly number[] = Object.freeze([]);
+
 function readU32(buf: Uint8Array, p: number): number {
   return (
     (((buf[p] as number) << 24) |
@@ -87,7 +89,9 @@ function decodeOne<T>(
   const rd = cache.rd;
   // A grown array keeps V8's spare capacity (~17 slots) for the life of the
   // route; copy it to an exact-size one (a million routes: ~130 MB less).
-  out.push(a.make(labels.length === 1 ? [labels[0] as number] : labels.slice(), rd, buf, p + 8, bits));
+  // Withdrawals (no labels) share one frozen empty list.
+  const kept = labels.length === 1 ? [labels[0] as number] : labels.length === 0 ? NO_LABELS : labels.slice();
+  out.push(a.make(kept, rd, buf, p + 8, bits));
   return p + 8 + n;
 }
 
@@ -121,8 +125,20 @@ export function encodeLabelsAndRd(labels: readonly number[], rd: bigint, len: nu
     const last = labels.length - 1;
     for (let i = 0; i <= last; i++) w.u24((((labels[i] as number) & 0xfffff) << 4) | (i === last ? 1 : 0));
   }
-  w.u64(rd);
+  if (rd !== written.rd) {
+    written.hi = Number((rd >> 32n) & 0xffffffffn);
+    written.lo = Number(rd & 0xffffffffn);
+    written.rd = rd;
+  }
+  w.u32(written.hi);
+  w.u32(written.lo);
 }
+
+/**
+ * The halves of the RD written last: consecutive NLRI of one UPDATE mostly
+ * share their RD, and splitting a bigint costs three BigInt operations.
+ */
+const written: { rd: bigint | undefined; hi: number; lo: number } = { rd: undefined, hi: 0, lo: 0 };
 
 /** Bytes of a labeled NLRI. */
 export function labeledLength(labels: readonly number[], len: number): number {
