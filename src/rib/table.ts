@@ -165,9 +165,13 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
 
   /** Remove the path identified by (peer, rd) from a destination of this table. */
   removeFrom(dest: Dest<N>, peer: PeerInfo, rd?: bigint): Path | undefined {
-    const i = indexOfPath(dest.paths, peer, rd);
+    const paths = dest.paths;
+    const i = indexOfPath(paths, peer, rd);
     if (i < 0) return undefined;
-    const [old] = dest.paths.splice(i, 1);
+    // Shift by hand: splice would allocate an array for what it removes.
+    const old = paths[i]!;
+    for (let j = i + 1; j < paths.length; j++) paths[j - 1] = paths[j]!;
+    paths.length--;
     this.pathCount--;
     if (dest.paths.length === 0) {
       this.routeCount--;

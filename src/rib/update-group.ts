@@ -204,11 +204,18 @@ export class UpdateGroup<M extends Member = Member> {
     for (const [m, b] of this.behind) if (!b.paused && b.cursor) this.deliver(out, m, this.walkOn(m, b, budget));
     const announce = new Map<AttrSet, Map<M | undefined, Nlri[]>>();
     const withdraw = new Map<M | undefined, Nlri[]>();
-    let n = 0;
-    for (const dest of this.pending) {
-      if (n++ >= budget) break;
-      this.pending.delete(dest);
-      this.advance(dest, announce, withdraw);
+    if (this.pending.size <= budget) {
+      // All of it (a Set iterator also visits what advance() might add):
+      // one clear instead of a delete each, which shrinks the Set step by step.
+      for (const dest of this.pending) this.advance(dest, announce, withdraw);
+      this.pending.clear();
+    } else {
+      let n = 0;
+      for (const dest of this.pending) {
+        if (n++ >= budget) break;
+        this.pending.delete(dest);
+        this.advance(dest, announce, withdraw);
+      }
     }
     for (const [ex, nlri] of withdraw) {
       const to = this.others(ex);
