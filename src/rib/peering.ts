@@ -20,7 +20,6 @@ import { packWithdrawals } from '../bgp/wire/index.js';
 import type { AfiSafi, CodecContext, FamilyName, Nlri, PathAttributes, RtMembership, UpdateMessage } from '../bgp/wire/types.js';
 import { exportVeto } from './export.js';
 import { ExportClasses, type PeerExportPolicy } from './export-classes.js';
-import type { RouteKey } from './nlri-key.js';
 import type { Rib } from './rib.js';
 import { UpdateGroup, type Delivery } from './update-group.js';
 import { DEFAULT_RT, MembershipSwitch, RtInterest } from './rtc.js';
@@ -96,7 +95,7 @@ export class BgpPeering {
   ) {
     this.exports = new ExportClasses(rib.store, rib.local);
     for (const f of Object.keys(tables) as FamilyName[]) {
-      this.tables[f]!.subscribe((key, dest) => this.propagate(f, key, dest as Dest));
+      this.tables[f]!.watch((dest) => this.propagate(f, dest as Dest));
     }
   }
 
@@ -359,7 +358,7 @@ export class BgpPeering {
   // ------------------------------------------------------------ outbound
 
   /** A destination changed: queue it in every update group of the family. */
-  private propagate(f: FamilyName, _key: RouteKey, dest: Dest): void {
+  private propagate(f: FamilyName, dest: Dest): void {
     for (const g of this.groupsOf(f)) {
       g.pending.add(dest);
       this.markWork(g);
@@ -408,7 +407,7 @@ export class BgpPeering {
       this.groups.set(key, g);
       this.groupsOf(f).push(g);
       if (f === 'route-target') this.memberships.track(g);
-      for (const [, dest] of this.table(f)!.entries()) g.pending.add(dest);
+      for (const dest of this.table(f)!.live()) g.pending.add(dest);
     }
     g.join(st);
     if (st.outPaused) g.pause(st);
@@ -465,7 +464,7 @@ export class BgpPeering {
   private rescanVpn(st: PeerRib): void {
     for (const [f, g] of st.groups) {
       if (!isVpn(f)) continue;
-      for (const [, dest] of this.table(f)!.entries()) g.pending.add(dest);
+      for (const dest of this.table(f)!.live()) g.pending.add(dest);
       this.markWork(g);
     }
   }

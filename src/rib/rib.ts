@@ -92,12 +92,13 @@ export class Rib {
       // A path import policy rejects stays, infeasible, with its attributes as received.
       const effective = this.effective(table, n, source, set);
       const attrs = effective ?? this.store.retain(set);
-      const path: Path = {
-        peer: source, attrs, received: attrs === set ? set : this.store.retain(set),
-        labels: opts.labels ?? (labeled ? (n as VpnPrefix).labels : NO_LABELS),
-        infeasible: infeasible ?? (effective === undefined ? 'rejected-by-policy' : undefined),
-        stamp: ++this.stamp, rd: opts.rd, replicated: undefined,
-      };
+      const received = attrs === set ? set : this.store.retain(set);
+      const labels = opts.labels ?? (labeled ? (n as VpnPrefix).labels : NO_LABELS);
+      const why = infeasible ?? (effective === undefined ? 'rejected-by-policy' : undefined);
+      // No `rd` or `replicated` slot unless set: 16 bytes less per path (a BGP peer's never has them).
+      const path: Path = opts.rd === undefined
+        ? { peer: source, attrs, received, labels, infeasible: why, stamp: ++this.stamp }
+        : { peer: source, attrs, received, labels, infeasible: why, stamp: ++this.stamp, rd: opts.rd };
       const old = table.upsert(n, path);
       if (old) this.releasePath(old);
       else added++;
@@ -154,12 +155,12 @@ export class Rib {
   removeSource(table: Table, source: PeerInfo, upToStamp = Infinity): number {
     // Walk the table (BIRD's prune): cheaper overall than keeping a per-source
     // index of every route on the hot path.
-    const mine: { key: number | bigint; rd: bigint | undefined }[] = [];
+    const mine: { dest: Dest; rd: bigint | undefined }[] = [];
     for (const dest of table.allDests()) {
-      for (const p of dest.paths) if (p.peer === source && p.stamp <= upToStamp) mine.push({ key: dest.key, rd: p.rd });
+      for (const p of dest.paths) if (p.peer === source && p.stamp <= upToStamp) mine.push({ dest, rd: p.rd });
     }
     for (const m of mine) {
-      const old = table.removeByKey(m.key, source, m.rd);
+      const old = table.removeFrom(m.dest, source, m.rd);
       if (old) this.releasePath(old);
     }
     return mine.length;
@@ -207,7 +208,7 @@ export class Rib {
    * given attribute set, unless an identical copy is there already.
    */
   placeCopy(table: Table, nlri: Nlri, primary: Path, attrs: AttrSet, from: Replication['fromTable'], rd?: bigint): void {
-    const existing = table.get(table.keyOf(nlri))?.paths.find((q) => q.peer === primary.peer && q.rd === rd);
+    const existing = table.find(nlri)?.paths.find((q) => q.peer === primary.peer && q.rd === rd);
     if (existing && existing.attrs === attrs && existing.replicated?.primary === primary) return;
     const received = primary.received === attrs ? attrs : this.store.retain(primary.received);
     const copy: Path = {
@@ -227,7 +228,7 @@ export class Rib {
    */
   placeDerived(table: Table, nlri: Nlri, from: Path, attrs: PathAttributes, opts: { labels: readonly number[]; rd?: bigint }): void {
     const set = this.store.intern(attrs);
-    const existing = table.get(table.keyOf(nlri))?.paths.find((q) => q.peer === from.peer && q.rd === opts.rd);
+    const existing = table.find(nlri)?.paths.find((q) => q.peer === from.peer && q.rd === opts.rd);
     if (existing && existing.attrs === set && existing.labels === opts.labels && existing.infeasible === from.infeasible) {
       this.store.release(set);
       return;

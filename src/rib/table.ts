@@ -1,6 +1,10 @@
 /**
  * A routing table: destinations keyed by a compact route key, each holding at
  * most one path per source, ranked by src/rib/best-path.ts after every change.
+ * Destinations are found through a DestIndex (src/rib/dest-index.ts: small
+ * integer keys for IPv4 and IPv4-VPN); a destination's route key is made
+ * only when something asks for it, and not kept (a bigint per VPN route
+ * otherwise).
  *
  * Tables know nothing of sessions: every change is reported to listeners
  * (the outbound queues, later route-target replication and XMPP export),
@@ -8,20 +12,59 @@
  */
 
 import type { FamilyName, NlriOf } from '../bgp/wire/types.js';
-import type { Family } from '../bgp/wire/families/registry.js';
+import { nlriKey, type Family } from '../bgp/wire/families/registry.js';
 import { DEFAULT_SELECTION, rankPaths, type SelectionOptions } from './best-path.js';
+import { indexFor, type DestIndex } from './dest-index.js';
 import type { RouteKey } from './nlri-key.js';
 import { anySent, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
 
 export type TableListener<N extends Nlri> = (key: RouteKey, dest: Dest<N>) => void;
+/** A listener that does not need the route key (so none is made for it). */
+export type DestListener<N extends Nlri> = (dest: Dest<N>) => void;
+
+interface Listener<N extends Nlri> {
+  readonly keyed: TableListener<N> | undefined;
+  readonly plain: DestListener<N> | undefined;
+}
 
 /** The paths of a destination its table has forgotten: shared, empty, frozen (nothing may add to a forgotten destination). */
 const GONE: Path[] = Object.freeze([]) as unknown as Path[];
 
+/**
+ * A destination of a table. Its route key is computed from the NLRI when
+ * asked, not kept: a VPN key is a bigint (32 bytes, plus 8 for the slot)
+ * that the hot paths no longer need.
+ */
+class TableDest<N extends Nlri> implements Dest<N> {
+  paths: Path[];
+  ecmpCount: number;
+  sent: Path | (Path | undefined)[] | undefined = undefined;
+
+  constructor(readonly nlri: N, first: Path) {
+    // Created with its first path: an array grown from [] keeps spare capacity.
+    this.paths = [first];
+    this.ecmpCount = first.infeasible ? 0 : 1;
+  }
+
+  get key(): RouteKey {
+    return nlriKey(this.nlri);
+  }
+}
+
+/** The index of the path of (peer, rd) in a destination's paths, or -1. */
+function indexOfPath(paths: readonly Path[], peer: PeerInfo, rd: bigint | undefined): number {
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i]!;
+    if (p.peer === peer && p.rd === rd) return i;
+  }
+  return -1;
+}
+
 /** A table of one family (`inet.0`, `bgp.l3vpn.0`, `<ri>.inet6.0`, ...), owned by a routing instance. */
 export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]> {
-  private readonly dests = new Map<RouteKey, Dest<N>>();
-  private readonly listeners: TableListener<N>[] = [];
+  private readonly dests: DestIndex<Dest<N>>;
+  /** In subscription order; keyed listeners get the key too (made once per change). */
+  private readonly listeners: Listener<N>[] = [];
   private pathCount = 0;
   private routeCount = 0;
 
@@ -33,13 +76,23 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
     private readonly selection: SelectionOptions = DEFAULT_SELECTION,
   ) {
     this.keyOf = family.key as unknown as (n: N) => RouteKey;
+    this.dests = indexFor(family.name);
   }
 
-  /** Called with every destination whose paths changed (empty paths = gone). */
+  /** Called with every destination whose paths changed (empty paths = gone), and its key. */
   subscribe(listener: TableListener<N>): () => void {
-    this.listeners.push(listener);
+    return this.listen({ keyed: listener, plain: undefined });
+  }
+
+  /** Like subscribe, without the key: listeners on the hot path that do not need it (update groups). */
+  watch(listener: DestListener<N>): () => void {
+    return this.listen({ keyed: undefined, plain: listener });
+  }
+
+  private listen(l: Listener<N>): () => void {
+    this.listeners.push(l);
     return () => {
-      const i = this.listeners.indexOf(listener);
+      const i = this.listeners.indexOf(l);
       if (i >= 0) this.listeners.splice(i, 1);
     };
   }
@@ -54,30 +107,38 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
   }
 
   get(key: RouteKey): Dest<N> | undefined {
-    return this.dests.get(key);
+    return this.dests.findKey(key);
+  }
+
+  /** The destination of an NLRI (labels aside), without making its key. */
+  find(nlri: N): Dest<N> | undefined {
+    return this.dests.find(nlri);
   }
 
   /** Destinations that have paths, with their keys. */
   *entries(): IterableIterator<[RouteKey, Dest<N>]> {
-    for (const e of this.dests) if (e[1].paths.length > 0) yield e;
+    for (const d of this.dests.values()) if (d.paths.length > 0) yield [d.key, d];
+  }
+
+  /** Destinations that have paths. */
+  *live(): IterableIterator<Dest<N>> {
+    for (const d of this.dests.values()) if (d.paths.length > 0) yield d;
   }
 
   /** Add the path, replacing any earlier path from the same source. Returns the replaced path. */
   upsert(nlri: N, path: Path): Path | undefined {
-    const key = this.keyOf(nlri);
-    let dest = this.dests.get(key);
+    let dest = this.dests.find(nlri);
     if (!dest) {
-      // Created with its first path: an array grown from [] keeps spare capacity.
-      dest = { nlri, key, paths: [path], ecmpCount: path.infeasible ? 0 : 1, sent: undefined };
-      this.dests.set(key, dest);
+      dest = new TableDest(nlri, path);
+      this.dests.add(nlri, dest);
       this.routeCount++;
       this.pathCount++;
-      this.emit(key, dest);
+      this.emit(dest);
       return undefined;
     }
     if (dest.paths.length === 0) this.routeCount++;
     let old: Path | undefined;
-    const i = dest.paths.findIndex((p) => p.peer === path.peer && p.rd === path.rd);
+    const i = indexOfPath(dest.paths, path.peer, path.rd);
     if (i >= 0) {
       old = dest.paths[i];
       dest.paths[i] = path;
@@ -86,33 +147,41 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
       this.pathCount++;
     }
     dest.ecmpCount = rankPaths(dest.paths, this.selection);
-    this.emit(key, dest);
+    this.emit(dest);
     return old;
   }
 
   /** Remove the path of `peer` for `nlri`. Returns it, or undefined if there was none. */
   remove(nlri: N, peer: PeerInfo, rd?: bigint): Path | undefined {
-    return this.removeByKey(this.keyOf(nlri), peer, rd);
+    const dest = this.dests.find(nlri);
+    return dest && this.removeFrom(dest, peer, rd);
   }
 
   /** Remove the path identified by (peer, rd) from the destination at key. */
   removeByKey(key: RouteKey, peer: PeerInfo, rd?: bigint): Path | undefined {
-    const dest = this.dests.get(key);
-    if (!dest) return undefined;
-    const i = dest.paths.findIndex((p) => p.peer === peer && p.rd === rd);
+    const dest = this.dests.findKey(key);
+    return dest && this.removeFrom(dest, peer, rd);
+  }
+
+  /** Remove the path identified by (peer, rd) from a destination of this table. */
+  removeFrom(dest: Dest<N>, peer: PeerInfo, rd?: bigint): Path | undefined {
+    const paths = dest.paths;
+    const i = indexOfPath(paths, peer, rd);
     if (i < 0) return undefined;
-    const [old] = dest.paths.splice(i, 1);
+    // Shift by hand: splice would allocate an array for what it removes.
+    const old = paths[i]!;
+    for (let j = i + 1; j < paths.length; j++) paths[j - 1] = paths[j]!;
+    paths.length--;
     this.pathCount--;
     if (dest.paths.length === 0) {
       this.routeCount--;
       dest.ecmpCount = 0;
-      this.emit(key, dest);
+      this.emit(dest);
       this.collect(dest);
       return old;
-    } else {
-      dest.ecmpCount = rankPaths(dest.paths, this.selection);
     }
-    this.emit(key, dest);
+    dest.ecmpCount = rankPaths(dest.paths, this.selection);
+    this.emit(dest);
     return old;
   }
 
@@ -125,7 +194,7 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
    */
   collect(dest: Dest<N>): void {
     if (dest.paths === GONE || dest.paths.length > 0 || anySent(dest)) return;
-    this.dests.delete(dest.key);
+    this.dests.remove(dest.nlri);
     dest.paths = GONE;
   }
 
@@ -134,7 +203,11 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
     return this.dests.values();
   }
 
-  private emit(key: RouteKey, dest: Dest<N>): void {
-    for (const l of this.listeners) l(key, dest);
+  private emit(dest: Dest<N>): void {
+    let key: RouteKey | undefined;
+    for (const l of this.listeners) {
+      if (l.plain) l.plain(dest);
+      else l.keyed!((key ??= dest.key), dest);
+    }
   }
 }

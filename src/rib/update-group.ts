@@ -24,8 +24,9 @@
  * the group's view; an entry goes when the group comes back to what the
  * member holds. So it is bounded by the keys the member holds plus those in
  * the table, whatever the churn, and nothing per change is queued. A join
- * or refresh also walks the table (`cursor`, a Map iterator: it sees
- * destinations added while it runs) announcing the group's view. Catching
+ * or refresh also walks the table (`cursor`, the table's iterator, which
+ * may or may not see destinations added while it runs: those are noted in
+ * `held` when the group advertises them) announcing the group's view. Catching
  * up (after `resume`) sends, per held key, the group's view now: an
  * announcement, or a withdrawal (also of routes withdrawn and forgotten
  * while the member was behind), then it is in step again. Withdrawing a
@@ -203,11 +204,18 @@ export class UpdateGroup<M extends Member = Member> {
     for (const [m, b] of this.behind) if (!b.paused && b.cursor) this.deliver(out, m, this.walkOn(m, b, budget));
     const announce = new Map<AttrSet, Map<M | undefined, Nlri[]>>();
     const withdraw = new Map<M | undefined, Nlri[]>();
-    let n = 0;
-    for (const dest of this.pending) {
-      if (n++ >= budget) break;
-      this.pending.delete(dest);
-      this.advance(dest, announce, withdraw);
+    if (this.pending.size <= budget) {
+      // All of it (a Set iterator also visits what advance() might add):
+      // one clear instead of a delete each, which shrinks the Set step by step.
+      for (const dest of this.pending) this.advance(dest, announce, withdraw);
+      this.pending.clear();
+    } else {
+      let n = 0;
+      for (const dest of this.pending) {
+        if (n++ >= budget) break;
+        this.pending.delete(dest);
+        this.advance(dest, announce, withdraw);
+      }
     }
     for (const [ex, nlri] of withdraw) {
       const to = this.others(ex);
@@ -267,14 +275,15 @@ export class UpdateGroup<M extends Member = Member> {
 
   /** The group's advertisement of `dest` moved from `prev` to `next`: record it for every member behind. */
   private note(dest: Dest, prev: Path | undefined, next: Path | undefined): void {
+    const key = dest.key; // made on each ask (src/rib/table.ts): once here
     for (const [m, b] of this.behind) {
       const now = view(m, next);
-      const h = b.held.get(dest.key);
+      const h = b.held.get(key);
       if (!h) {
         const had = view(m, prev);
-        if (had !== now) b.held.set(dest.key, { nlri: dest.nlri, had });
+        if (had !== now) b.held.set(key, { nlri: dest.nlri, had });
       } else if (h.had === now) {
-        b.held.delete(dest.key); // back to what the member holds
+        b.held.delete(key); // back to what the member holds
       }
     }
   }
@@ -358,7 +367,7 @@ export class UpdateGroup<M extends Member = Member> {
     return to;
   }
 
-  /** A walk over the table's destinations (a Map iterator: it also visits those added meanwhile). */
+  /** A walk over the table's destinations (those added meanwhile reach the member through `held`). */
   private walk(): Iterator<Dest> {
     return this.table.allDests();
   }

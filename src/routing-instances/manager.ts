@@ -68,7 +68,7 @@ export class InstanceManager {
   /** Per VRF table: its instance, its VPN partner, the VPN copies made from it per route key, and how to stop watching it. */
   private readonly exported = new Map<Table, VrfExport>();
   /** Per VPN table, per route key: the VRF copies made from it. */
-  private readonly imported = new Map<Table, Map<RouteKey, CopyRef[]>>();
+  private readonly imported = new Map<Table, Map<VpnDest, CopyRef[]>>();
   private readonly resolvers = new Map<RoutingInstance, NextHopResolver[]>();
   /** The source of each instance's static routes. */
   private readonly statics = new Map<RoutingInstance, PeerInfo>();
@@ -92,9 +92,10 @@ export class InstanceManager {
     for (const spec of specs) this.add(RoutingInstance.fromSpec(spec, asn));
     for (const [f, vpn] of this.master.allTables()) {
       if (FAMILIES[f].vrf === undefined) continue;
-      const done = new Map<RouteKey, CopyRef[]>();
+      // Keyed by destination, not route key: no bigint key made per VPN route.
+      const done = new Map<VpnDest, CopyRef[]>();
       this.imported.set(vpn, done);
-      vpn.subscribe((key, dest) => this.importFromVpn(vpn, done, key, dest as VpnDest));
+      vpn.watch((dest) => this.importFromVpn(vpn, done, dest as VpnDest));
     }
   }
 
@@ -266,7 +267,7 @@ export class InstanceManager {
   /** Run VPN → VRF again over every VPN route (the set of importers changed). */
   private reimport(): void {
     for (const [vpn, done] of this.imported) {
-      for (const [key, dest] of [...vpn.entries()]) this.importFromVpn(vpn, done, key, dest as VpnDest);
+      for (const dest of [...vpn.live()]) this.importFromVpn(vpn, done, dest as VpnDest);
     }
   }
 
@@ -367,8 +368,9 @@ export class InstanceManager {
 
   // ------------------------------------------------------------ VPN → VRF
 
-  private importFromVpn(vpn: Table, done: Map<RouteKey, CopyRef[]>, key: RouteKey, dest: VpnDest): void {
-    const old = done.get(key) ?? [];
+  private importFromVpn(vpn: Table, done: Map<VpnDest, CopyRef[]>, dest: VpnDest): void {
+    if (done.size === 0 && this.importers.size === 0) return; // nothing imports, nothing was
+    const old = done.get(dest) ?? [];
     const now: CopyRef[] = [];
     const prefix = fromVpnNlri(dest.nlri);
     const vrfFamily = FAMILIES[vpn.family.name].vrf as FamilyName;
@@ -385,8 +387,8 @@ export class InstanceManager {
       if (now.some((n) => n.table === o.table && n.peer === o.peer && n.rd === o.rd)) continue;
       this.rib.withdrawByKey(o.table, o.key, o.peer, o.rd);
     }
-    if (now.length > 0) done.set(key, now);
-    else done.delete(key);
+    if (now.length > 0) done.set(dest, now);
+    else done.delete(dest);
   }
 
   private importersOf(p: Path): Set<RoutingInstance> {

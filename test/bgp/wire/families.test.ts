@@ -103,6 +103,25 @@ describe('inet-vpn NLRI (1/128)', () => {
     expect(encodeAll(inetVpnCodec, value)).toBe(hex.replace(/ /g, ''));
   });
 
+  it('writes each NLRI\'s own RD when consecutive NLRI alternate between RDs (the last RD\'s halves are reused only for an equal RD)', () => {
+    const a = 0x0001_c000_020c_0001n;
+    const b = 0x0002_fa56_ea00_0007n;
+    const list: VpnPrefix[] = [a, a, b, a, (a << 1n) >> 1n].map((rd, i) => ({ family: 'inet-vpn' as const, labels: [16 + i], rd, addr: 0x0a000000 + i, len: 32 }));
+    const hex = encodeAll(inetVpnCodec, list);
+    // 16 bytes each: length, one label, RD, 4 address bytes.
+    const rds = list.map((_, i) => hex.slice(32 * i + 8, 32 * i + 24));
+    expect(rds).toEqual(['0001c000020c0001', '0001c000020c0001', '0002fa56ea000007', '0001c000020c0001', '0001c000020c0001']);
+    expect(decodeAll(inetVpnCodec, h(hex))).toEqual(list);
+  });
+
+  it('gives withdrawn NLRI one shared, frozen empty label list', () => {
+    const hex = '78 800000 0002fa56ea000007 c0000201 78 800000 0002fa56ea000007 c0000202';
+    const out = decodeAll(inetVpnCodec, h(hex)) as VpnPrefix[];
+    expect(out.map((n) => n.addr)).toEqual([0xc0000201, 0xc0000202]);
+    expect(out[0]!.labels).toBe(out[1]!.labels);
+    expect(Object.isFrozen(out[0]!.labels)).toBe(true);
+  });
+
   it.each([
     ['prefix length 200 (CVE-2016-2342 shape)', 'c8 003e91 0001c000020c0001 c6120a000000000000000000'],
     ['prefix length 80, below label + RD', '50 003e91 0001c000020c0001'],

@@ -21,6 +21,8 @@ import type { Writer } from '../writer.js';
 /** RFC 8277 §2.4 compatibility label field for withdrawals. */
 export const WITHDRAW_LABEL = 0x800000;
 
+const NO_LABELS: readonly number[] = Object.freeze([]);
+
 function readU32(buf: Uint8Array, p: number): number {
   return (
     (((buf[p] as number) << 24) |
@@ -62,7 +64,9 @@ function decodeOne<T>(
   if (len < 88) return `${a.what} prefix length ${len} below 88 (label + RD)`;
   p += 1;
   let bits = len;
-  const labels: number[] = [];
+  // The first label in a local; an array only for a stack of two or more.
+  let first = -1;
+  let stack: number[] | undefined;
   for (;;) {
     if (bits < 24 + 64) return `${a.what} prefix length ${len} too short for its label stack`;
     if (p + 3 > end) return `${a.what} NLRI truncated in the label stack`;
@@ -70,11 +74,12 @@ function decodeOne<T>(
     p += 3;
     bits -= 24;
     if (raw === WITHDRAW_LABEL || withdrawal) break;
-    labels.push(raw >>> 4);
+    if (first < 0) first = raw >>> 4;
+    else (stack ??= [first]).push(raw >>> 4);
     if ((raw & 1) === 1) break;
   }
   bits -= 64;
-  if (bits > a.maxBits) return `${a.what} prefix length ${len} exceeds 24*${labels.length || 1}+64+${a.maxBits}`;
+  if (bits > a.maxBits) return `${a.what} prefix length ${len} exceeds 24*${stack?.length ?? 1}+64+${a.maxBits}`;
   const n = (bits + 7) >> 3;
   if (p + 8 + n > end) return `${a.what} NLRI truncated`;
   const hi = readU32(buf, p);
@@ -86,8 +91,10 @@ function decodeOne<T>(
   }
   const rd = cache.rd;
   // A grown array keeps V8's spare capacity (~17 slots) for the life of the
-  // route; copy it to an exact-size one (a million routes: ~130 MB less).
-  out.push(a.make(labels.length === 1 ? [labels[0] as number] : labels.slice(), rd, buf, p + 8, bits));
+  // route; keep an exact-size one (a million routes: ~130 MB less).
+  // Withdrawals (no labels) share one frozen empty list.
+  const kept = first < 0 ? NO_LABELS : stack ? stack.slice() : [first];
+  out.push(a.make(kept, rd, buf, p + 8, bits));
   return p + 8 + n;
 }
 
@@ -121,8 +128,20 @@ export function encodeLabelsAndRd(labels: readonly number[], rd: bigint, len: nu
     const last = labels.length - 1;
     for (let i = 0; i <= last; i++) w.u24((((labels[i] as number) & 0xfffff) << 4) | (i === last ? 1 : 0));
   }
-  w.u64(rd);
+  if (rd !== written.rd) {
+    written.hi = Number((rd >> 32n) & 0xffffffffn);
+    written.lo = Number(rd & 0xffffffffn);
+    written.rd = rd;
+  }
+  w.u32(written.hi);
+  w.u32(written.lo);
 }
+
+/**
+ * The halves of the RD written last: consecutive NLRI of one UPDATE mostly
+ * share their RD, and splitting a bigint costs three BigInt operations.
+ */
+const written: { rd: bigint | undefined; hi: number; lo: number } = { rd: undefined, hi: 0, lo: 0 };
 
 /** Bytes of a labeled NLRI. */
 export function labeledLength(labels: readonly number[], len: number): number {
@@ -131,5 +150,5 @@ export function labeledLength(labels: readonly number[], len: number): number {
 
 /** The withdrawal form: no label stack, only the compatibility field (RFC 8277 §2.4). */
 export function withoutLabels<T extends { readonly labels: readonly number[] }>(n: T): T {
-  return n.labels.length > 0 ? { ...n, labels: [] } : n;
+  return n.labels.length > 0 ? { ...n, labels: NO_LABELS } : n;
 }
