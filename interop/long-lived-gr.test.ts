@@ -7,7 +7,10 @@
  *   b    192.0.2.12  gobgpd, a client that advertises LLGR (long-lived-enabled)
  *   c    192.0.2.13  gobgpd, a plain client without GR or LLGR
  *   cn   192.0.2.15  the control node: GR helper, long-lived stale time 3600 s,
- *                    restarting speaker (so its OPENs list VPNv4 with the F bit)
+ *                    restarting speaker (so its OPENs list VPNv4 with the F bit);
+ *                    instance blue imports a's target
+ *   ag   192.0.2.21  a vRouter agent subscribed to blue: it keeps a's route as an
+ *                    item through the stale and long-lived stale phases
  * a is killed with SIGKILL. Its route stays at b and c, stale in our table,
  * for its 6 s restart time; then it turns long-lived stale: our table shows
  * it with LLGR_STALE, b gets it with the community, c has it withdrawn
@@ -20,12 +23,15 @@
  * restart, loses it and gets it back.
  */
 import { describe, expect, it } from 'vitest';
-import { ControlNode, GoBgp, Lab, expectedReflection, hasRoute, sessionStateAt, useLab, viewAt, waitUntil } from './lab/index.js';
+import {
+  ControlNode, GoBgp, Lab, LabAgent, expectedReflection, hasRoute, nextHopsOf, sessionStateAt, useLab, viewAt, waitUntil,
+} from './lab/index.js';
 import type { CnConfig, VpnRouteSpec } from './lab/index.js';
 
 const ASN = 64512;
 const CN = '192.0.2.15';
 const CLUSTER_ID = '10.255.0.1';
+const BLUE = 'default-domain:admin:blue:blue';
 const POLL_MS = 45_000;
 const LLGR_STALE = 0xffff0006;
 /** gobgpd a's restart time: the plain stale phase, long enough to look at it. */
@@ -41,7 +47,9 @@ const CN_CONFIG: CnConfig = {
       name, address: `192.0.2.${11 + i}`, asn: ASN, routeReflectorClient: true, families: ['inet-vpn'],
     })),
   },
+  xmpp: { listen: { address: CN, port: 5269 } },
   introspect: { listen: { address: CN, port: 8083 } },
+  routingInstances: [{ name: BLUE, id: 1, vnIndex: 1, importTargets: ['target:64512:9'], exportTargets: ['target:64512:9'] }],
 };
 
 const BEFORE: VpnRouteSpec = { rd: '192.0.2.11:9', prefix: '198.18.90.0/24', label: 2090, routeTargets: ['target:64512:9'], nextHop: '192.0.2.100' };
@@ -52,6 +60,13 @@ let cn: ControlNode;
 let a: GoBgp;
 let b: GoBgp;
 let c: GoBgp;
+let ag: LabAgent | undefined;
+
+/** The agent's items in blue: prefix -> next hop/label. */
+async function agentView(): Promise<string[]> {
+  const items = await ag!.routes(BLUE);
+  return items.map((i) => `${i.id} -> ${nextHopsOf(items, i.id).join(' ')}`).sort();
+}
 
 function goBgp(host: string, octet: number, gr: 'restarting' | 'helper' | 'none'): GoBgp {
   const neighbor = {
@@ -63,7 +78,9 @@ function goBgp(host: string, octet: number, gr: 'restarting' | 'helper' | 'none'
 }
 
 async function startLab(): Promise<void> {
-  lab = await Lab.create([{ name: 'a', octet: 11 }, { name: 'b', octet: 12 }, { name: 'c', octet: 13 }, { name: 'cn', octet: 15 }]);
+  lab = await Lab.create([
+    { name: 'a', octet: 11 }, { name: 'b', octet: 12 }, { name: 'c', octet: 13 }, { name: 'cn', octet: 15 }, { name: 'ag', octet: 21 },
+  ]);
   cn = new ControlNode(lab, 'cn', CN_CONFIG);
   a = goBgp('a', 11, 'restarting');
   b = goBgp('b', 12, 'helper');
@@ -97,7 +114,7 @@ async function communitiesAt(peer: GoBgp, spec: VpnRouteSpec): Promise<number[] 
 }
 
 describe('long-lived graceful restart between the running control node and gobgpd (RFC 9494 helper)', () => {
-  useLab({ start: startLab, lab: () => lab, label: 'control-node long-lived graceful restart' });
+  useLab({ start: startLab, lab: () => lab, label: 'control-node long-lived graceful restart', stop: async () => void (await ag?.stop()) });
 
   it('keeps a crashed LLGR peer\'s route stale, then long-lived stale (to the LLGR client only), and converges exactly when it is back', async () => {
     await Promise.all([established(a), established(b), established(c)]);
@@ -107,6 +124,10 @@ describe('long-lived graceful restart between the running control node and gobgp
       JSON.stringify(await viewAt(b, BEFORE)) === JSON.stringify(reflected) &&
       JSON.stringify(await viewAt(c, BEFORE)) === JSON.stringify(reflected), POLL_MS, 250);
     expect(await communitiesAt(b, BEFORE)).toEqual([]);
+    ag = await LabAgent.connect(lab!, 'ag', { name: 'compute-21', server: { address: CN, port: 5269 } });
+    await ag.subscribe(BLUE, 1);
+    const beforeItem = [`${BEFORE.prefix} -> ${BEFORE.nextHop}/${BEFORE.label}`];
+    await waitUntil('a\'s route an item at the agent', async () => JSON.stringify(await agentView()) === JSON.stringify(beforeItem), POLL_MS, 250);
 
     expect(await a.kill()).toBe('SIGKILL');
     await waitUntil('a\'s session down at our node', async () => (await cnNeighborState('a')) !== 'Established', POLL_MS, 100);
@@ -114,11 +135,13 @@ describe('long-lived graceful restart between the running control node and gobgp
     expect(await cnPaths(BEFORE)).toEqual([expect.objectContaining({ source: 'a', stale: true })]);
     expect((await cnPaths(BEFORE))[0]!.llgrStale).toBeUndefined();
     expect(await viewAt(c, BEFORE)).toEqual(reflected);
+    expect(await agentView()).toEqual(beforeItem);
 
     await waitUntil('a\'s path long-lived stale in our table', async () => (await cnPaths(BEFORE))[0]?.llgrStale === true, POLL_MS, 250);
     expect(await cnPaths(BEFORE)).toEqual([expect.objectContaining({ source: 'a', stale: true, llgrStale: true, communities: expect.arrayContaining(['llgr-stale']) })]);
     await waitUntil('b holds it with LLGR_STALE', async () => (await communitiesAt(b, BEFORE))?.includes(LLGR_STALE) === true, POLL_MS, 250);
     await waitUntil('c, without LLGR, has it withdrawn', async () => !(await hasRoute(c, BEFORE)), POLL_MS, 250);
+    expect(await agentView()).toEqual(beforeItem); // still the only path of blue: the agent keeps its item
 
     a = goBgp('a', 11, 'restarting');
     await a.start();
@@ -134,6 +157,10 @@ describe('long-lived graceful restart between the running control node and gobgp
     }
     expect(await cnPaths()).toEqual([expect.objectContaining({ source: 'a' })]);
     expect((await cnPaths()).map((p) => [p.stale ?? false, p.llgrStale ?? false])).toEqual([[false, false]]);
+    await waitUntil('the agent holds exactly a\'s new route', async () =>
+      JSON.stringify(await agentView()) === JSON.stringify([`${AFTER.prefix} -> ${AFTER.nextHop}/${AFTER.label}`]), POLL_MS, 250);
+    await ag.stop();
+    ag = undefined;
   });
 
   it('restarting in restarting-speaker mode, our node never makes the graceful-restart client drop and relearn a route', async () => {
