@@ -27,9 +27,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { BgpInjector, vpnFloodHex } from './lab/injector.js';
-import { Bird, ChaosTally, ControlNode, Frr, GoBgp, Lab, LabAgent, birdRouteCount, cnLines, cnTableSize, diffRoutes, frrReceivedFrom,
+import { Bird, ChaosTally, ControlNode, convergeRib, Frr, GoBgp, Lab, LabAgent, birdRouteCount, cnLines, cnTableSize, frrReceivedFrom,
   forceGc, gcNodeFlags, heapUsedMiB, lines, nextHopsOf, routeLine, rssMiB, sessionStateAt, specLine, useLab, waitUntil, watchRibs } from './lab/index.js';
-import type { CnConfig, PublishedRoute, RouteDiff, VpnRouteSpec } from './lab/index.js';
+import type { CnConfig, PublishedRoute, VpnRouteSpec } from './lab/index.js';
 
 const ASN = 64512;
 const CN = '192.0.2.15';
@@ -142,15 +142,9 @@ async function itemsAt(a: StormAgent): Promise<string[]> {
   return lines(items.map((i) => `${i.id} -> ${nextHopsOf(items, i.id).join(' ')}`));
 }
 
-async function convergeOne(fault: string, what: string, want: string[], read: () => Promise<string[]>): Promise<void> {
-  let diff: RouteDiff = { lost: want, stale: [] };
-  await waitUntil(what, async () => {
-    diff = diffRoutes(want, await read());
-    return diff.lost.length === 0 && diff.stale.length === 0;
-  }, CONVERGE_MS, 500).catch(() => undefined);
-  tally.compared(fault, want, diff);
-  expect(diff, what).toEqual({ lost: [], stale: [] });
-}
+/** Polls one RIB until it equals `want` (bounded), tallies the last comparison and asserts it. */
+const convergeOne = (fault: string, what: string, want: string[], read: () => Promise<string[]>): Promise<void> =>
+  convergeRib(tally, fault, what, want, read, CONVERGE_MS);
 
 /** Every peer's RIB, our bgp.l3vpn.0 and every connected agent's items, exactly as the model says. */
 async function converge(fault: string, when: string): Promise<void> {

@@ -18,9 +18,9 @@
  * ends by printing `fault | injected | routes checked | lost | stale`.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Bird, ChaosTally, ControlNode, Frr, GoBgp, Lab, cnLines, diffRoutes, frrFastLines, lines, routeLine, sessionStateAt, specLine,
+import { Bird, ChaosTally, ControlNode, convergeRib, Frr, GoBgp, Lab, cnLines, frrFastLines, lines, routeLine, sessionStateAt, specLine,
   useLab, waitUntil, watchRibs } from './lab/index.js';
-import type { CnConfig, RouteDiff, VpnRouteSpec } from './lab/index.js';
+import type { CnConfig, VpnRouteSpec } from './lab/index.js';
 
 const ASN = 64512;
 const CN = '192.0.2.15';
@@ -102,15 +102,8 @@ async function fastLearntAt(p: Peer): Promise<string[]> {
 }
 
 /** Polls one RIB until it equals `want` (bounded), tallies the last comparison and asserts it. */
-async function convergeOne(fault: string, what: string, want: string[], read: () => Promise<string[]>): Promise<void> {
-  let diff: RouteDiff = { lost: want, stale: [] };
-  await waitUntil(what, async () => {
-    diff = diffRoutes(want, await read());
-    return diff.lost.length === 0 && diff.stale.length === 0;
-  }, CONVERGE_MS, 500).catch(() => undefined);
-  tally.compared(fault, want, diff);
-  expect(diff, what).toEqual({ lost: [], stale: [] });
-}
+const convergeOne = (fault: string, what: string, want: string[], read: () => Promise<string[]>): Promise<void> =>
+  convergeRib(tally, fault, what, want, read, CONVERGE_MS);
 
 /** Every running peer's RIB and ours hold exactly what the model says. */
 async function converge(fault: string, when: string): Promise<void> {

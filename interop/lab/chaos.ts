@@ -14,6 +14,7 @@ import type { ControlNode } from './control-node.js';
 import type { Bird } from './bird.js';
 import type { Frr } from './frr.js';
 import type { Lab } from './lab.js';
+import { expect } from 'vitest';
 import { waitUntil } from './proc.js';
 import type { VpnRoute, VpnRouteSpec } from './routes.js';
 
@@ -92,6 +93,23 @@ export interface ChaosRow {
   checked: number;
   lost: number;
   stale: number;
+}
+
+/**
+ * Polls one RIB until it holds exactly `want` (bounded by `timeoutMs`),
+ * tallies the last comparison under `fault` and asserts it: nothing lost,
+ * nothing stale.
+ */
+export async function convergeRib(
+  tally: ChaosTally, fault: string, what: string, want: string[], read: () => Promise<string[]>, timeoutMs: number,
+): Promise<void> {
+  let diff: RouteDiff = { lost: want, stale: [] };
+  await waitUntil(what, async () => {
+    diff = diffRoutes(want, await read());
+    return diff.lost.length === 0 && diff.stale.length === 0;
+  }, timeoutMs, 500).catch(() => undefined);
+  tally.compared(fault, want, diff);
+  expect(diff, what).toEqual({ lost: [], stale: [] });
 }
 
 /** Faults injected and routes checked, per kind of fault: the summary table of a chaos file. */
