@@ -67,7 +67,7 @@ export interface AgentSessionDeps {
 export interface AgentTransport {
   /** Write text or bytes; false = the socket is congested, wait for resume(). */
   write(data: string | Uint8Array): boolean;
-  /** Write several buffers as one gathered write (no copy); false as for write(). */
+  /** Write several buffers as one write, in order (the channel copies them into one buffer); false as for write(). */
   writev(parts: readonly Uint8Array[]): boolean;
   /** A protocol error: close this session (only). */
   fail(reason: string): void;
