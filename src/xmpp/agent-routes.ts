@@ -144,35 +144,25 @@ export interface VnResolver {
   networkOf(p: Path): string;
 }
 
-/** The item for a destination, or undefined when it must be retracted. */
-export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetItem | undefined {
-  if (dest.ecmpCount === 0) return undefined;
-  const best = dest.paths[0]!;
-  const nextHops: OutNextHop[] = [];
-  const seen = new Set<string>();
-  for (let i = 0; i < dest.ecmpCount; i++) {
-    const p = dest.paths[i]!;
-    const a = p.attrs.attrs;
-    const nh: OutNextHop = {
-      af: a.nextHop === undefined && a.nextHop6 !== undefined ? 2 : 1,
-      address: nextHopToString(a) ?? '0.0.0.0',
-      label: p.labels[0] ?? 0,
-      encapsulations: encapsulationsOf(p),
-      virtualNetwork: vn.networkOf(p),
-      tags: tagsOf(a.extCommunities),
-    };
-    const key = `${nh.af}|${nh.address}|${nh.label}|${nh.encapsulations.join(',')}|${nh.virtualNetwork}|${nh.tags.join(',')}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    nextHops.push(nh);
-  }
+/** One ECMP member's next hop as an item shows it. */
+export function outNextHop(p: Path, vn: VnResolver): OutNextHop {
+  const a = p.attrs.attrs;
+  return {
+    af: a.nextHop === undefined && a.nextHop6 !== undefined ? 2 : 1,
+    address: nextHopToString(a) ?? '0.0.0.0',
+    label: p.labels[0] ?? 0,
+    encapsulations: encapsulationsOf(p),
+    virtualNetwork: vn.networkOf(p),
+    tags: tagsOf(a.extCommunities),
+  };
+}
+
+/** The item fields taken from the best path; `virtualNetwork` is its next hop's. */
+export function itemFields(best: Path, virtualNetwork: string, localAsn: number): Omit<OutInetItem, 'prefix' | 'afi' | 'nextHops'> {
   const a = best.attrs.attrs;
   const mobility = mobilityOf(best);
   return {
-    afi: FAMILIES[dest.nlri.family].afi,
-    prefix: nlriToString(dest.nlri),
-    nextHops,
-    virtualNetwork: nextHops[0]!.virtualNetwork,
+    virtualNetwork,
     localPref: a.localPref ?? 100,
     med: a.med ?? 0,
     sequenceNumber: mobility.seqno,
@@ -180,6 +170,26 @@ export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetIt
     securityGroups: securityGroupsOf(best, localAsn),
     communities: (a.communities ?? []).map(communityToString),
     loadBalance: loadBalanceOf(best),
+  };
+}
+
+/** The item for a destination, or undefined when it must be retracted. */
+export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetItem | undefined {
+  if (dest.ecmpCount === 0) return undefined;
+  const nextHops: OutNextHop[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < dest.ecmpCount; i++) {
+    const nh = outNextHop(dest.paths[i]!, vn);
+    const key = `${nh.af}|${nh.address}|${nh.label}|${nh.encapsulations.join(',')}|${nh.virtualNetwork}|${nh.tags.join(',')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    nextHops.push(nh);
+  }
+  return {
+    afi: FAMILIES[dest.nlri.family].afi,
+    prefix: nlriToString(dest.nlri),
+    nextHops,
+    ...itemFields(dest.paths[0]!, nextHops[0]!.virtualNetwork, localAsn),
   };
 }
 

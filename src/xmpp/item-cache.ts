@@ -4,18 +4,42 @@
  * not depend on which agent gets it, so it is built once and reused by
  * every subscribed agent until the destination changes. Only the message
  * envelope (`to`) is per agent.
+ *
+ * Rendering is itself cut into pieces that are reused: what a path's next
+ * hop and the item's tail look like depends on the path's interned
+ * attribute set (and whether it is a replicated copy, and whether its
+ * label is zero), not on its prefix, and an agent publishes its many
+ * prefixes with one set. So each set's pieces are built once (`pieces`,
+ * weakly keyed by the set) and an item is its head, the pieces and the
+ * labels; `inetItemXml(outItem(…))` is what it equals
+ * (test/xmpp/item-cache.test.ts).
  */
 
+import { FAMILIES, nlriToString } from '../bgp/wire/index.js';
+import type { AttrSet } from '../rib/attr-store.js';
 import type { RouteKey } from '../rib/nlri-key.js';
 import type { Table } from '../rib/table.js';
+import type { Dest, Path } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
-import { outItem, vnResolver, type InstanceView, type VnResolver } from './agent-routes.js';
-import { inetItemXml } from './wire/index.js';
+import { itemFields, outNextHop, vnResolver, type InstanceView, type VnResolver } from './agent-routes.js';
+import { itemHeadXml, itemTailXml, nextHopXmlAround } from './wire/index.js';
+
+/** What a path contributes to an item, label aside: its next hop cut around the label, and the tail when it is the best. */
+interface PathPieces {
+  readonly pre: string;
+  readonly post: string;
+  readonly virtualNetwork: string;
+  tail?: string;
+}
+
+/** Pieces per kind of path with one attribute set: [primary, replicated] × [label 0, label ≠ 0]. */
+type PiecesByKind = (PathPieces | undefined)[];
 
 export class ItemCache {
   /** Rendered item as UTF-8 bytes, or null when the prefix is to be retracted. */
   private readonly xml = new Map<RouteKey, Buffer | null>();
   private resolver: VnResolver;
+  private pieces = new WeakMap<AttrSet, PiecesByKind>();
   private readonly unsubscribe: () => void;
   hits = 0;
   misses = 0;
@@ -36,14 +60,49 @@ export class ItemCache {
     if (x === undefined) {
       this.misses++;
       const dest = this.table.get(key);
-      const item = dest && outItem(dest, this.resolver, this.asn);
+      const item = dest && this.itemXml(dest);
       // Encoded once here: every agent's message is then a memcpy of these bytes.
-      x = item ? Buffer.from(inetItemXml(item), 'utf8') : null;
+      x = item ? Buffer.from(item, 'utf8') : null;
       this.xml.set(key, x);
     } else {
       this.hits++;
     }
     return x ?? undefined;
+  }
+
+  /** inetItemXml(outItem(dest)), from the pieces of its paths' attribute sets; undefined when it must be retracted. */
+  private itemXml(dest: Dest): string | undefined {
+    if (dest.ecmpCount === 0) return undefined;
+    const best = this.piecesOf(dest.paths[0]!);
+    best.tail ??= itemTailXml(itemFields(dest.paths[0]!, best.virtualNetwork, this.asn));
+    let hops = '';
+    let seen: string[] | undefined;
+    for (let i = 0; i < dest.ecmpCount; i++) {
+      const p = dest.paths[i]!;
+      const pc = i === 0 ? best : this.piecesOf(p);
+      const hop = pc.pre + (p.labels[0] ?? 0) + pc.post;
+      if (dest.ecmpCount > 1) {
+        // The same next hop twice (two paths the item can't tell apart) is shown once.
+        seen ??= [];
+        if (seen.includes(hop)) continue;
+        seen.push(hop);
+      }
+      hops += hop;
+    }
+    return itemHeadXml(nlriToString(dest.nlri), FAMILIES[dest.nlri.family].afi) + `<next-hops>${hops}</next-hops>` + best.tail;
+  }
+
+  private piecesOf(p: Path): PathPieces {
+    let byKind = this.pieces.get(p.attrs);
+    if (!byKind) this.pieces.set(p.attrs, (byKind = []));
+    const kind = (p.replicated ? 2 : 0) + ((p.labels[0] ?? 0) !== 0 ? 1 : 0);
+    let pc = byKind[kind];
+    if (!pc) {
+      const nh = outNextHop(p, this.resolver);
+      pc = { ...nextHopXmlAround(nh), virtualNetwork: nh.virtualNetwork };
+      byKind[kind] = pc;
+    }
+    return pc;
   }
 
   /**
@@ -53,6 +112,7 @@ export class ItemCache {
    */
   refresh(instances: Iterable<InstanceView>): void {
     this.resolver = vnResolver(this.inst, instances);
+    this.pieces = new WeakMap();
     this.xml.clear();
   }
 

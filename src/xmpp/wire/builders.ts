@@ -122,10 +122,20 @@ function loadBalanceXml(lb: OutInetItem['loadBalance']): string {
 
 /** One `<item id=…><entry>…</entry></item>` (Example C field order). */
 export function inetItemXml(it: OutInetItem): string {
+  return itemHeadXml(it.prefix, it.afi) + `<next-hops>${it.nextHops.map(nextHopXml).join('')}</next-hops>` + itemTailXml(it);
+}
+
+/** An item up to its `<next-hops>`: what depends on the prefix only. */
+export function itemHeadXml(prefix: string, afi = XMPP_AFI_IPV4): string {
   return (
-    `\n\t\t\t<item id="${a(it.prefix)}"><entry>` +
-    `<nlri><af>${it.afi ?? XMPP_AFI_IPV4}</af><safi>${XMPP_SAFI_UNICAST}</safi>${leaf('address', it.prefix)}</nlri>` +
-    `<next-hops>${it.nextHops.map(nextHopXml).join('')}</next-hops>` +
+    `\n\t\t\t<item id="${a(prefix)}"><entry>` +
+    `<nlri><af>${afi}</af><safi>${XMPP_SAFI_UNICAST}</safi>${leaf('address', prefix)}</nlri>`
+  );
+}
+
+/** An item after its `</next-hops>`: what depends on the best path (and the first next hop's network) only. */
+export function itemTailXml(it: Omit<OutInetItem, 'prefix' | 'afi' | 'nextHops'>): string {
+  return (
     `<version>1</version>${leaf('virtual-network', it.virtualNetwork)}` +
     `<mobility sticky="${it.mobility.sticky ? 'true' : 'false'}" seqno="${it.mobility.seqno}"/>` +
     `<sequence-number>${it.sequenceNumber}</sequence-number>` +
@@ -136,6 +146,18 @@ export function inetItemXml(it: OutInetItem): string {
     leaf('sub-protocol', it.subProtocol ?? '') +
     '</entry></item>'
   );
+}
+
+/**
+ * A next hop's `<next-hop>` cut around its label's digits: `pre + label +
+ * post` is nextHopXml(nh) for any label of the same kind (zero, or not:
+ * only that changes the encapsulation rule). Lets a renderer reuse one
+ * next hop for the many prefixes an agent publishes with it.
+ */
+export function nextHopXmlAround(nh: OutNextHop): { pre: string; post: string } {
+  const xml = nextHopXml(nh);
+  const at = xml.indexOf('<label>') + '<label>'.length;
+  return { pre: xml.slice(0, at), post: xml.slice(xml.indexOf('</label>', at)) };
 }
 
 function chunks<T>(xs: readonly T[], size: number): T[][] {

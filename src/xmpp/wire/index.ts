@@ -13,7 +13,8 @@ export {
   atoi, formatIpv4, formatIpv4Prefix, ipv4Mask, parseIpv4, parseIpv4Prefix, parseItemUint, parseMac,
 } from './values.js';
 export {
-  STARTTLS_FEATURES, STARTTLS_PROCEED, STARTTLS_REQUEST, STREAM_CLOSE, endOfRibMessage, inetItemXml, retractMessage,
+  STARTTLS_FEATURES, STARTTLS_PROCEED, STARTTLS_REQUEST, STREAM_CLOSE, endOfRibMessage, inetItemXml, itemHeadXml, itemTailXml,
+  nextHopXmlAround, retractMessage,
   routeMessage, routeEnvelope, streamHeader,
 } from './builders.js';
 export type { OutInetItem, OutNextHop } from './builders.js';
