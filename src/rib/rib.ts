@@ -24,6 +24,8 @@ export type { LocalSpeaker } from './export.js';
 
 const NO_LABELS: readonly number[] = Object.freeze([]);
 
+const isAttrSet = (a: PathAttributes | AttrSet): a is AttrSet => 'key' in a && 'refs' in a;
+
 const hasCommunity = (set: AttrSet, c: number): boolean => set.attrs.communities?.includes(c) ?? false;
 
 /**
@@ -77,15 +79,17 @@ export class Rib {
 
   /**
    * The one way in: add (or replace) `source`'s path for each NLRI with the
-   * received attributes. Returns how many destinations gained a path from
+   * received attributes (or a set interned already, which must be live:
+   * held by the caller). Returns how many destinations gained a path from
    * this source (a replacement counts 0). A path import policy rejects is
    * kept, infeasible ('rejected-by-policy'), so reevaluate() can accept it
    * again when the policy changes.
    */
-  addPaths(table: Table, source: PeerInfo, received: PathAttributes, nlri: readonly Nlri[], opts: PathOptions = {}): number {
+  addPaths(table: Table, source: PeerInfo, received: PathAttributes | AttrSet, nlri: readonly Nlri[], opts: PathOptions = {}): number {
     if (nlri.length === 0) return 0;
-    const set = this.store.intern(received);
-    const infeasible = opts.infeasible ?? this.loopCheck(source, received);
+    // An interned set (a caller that reuses one for many calls, as an agent session does) is taken as is.
+    const set = isAttrSet(received) ? this.store.retain(received) : this.store.intern(received);
+    const infeasible = opts.infeasible ?? this.loopCheck(source, set.attrs);
     const labeled = table.family.labeled;
     let added = 0;
     for (const n of nlri) {

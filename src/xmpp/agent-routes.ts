@@ -110,6 +110,32 @@ export function agentPath(r: AgentInetRoute, o: { asn: number; master: boolean; 
 }
 
 /**
+ * True when two items give the same path attributes and RD (agentPath of
+ * one equals that of the other but for the label): an agent publishes its
+ * many prefixes with one next hop and one set of properties, so the
+ * session builds and interns them once (agent-session.ts).
+ */
+export function sameAgentAttrs(a: AgentInetRoute, b: AgentInetRoute): boolean {
+  const x = a.nextHop;
+  const y = b.nextHop;
+  return (
+    x.address === y.address && a.localPref === b.localPref && a.med === b.med &&
+    x.localSequenceNumber === y.localSequenceNumber && x.mac === y.mac && a.sequenceNumber === b.sequenceNumber &&
+    a.mobility?.seqno === b.mobility?.seqno && a.mobility?.sticky === b.mobility?.sticky &&
+    sameList(x.encapsulations, y.encapsulations) && sameList(x.tags, y.tags) &&
+    sameList(a.securityGroups, b.securityGroups) && sameList(a.communities, b.communities) &&
+    a.loadBalance?.decision === b.loadBalance?.decision && sameList(a.loadBalance?.fields ?? [], b.loadBalance?.fields ?? [])
+  );
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * MAC mobility of an item, as the reference reads it: a non-zero
  * `mobility@seqno` gives (seq, sticky); else a non-zero `sequence-number`
  * gives (seq, not sticky); else none. Real agents always write

@@ -32,7 +32,8 @@ import type { Table } from '../rib/table.js';
 import type { PeerInfo } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
-import { agentPath } from './agent-routes.js';
+import type { AttrSet } from '../rib/attr-store.js';
+import { agentPath, sameAgentAttrs, type AgentPath } from './agent-routes.js';
 import type { KeptAgent } from './graceful-restart.js';
 import type { ItemCache } from './item-cache.js';
 import {
@@ -141,6 +142,8 @@ export class AgentSession {
   private readonly startedAt: number;
   private lastSubscribeAt: number;
   private closed = false;
+  /** The last item's path attributes, interned (a reference held): the next item with the same ones reuses them. */
+  private lastPath: { route: AgentInetRoute; master: boolean; instanceId: number; path: AgentPath; set: AttrSet } | undefined;
 
   constructor(
     readonly info: PeerInfo,
@@ -342,13 +345,29 @@ export class AgentSession {
       ts.routes.delete(key);
       return;
     }
-    const ap = agentPath(r, { asn: this.deps.asn, master: inst.master, instanceId: sub.instanceId ?? 0 });
+    const { path: ap, set } = this.pathFor(r, inst.master, sub.instanceId ?? 0);
     // A new next hop means a new RD: the old path is a different path, remove it.
     if (had && oldRd !== ap.rd) this.deps.rib.withdrawByKey(table, key, this.info, oldRd);
-    this.deps.rib.addPaths(table, this.info, ap.attrs, [r.prefix], {
-      labels: ap.labels, rd: ap.rd, infeasible: ap.noTunnelEncap ? 'no-tunnel-encap' : undefined,
+    this.deps.rib.addPaths(table, this.info, set, [r.prefix], {
+      labels: [r.nextHop.label], rd: ap.rd, infeasible: ap.noTunnelEncap ? 'no-tunnel-encap' : undefined,
     });
     ts.routes.set(key, ap.rd);
+  }
+
+  /** agentPath of the item, its attributes interned; reused while items come with the same attributes. */
+  private pathFor(r: AgentInetRoute, master: boolean, instanceId: number): { path: AgentPath; set: AttrSet } {
+    const last = this.lastPath;
+    if (last && last.master === master && last.instanceId === instanceId && sameAgentAttrs(last.route, r)) return last;
+    const path = agentPath(r, { asn: this.deps.asn, master, instanceId });
+    const set = this.deps.rib.store.intern(path.attrs);
+    this.dropLastPath();
+    this.lastPath = { route: r, master, instanceId, path, set };
+    return this.lastPath;
+  }
+
+  private dropLastPath(): void {
+    if (this.lastPath) this.deps.rib.store.release(this.lastPath.set);
+    this.lastPath = undefined;
   }
 
   /**
@@ -457,6 +476,7 @@ export class AgentSession {
   close(keep = false): KeptAgent | undefined {
     if (this.closed) return undefined;
     this.closed = true;
+    this.dropLastPath();
     if (!keep) {
       for (const sub of this.subs.values()) this.release(sub);
       this.subs.clear();

@@ -168,6 +168,26 @@ describe('vRouter agents over XMPP', () => {
     expect(vpnRoutes().map((r) => r.rd)).toEqual(['192.0.2.31:1']);
   });
 
+  it('gives an agent\'s prefixes published with one next hop one shared attribute set, and lets it go with the agent', async () => {
+    const store = node.server.rib.store;
+    const before = store.size;
+    const a = await agent('compute-7');
+    a.subscribe(BLUE, 1);
+    for (const [i, prefix] of ['10.7.0.1/32', '10.7.0.2/32', '10.7.0.3/32'].entries()) {
+      a.publish(BLUE, { ...route('192.0.2.77', 40 + i), prefix });
+    }
+    a.publish(BLUE, { ...route('192.0.2.77', 50), prefix: '10.7.0.4/32', securityGroups: [8000009] });
+    await a.waitFor(() => a.routes(BLUE).size === 4, 3000, 'four items');
+    const table = node.server.instances.get(BLUE as never)!.table('inet')!;
+    const sets = [...table.entries()].map(([, d]) => d.paths.find((p) => p.peer.name.startsWith('compute-7'))?.attrs).filter((s) => s !== undefined);
+    expect(sets).toHaveLength(4);
+    expect(new Set(sets).size).toBe(2);
+    expect(a.routes(BLUE).get('10.7.0.2/32')?.nextHops.map((n) => n.label)).toEqual([41]);
+    await a.close();
+    for (let i = 0; i < 300 && store.size !== before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(store.size).toBe(before);
+  });
+
   it('originates route-target membership for the import targets of subscribed instances only', async () => {
     const rtc = () => [...node.server.peering.tables['route-target']!.entries()].length;
     expect(rtc()).toBe(0);
