@@ -227,8 +227,9 @@ export class AgentSession {
       if (!sub.noRibOut) {
         ts.cache = this.deps.items.acquire(inst, table);
         ts.detach = table.subscribe((key) => {
+          // A non-empty dirty set has a flush coming already (queued, or on the socket's drain).
+          if (ts.dirty.size === 0) this.out.wake();
           ts.dirty.add(key);
-          this.out.wake();
         });
         for (const [key] of table.entries()) ts.dirty.add(key);
         this.out.wake();
