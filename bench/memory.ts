@@ -21,14 +21,20 @@
  * `--profile FILE` also writes a CPU profile of the withdraw (node:inspector)
  * to FILE and prints its top functions by self time.
  *
+ * `--heap-summary K` takes a heap snapshot with every route in and prints
+ * the K largest kinds of object (V8 type and constructor name) by self
+ * size, as objects and bytes per route: what the retained bytes are made of.
+ *
  * Figures to read, not a test: compare runs on the same machine state.
  */
 
 import fs from 'node:fs';
+import os from 'node:os';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
 import { decodeMessage, frame, type UpdateMessage } from '../src/bgp/wire/index.js';
 import { BgpPeering, type PeerRib, type TableSet } from '../src/rib/peering.js';
 import { Rib } from '../src/rib/rib.js';
@@ -48,6 +54,7 @@ const { values } = parseArgs({
     routes: { type: 'string', default: '1000000' },
     clients: { type: 'string', default: '1' },
     profile: { type: 'string' },
+    'heap-summary': { type: 'string' },
   },
 });
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -101,6 +108,29 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
 
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
+/** Heap snapshot of the process, summed by (V8 node type, name): count and self bytes, largest first. */
+function heapSummary(): { kind: string; count: number; bytes: number }[] {
+  const snap = JSON.parse(fs.readFileSync(v8.writeHeapSnapshot(path.join(os.tmpdir(), `cn-memory-${process.pid}.heapsnapshot`)), 'utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const f = snap.snapshot.meta.node_fields;
+  const [typeAt, nameAt, sizeAt] = [f.indexOf('type'), f.indexOf('name'), f.indexOf('self_size')];
+  const types = snap.snapshot.meta.node_types[0];
+  const kinds = new Map<string, { count: number; bytes: number }>();
+  for (let i = 0; i < snap.nodes.length; i += f.length) {
+    const type = types[snap.nodes[i + typeAt]!]!;
+    // Strings, numbers and code by type only; objects and arrays by constructor name.
+    const kind = type === 'object' || type === 'closure' ? `${type} ${snap.strings[snap.nodes[i + nameAt]!]}` : type;
+    const k = kinds.get(kind) ?? { count: 0, bytes: 0 };
+    k.count++;
+    k.bytes += snap.nodes[i + sizeAt]!;
+    kinds.set(kind, k);
+  }
+  return [...kinds].map(([kind, k]) => ({ kind, ...k })).sort((a, b) => b.bytes - a.bytes);
+}
+
 /** Run `fn` under the inspector's CPU profiler when --profile is given. */
 async function profiled<T>(fn: () => T): Promise<T> {
   if (!values.profile) return fn();
@@ -136,6 +166,7 @@ async function main(): Promise<void> {
   if (table.size !== N) throw new Error(`table holds ${table.size} routes, not ${N}`);
   const after = heapAfterGc();
   const settled = process.memoryUsage();
+  const kinds = values['heap-summary'] ? heapSummary().slice(0, Number(values['heap-summary'])) : [];
 
   t = process.cpuUsage();
   const [sentOut, withdrawCpu] = await profiled(() => [feed(peering, source, w.withdraw), cpuSeconds(t)] as const);
@@ -151,6 +182,10 @@ async function main(): Promise<void> {
       `(heap ${mb(peak.heapUsed)} used of ${mb(peak.heapTotal)}, external ${mb(peak.external)})`,
   );
   console.log(`announce CPU: ${announceCpu.toFixed(2)} s (${sentIn} UPDATEs out)   withdraw CPU: ${withdrawCpu.toFixed(2)} s (${sentOut} UPDATEs out)`);
+  if (kinds.length > 0) {
+    console.log('largest kinds of object with every route in (per route: objects, bytes):');
+    for (const k of kinds) console.log(`  ${(k.count / N).toFixed(2).padStart(7)}  ${(k.bytes / N).toFixed(1).padStart(7)} B  ${k.kind}`);
+  }
   if (values.profile) console.log(`withdraw:\n${formatProfile(path.resolve(values.profile), REPO, 20)}`);
 }
 
