@@ -128,6 +128,35 @@ export function sameAgentAttrs(a: AgentInetRoute, b: AgentInetRoute): boolean {
   );
 }
 
+/**
+ * A copy of an item holding what sameAgentAttrs reads, in strings of its
+ * own: the decoded item's strings may be slices of the received text, and a
+ * kept slice keeps all of that text alive (the session keeps one item per
+ * agent to compare the next with).
+ */
+export function detachedItem(r: AgentInetRoute): AgentInetRoute {
+  const nh = r.nextHop;
+  return {
+    prefix: r.prefix,
+    nextHop: {
+      address: nh.address, label: nh.label, encapsulations: nh.encapsulations.map(own), virtualNetwork: '', tags: [...nh.tags],
+      mac: nh.mac === undefined ? undefined : own(nh.mac), localSequenceNumber: nh.localSequenceNumber,
+    },
+    sequenceNumber: r.sequenceNumber,
+    mobility: r.mobility && { seqno: r.mobility.seqno, sticky: r.mobility.sticky },
+    localPref: r.localPref,
+    med: r.med,
+    securityGroups: [...r.securityGroups],
+    communities: r.communities.map(own),
+    loadBalance: r.loadBalance && { fields: r.loadBalance.fields.map(own), decision: own(r.loadBalance.decision) },
+    subProtocol: '',
+    virtualNetwork: '',
+  };
+}
+
+/** A fresh copy of a string (never a slice of a longer one). */
+const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;

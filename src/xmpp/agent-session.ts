@@ -33,7 +33,7 @@ import type { PeerInfo } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
 import type { AttrSet } from '../rib/attr-store.js';
-import { agentPath, sameAgentAttrs, type AgentPath } from './agent-routes.js';
+import { agentPath, detachedItem, sameAgentAttrs, type AgentPath } from './agent-routes.js';
 import type { KeptAgent } from './graceful-restart.js';
 import type { ItemCache } from './item-cache.js';
 import {
@@ -362,7 +362,7 @@ export class AgentSession {
     const path = agentPath(r, { asn: this.deps.asn, master, instanceId });
     const set = this.deps.rib.store.intern(path.attrs);
     this.dropLastPath();
-    this.lastPath = { route: r, master, instanceId, path, set };
+    this.lastPath = { route: detachedItem(r), master, instanceId, path, set };
     return this.lastPath;
   }
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { agentMobility, agentPath, sameAgentAttrs } from '../../src/xmpp/agent-routes.js';
+import { agentMobility, agentPath, detachedItem, sameAgentAttrs } from '../../src/xmpp/agent-routes.js';
 import type { AgentInetRoute } from '../../src/xmpp/wire/index.js';
 
 const hex = (s: string): bigint => BigInt(`0x${s.replaceAll(' ', '')}`);
@@ -92,6 +92,7 @@ describe('items with the same attributes', () => {
       fc.property(pairArb, fc.boolean(), ([a, b], master) => {
         // Copies of b's lists: alike must compare values, not identities.
         const b2 = { ...b, nextHop: { ...b.nextHop, tags: [...b.nextHop.tags] }, securityGroups: [...b.securityGroups] };
+        expect(sameAgentAttrs(detachedItem(a), b2)).toBe(sameAgentAttrs(a, b2));
         if (!sameAgentAttrs(a, b2)) return;
         alike++;
         const o = { asn: 64512, master, instanceId: 3 };
