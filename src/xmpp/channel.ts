@@ -291,7 +291,6 @@ export class AgentChannel implements FlushTask {
     };
     this.session = new AgentSession(info, this.opts, {
       write: (text) => this.write(text),
-      writev: (parts) => this.writev(parts),
       fail: (reason) => this.close(`protocol error: ${reason}`),
       refuse: (reason) => {
         this.log.warn({ agent: name, reason }, 'agent request refused; closing its session');
@@ -333,16 +332,6 @@ export class AgentChannel implements FlushTask {
     const ok = this.socket.write(data);
     if (!ok || this.socket.writableLength > HIGH_WATER) this.congested = true;
     return !this.congested;
-  }
-
-  /**
-   * The buffers go out as one: copied into a single buffer and written once.
-   * A corked write of each (hundreds of cached items per flush) cost more in
-   * per-buffer stream bookkeeping than the copy does.
-   */
-  private writev(parts: readonly Uint8Array[]): boolean {
-    if (parts.length === 1) return this.write(parts[0]!);
-    return this.write(Buffer.concat(parts));
   }
 
   /** There is outbound work: take a turn in the shared scheduler (it bounds how long agent flushes hold the loop). */

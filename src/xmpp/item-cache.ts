@@ -32,12 +32,18 @@ interface PathPieces {
   tail?: string;
 }
 
+/** A rendered item: its XML and the XML's length in UTF-8 bytes (equal to its length in characters when it is all ASCII). */
+export interface RenderedItem {
+  readonly xml: string;
+  readonly bytes: number;
+}
+
 /** Pieces per kind of path with one attribute set: [primary, replicated] × [label 0, label ≠ 0]. */
 type PiecesByKind = (PathPieces | undefined)[];
 
 export class ItemCache {
-  /** Rendered item as UTF-8 bytes, or null when the prefix is to be retracted. */
-  private readonly xml = new Map<RouteKey, Buffer | null>();
+  /** Rendered item, or null when the prefix is to be retracted. */
+  private readonly xml = new Map<RouteKey, RenderedItem | null>();
   private resolver: VnResolver;
   private pieces = new WeakMap<AttrSet, PiecesByKind>();
   private readonly unsubscribe: () => void;
@@ -54,15 +60,15 @@ export class ItemCache {
     this.unsubscribe = table.subscribe((key) => this.xml.delete(key));
   }
 
-  /** The item XML (UTF-8) for a route key, or undefined when the prefix has no usable path. */
-  render(key: RouteKey): Buffer | undefined {
+  /** The item for a route key, or undefined when the prefix has no usable path. */
+  render(key: RouteKey): RenderedItem | undefined {
     let x = this.xml.get(key);
     if (x === undefined) {
       this.misses++;
       const dest = this.table.get(key);
-      const item = dest && this.itemXml(dest);
-      // Encoded once here: every agent's message is then a memcpy of these bytes.
-      x = item ? Buffer.from(item, 'utf8') : null;
+      const xml = dest && this.itemXml(dest);
+      // Kept as text: each agent's flush encodes its items straight into the one buffer it writes.
+      x = xml ? { xml, bytes: Buffer.byteLength(xml, 'utf8') } : null;
       this.xml.set(key, x);
     } else {
       this.hits++;

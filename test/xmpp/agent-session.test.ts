@@ -27,7 +27,7 @@ function session(rib: Rib, manager: InstanceManager, name: string, write: (t: st
     release: () => {},
   };
   return new AgentSession(info, { rib, manager, asn: 64512, logger: pino({ level: 'silent' }), items }, {
-    write, writev: (parts) => write(Buffer.concat(parts).toString('utf8')), fail: (r) => { throw new Error(r); },
+    write: (d) => write(typeof d === 'string' ? d : Buffer.from(d).toString('utf8')), fail: (r) => { throw new Error(r); },
     refuse: (r) => { throw new Error(r); }, wake: () => {},
   });
 }
@@ -57,4 +57,38 @@ describe('agent session flow control', () => {
     expect(items).toBe(3000);
     expect(slow.stats.itemsSent).toBe(3000);
   });
+
+  it('writes items whose text is not ASCII in UTF-8, with every message whole, and items that are in latin1-safe ASCII unchanged', () => {
+    const rib = new Rib({ routerId: 1, asn: 64512, clusterId: 1, reflector: false });
+    const PINK = parseInstanceName('default-domain:démo:rosé:rosé') as RoutingInstanceName;
+    const manager = new InstanceManager(rib, 64512, [
+      { name: PINK, id: 2, vnIndex: 2, importTargets: [], exportTargets: [] },
+      { name: BLUE, id: 1, vnIndex: 1, importTargets: [], exportTargets: [] },
+    ]);
+    const written: string[] = [];
+    const s = session(rib, manager, 'agent-ü', (t) => { written.push(t); return true; });
+    s.handle({ kind: 'subscribe', instance: PINK, instanceId: 2, noRibOut: false });
+    s.handle({ kind: 'subscribe', instance: BLUE, instanceId: 1, noRibOut: false });
+    for (const [name, n] of [[PINK, 40], [BLUE, 40]] as const) {
+      const table = manager.get(name)!.table('inet')!;
+      for (let i = 0; i < n; i++) {
+        const attrs = rib.store.intern({ origin: 2, asPath: [], nextHop: 0xc0000215, localPref: 100 });
+        table.upsert({ family: 'inet' as const, addr: (10 << 24) + i * 256, len: 24 }, {
+          peer: rib.localPeer, attrs, received: attrs, labels: [25 + i], stamp: i, rd: undefined, replicated: undefined,
+        });
+      }
+    }
+    while (s.flush());
+    const text = written.join('');
+    // 40 items per instance: two messages each (32 + 8), every one closed.
+    expect(text.match(/<message /g)).toHaveLength(4);
+    expect(text.match(/<\/message>/g)).toHaveLength(4);
+    expect(text.match(/<virtual-network>default-domain:démo:rosé<\/virtual-network>/g)).toHaveLength(80);
+    expect(text.match(/<virtual-network>default-domain:demo:blue<\/virtual-network>/g)).toHaveLength(80);
+    expect(text).toContain('to="agent-ü/bgp-peer"');
+    expect(text).toContain('<label>64</label>');
+    expect(text).not.toContain('\ufffd');
+    expect(s.stats.itemsSent).toBe(80);
+  });
 });
+

@@ -105,13 +105,14 @@ describe('item cache', () => {
         for (const [key, dest] of table.entries()) {
           const want = outItem(dest, resolver, ASN);
           const got = cache.render(key);
-          expect(got?.toString('utf8')).toBe(want && inetItemXml(want));
+          expect(got?.xml).toBe(want && inetItemXml(want));
+          if (got) expect(got.bytes).toBe(Buffer.byteLength(got.xml, 'utf8'));
           if (want) rendered++;
         }
         // Twice: the second answer comes from the cache and is the same.
         for (const [key, dest] of table.entries()) {
           const want = outItem(dest, resolver, ASN);
-          expect(cache.render(key)?.toString('utf8')).toBe(want && inetItemXml(want));
+          expect(cache.render(key)?.xml).toBe(want && inetItemXml(want));
         }
         expect(cache.hits).toBe(cache.misses);
         return rendered > 0;
@@ -132,7 +133,7 @@ describe('item cache', () => {
     table.upsert(nlri, { peer: peers[1]!, attrs: set, received: set, labels: [20], stamp: 2, rd: makeRd(1, 2, 1) });
     table.upsert(nlri, { peer: peers[2]!, attrs: other, received: other, labels: [21], stamp: 3, rd: makeRd(1, 3, 1) });
     const key = [...table.entries()][0]![0];
-    const xml = cache.render(key)!.toString('utf8');
+    const xml = cache.render(key)!.xml;
     expect(xml.match(/<next-hop>/g)).toHaveLength(2);
     expect(xml).toContain('<address>192.0.2.1</address><mac/><label>20</label>');
     expect(xml).toContain('<address>192.0.2.2</address><mac/><label>21</label>');
