@@ -64,6 +64,9 @@ export class InstanceManager {
   readonly master: RoutingInstance;
   /** Import target → instances importing it. */
   private readonly importers = new Map<bigint, Set<RoutingInstance>>();
+  /** Bumped whenever `importers` changes: importerCache entries of an older generation are stale. */
+  private importersGeneration = 0;
+  private readonly importerCache = new WeakMap<AttrSet, { generation: number; instances: readonly RoutingInstance[] }>();
   private readonly byTable = new Map<string, RoutingInstance>();
   /** Per VRF table: its instance, its VPN partner, the VPN copies made from it per route key, and how to stop watching it. */
   private readonly exported = new Map<Table, VrfExport>();
@@ -187,6 +190,7 @@ export class InstanceManager {
   }
 
   private setImporter(inst: RoutingInstance, targets: Iterable<bigint>, on: boolean): void {
+    this.importersGeneration++;
     for (const rt of targets) {
       let set = this.importers.get(rt);
       if (!set) this.importers.set(rt, (set = new Set()));
@@ -391,13 +395,23 @@ export class InstanceManager {
     else done.delete(dest);
   }
 
-  private importersOf(p: Path): Set<RoutingInstance> {
+  /**
+   * The instances importing a path's route targets, kept per attribute set
+   * (many routes share one; computed again once the importers change): a
+   * gateway's million VPN routes come with a few thousand sets.
+   */
+  private importersOf(p: Path): readonly RoutingInstance[] {
+    const hit = this.importerCache.get(p.attrs);
+    if (hit && hit.generation === this.importersGeneration) return hit.instances;
     const out = new Set<RoutingInstance>();
     for (const c of p.attrs.attrs.extCommunities ?? []) {
       if (!isRouteTargetCommunity(c)) continue;
       const set = this.importers.get(c);
       if (set) for (const inst of set) out.add(inst);
     }
-    return out;
+    const instances = [...out];
+    this.importerCache.set(p.attrs, { generation: this.importersGeneration, instances });
+    return instances;
   }
+
 }
