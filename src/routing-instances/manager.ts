@@ -374,25 +374,27 @@ export class InstanceManager {
 
   private importFromVpn(vpn: Table, done: Map<VpnDest, CopyRef[]>, dest: VpnDest): void {
     if (done.size === 0 && this.importers.size === 0) return; // nothing imports, nothing was
-    const old = done.get(dest) ?? [];
+    const old = done.get(dest);
     const now: CopyRef[] = [];
-    const prefix = fromVpnNlri(dest.nlri);
+    // The VRF prefix only once some instance imports a path (most of a gateway's routes: none does).
+    let prefix: Ipv4Prefix | Ipv6Prefix | undefined;
     const vrfFamily = FAMILIES[vpn.family.name].vrf as FamilyName;
     for (let i = 0; i < dest.ecmpCount; i++) {
       const p = dest.paths[i]!;
       for (const inst of this.importersOf(p)) {
         const table = inst.table(vrfFamily)!;
         if (p.replicated?.fromTable === table.name) continue;
+        prefix ??= fromVpnNlri(dest.nlri);
         now.push({ table, key: table.keyOf(prefix), peer: p.peer, rd: dest.nlri.rd });
         this.rib.placeCopy(table, prefix, p, p.attrs, vpn.name, dest.nlri.rd);
       }
     }
-    for (const o of old) {
+    for (const o of old ?? []) {
       if (now.some((n) => n.table === o.table && n.peer === o.peer && n.rd === o.rd)) continue;
       this.rib.withdrawByKey(o.table, o.key, o.peer, o.rd);
     }
     if (now.length > 0) done.set(dest, now);
-    else done.delete(dest);
+    else if (old) done.delete(dest);
   }
 
   /**
