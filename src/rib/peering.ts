@@ -298,7 +298,7 @@ export class BgpPeering {
     return false;
   }
 
-  /** Destinations queued in the fullest update group with work (the caller may drain early past a batch). */
+  /** Changes queued in the fullest update group with work, repeats included (the caller may drain early past a batch). */
   queued(): number {
     let n = 0;
     for (const g of this.workGroups) if (g.pending.size > n) n = g.pending.size;
