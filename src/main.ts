@@ -28,6 +28,7 @@ import { ConfigError, DEFAULT_CONFIG_LABEL, loadConfig, passwordKeyPaths, tcpMd5
 import type { Config, LogLevel } from './config/index.js';
 import { startServer, stopWithin } from './server.js';
 import type { ServerHandle } from './server.js';
+import { warmUp } from './warm-up.js';
 
 /** Quiet time after the last change to the config file before it is reloaded (editors write in several steps). */
 const RELOAD_DEBOUNCE_MS = 500;
@@ -166,6 +167,11 @@ async function main(args: readonly string[]): Promise<void> {
   const config = configOrExit(cli.options.configPath);
   const label = `control-node ${config.node.name}`;
   const { logger, setLevel } = makeLogger(config.logLevel ?? cli.options.logLevel, config.node.name);
+
+  // Before listening: the hot path optimized for withdrawals too (src/warm-up.ts).
+  const t0 = performance.now();
+  const packed = warmUp();
+  logger.debug({ ms: Math.round(performance.now() - t0), packed }, 'warm-up done');
 
   let server: ServerHandle;
   try {

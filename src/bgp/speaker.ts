@@ -38,6 +38,16 @@ export const RTC_EOR_WAIT_MS = 30_000;
 export const CEASE_PEER_DECONFIGURED = 3;
 /** Destinations per update group per drain() call. */
 export const DRAIN_BATCH = 4096;
+/**
+ * Destinations queued in an update group past which the speaker drains at
+ * once, from the UPDATE that queued them, instead of after the whole socket
+ * read: a read burst can hold megabytes of UPDATEs (libuv reads up to 32
+ * times 64 KiB per turn), and draining as it goes lets the peers work on the
+ * first routes while the rest are read, and keeps the queue small (a Set of
+ * a few thousand destinations stays in cache; one of 100k does not). Half a
+ * batch: a group drains a queue of at most DRAIN_BATCH in one go.
+ */
+const EAGER_FLUSH = DRAIN_BATCH / 2;
 /** drain() calls per flush before yielding to the event loop (socket reads, timers). */
 const FLUSH_BATCHES = 8;
 /**
@@ -336,6 +346,7 @@ export class BgpSpeaker {
     }
     e.peering.update(e.rib, msg, action === 'withdraw');
     this.checkPrefixLimit(e, msg);
+    if (e.peering.queued() >= EAGER_FLUSH) this.flush();
   }
 
   /**

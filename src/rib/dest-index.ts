@@ -22,7 +22,8 @@
  * far fewer routes in Contrail deployments) keep one Map on the route key.
  *
  * Iteration visits buckets in the order they were created and each bucket
- * in insertion order. A destination added during an iteration is visited
+ * in insertion order (a destination added where one was removed may take its
+ * place). A destination added during an iteration is visited
  * when its bucket has not been passed yet (update groups do not rely on it:
  * a destination that changes behind a table walk is noted for the member,
  * src/rib/update-group.ts).
@@ -79,9 +80,30 @@ class KeyIndex<D> implements DestIndex<D> {
   }
 }
 
-/** Buckets of destinations keyed by the address as an int32; the subclass says which bucket. */
+/**
+ * Entries the index may hold left empty by remove() beyond its live ones
+ * before the buckets that have some are rebuilt without them.
+ */
+const SLACK = 4096;
+
+/** A bucket: destinations by address, and how many of its entries remove() left empty (undefined). */
+class Bucket<D> extends Map<number, D | undefined> {
+  empty = 0;
+}
+
+/**
+ * Buckets of destinations keyed by the address as an int32; the subclass
+ * says which bucket. remove() does not delete the key: it leaves the entry
+ * undefined (a Map delete costs two to three times as much, and shrinks the
+ * table step by step as a bucket empties, allocating each time), and a
+ * bucket whose last destination goes is dropped whole. Once the index holds
+ * more than SLACK empty entries beyond its live ones, the buckets that have
+ * some are rebuilt (amortized: at least as many removals came before).
+ */
 abstract class BucketIndex<D> implements DestIndex<D> {
-  protected readonly buckets: (Map<number, D> | undefined)[] = [];
+  protected readonly buckets: (Bucket<D> | undefined)[] = [];
+  private liveTotal = 0;
+  private emptyTotal = 0;
 
   /** The bucket of an NLRI, or -1 when none can hold it (an RD never seen). */
   protected abstract bucketOf(n: Nlri, create: boolean): number;
@@ -104,20 +126,53 @@ abstract class BucketIndex<D> implements DestIndex<D> {
     if (!m) {
       // Keep the array packed: fill any buckets skipped on the way.
       while (this.buckets.length < b) this.buckets.push(undefined);
-      this.buckets[b] = m = new Map();
+      this.buckets[b] = m = new Bucket<D>();
     }
+    const size = m.size;
     m.set((n as Ipv4Prefix).addr | 0, d);
+    if (m.size === size) {
+      // An empty entry taken again.
+      m.empty--;
+      this.emptyTotal--;
+    }
+    this.liveTotal++;
   }
 
   remove(n: Nlri): void {
     const b = this.bucketOf(n, false);
-    if (b >= 0) this.buckets[b]?.delete((n as Ipv4Prefix).addr | 0);
+    const m = b < 0 ? undefined : this.buckets[b];
+    const addr = (n as Ipv4Prefix).addr | 0;
+    if (!m || m.get(addr) === undefined) return;
+    this.liveTotal--;
+    if (m.size - m.empty === 1) {
+      // Its last destination: the bucket goes whole.
+      this.buckets[b] = undefined;
+      this.emptyTotal -= m.empty;
+      return;
+    }
+    m.set(addr, undefined);
+    m.empty++;
+    if (++this.emptyTotal > this.liveTotal + SLACK) this.sweep();
+  }
+
+  /** Rebuild every bucket that has empty entries, without them. */
+  private sweep(): void {
+    for (let b = 0; b < this.buckets.length; b++) {
+      const m = this.buckets[b];
+      if (!m || m.empty === 0) continue;
+      const next = new Bucket<D>();
+      m.forEach((d, addr) => {
+        if (d !== undefined) next.set(addr, d);
+      });
+      this.buckets[b] = next;
+    }
+    this.emptyTotal = 0;
   }
 
   *values(): IterableIterator<D> {
     for (let b = 0; b < this.buckets.length; b++) {
       const m = this.buckets[b];
-      if (m) yield* m.values();
+      if (m) for (const d of m.values()) if (d !== undefined) yield d;
     }
   }
 }

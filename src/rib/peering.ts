@@ -95,7 +95,9 @@ export class BgpPeering {
   ) {
     this.exports = new ExportClasses(rib.store, rib.local);
     for (const f of Object.keys(tables) as FamilyName[]) {
-      this.tables[f]!.watch((dest) => this.propagate(f, dest as Dest));
+      // The family's list of groups, found once (it changes in place).
+      const groups = this.groupsOf(f);
+      this.tables[f]!.watch((dest) => this.propagate(groups, dest as Dest));
     }
   }
 
@@ -296,6 +298,13 @@ export class BgpPeering {
     return false;
   }
 
+  /** Changes queued in the fullest update group with work, repeats included (the caller may drain early past a batch). */
+  queued(): number {
+    let n = 0;
+    for (const g of this.workGroups) if (g.pending.size > n) n = g.pending.size;
+    return n;
+  }
+
   /**
    * The peer's socket holds more than the speaker allows: its update groups
    * stop writing to it and record, bounded by the table, where it falls
@@ -357,9 +366,10 @@ export class BgpPeering {
 
   // ------------------------------------------------------------ outbound
 
-  /** A destination changed: queue it in every update group of the family. */
-  private propagate(f: FamilyName, dest: Dest): void {
-    for (const g of this.groupsOf(f)) {
+  /** A destination changed: queue it in every update group of its family. */
+  private propagate(groups: readonly UpdateGroup<PeerRib>[], dest: Dest): void {
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
       g.pending.add(dest);
       this.markWork(g);
     }

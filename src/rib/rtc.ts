@@ -104,7 +104,7 @@ export class MembershipOut {
 export interface MembershipGroup {
   readonly slot: number;
   readonly members: ReadonlyMap<PeerInfo, unknown>;
-  readonly pending: Set<Dest>;
+  readonly pending: { add(dest: Dest): void };
 }
 
 /**

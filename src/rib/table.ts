@@ -168,10 +168,11 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
     const paths = dest.paths;
     const i = indexOfPath(paths, peer, rd);
     if (i < 0) return undefined;
-    // Shift by hand: splice would allocate an array for what it removes.
+    // Shift by hand: splice would allocate an array for what it removes; pop
+    // is inlined where setting length calls the generic setter.
     const old = paths[i]!;
     for (let j = i + 1; j < paths.length; j++) paths[j - 1] = paths[j]!;
-    paths.length--;
+    paths.pop();
     this.pathCount--;
     if (dest.paths.length === 0) {
       this.routeCount--;

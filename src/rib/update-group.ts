@@ -6,9 +6,10 @@
  * update-groups, Contrail's RibOut; RFC 4271 §9.2).
  *
  * The group's Adj-RIB-Out lives on the destinations (`dest.sent`, read through sentAt / setSent) and
- * its queue is a set of destinations: whatever happens to a destination
- * between two drains becomes one advertisement, computed from its state at
- * drain time. A route is never sent back to the member it came from: its
+ * its queue holds destinations (src/rib/dest-queue.ts): whatever happens to
+ * a destination between two drains becomes one advertisement, computed from
+ * its state at drain time (a destination queued twice is found up to date
+ * the second time). A route is never sent back to the member it came from: its
  * bucket excludes that member, and a member that becomes the source of a
  * route it had received gets a withdrawal of its own.
  *
@@ -40,6 +41,7 @@
 import { encodeEndOfRib, encodePathAttributes, FAMILIES, packUpdates, packWithdrawals } from '../bgp/wire/index.js';
 import type { AfiSafi, CodecContext, FamilyName } from '../bgp/wire/types.js';
 import type { AttrSet, AttrStore } from './attr-store.js';
+import { DestQueue } from './dest-queue.js';
 import type { RouteKey } from './nlri-key.js';
 import type { RtInterest } from './rtc.js';
 import type { Table } from './table.js';
@@ -86,7 +88,8 @@ const WALK_FACTOR = 16;
 
 export class UpdateGroup<M extends Member = Member> {
   readonly members = new Map<PeerInfo, M>();
-  readonly pending = new Set<Dest>();
+  /** Destinations changed since the last drain (src/rib/dest-queue.ts: repeats allowed). */
+  readonly pending = new DestQueue();
   /** Messages for one member only (own withdrawals, export-policy changes), sent before group messages. */
   readonly backlog = new Map<M, Uint8Array[]>();
   /** Members owed End-of-RIB once the group queue is empty and they are in step. */
@@ -204,18 +207,12 @@ export class UpdateGroup<M extends Member = Member> {
     for (const [m, b] of this.behind) if (!b.paused && b.cursor) this.deliver(out, m, this.walkOn(m, b, budget));
     const announce = new Map<AttrSet, Map<M | undefined, Nlri[]>>();
     const withdraw = new Map<M | undefined, Nlri[]>();
-    if (this.pending.size <= budget) {
-      // All of it (a Set iterator also visits what advance() might add):
-      // one clear instead of a delete each, which shrinks the Set step by step.
-      for (const dest of this.pending) this.advance(dest, announce, withdraw);
-      this.pending.clear();
-    } else {
-      let n = 0;
-      for (const dest of this.pending) {
-        if (n++ >= budget) break;
-        this.pending.delete(dest);
-        this.advance(dest, announce, withdraw);
-      }
+    // All of it (and what advance() might add meanwhile), or the first `budget`.
+    const all = this.pending.size <= budget;
+    for (let n = 0; all || n < budget; n++) {
+      const dest = this.pending.shift();
+      if (!dest) break;
+      this.advance(dest, announce, withdraw);
     }
     for (const [ex, nlri] of withdraw) {
       const to = this.others(ex);

@@ -291,6 +291,20 @@ describe('the master RIB as a route reflector', () => {
       expect([...rib.tables['inet-vpn']!.allDests()]).toHaveLength(0);
     });
 
+    it('says how many destinations the fullest group has queued, so the speaker can drain before a read burst ends', () => {
+      const a = up('a', ['inet-vpn']);
+      const b = up('b', ['inet-vpn']);
+      receive(rib, a);
+      expect(rib.queued()).toBe(0);
+      const us = ['198.18.10.0/24', '198.18.11.0/24', '198.18.12.0/24'].map((p) => vpnUpdate('192.0.2.12:1', p, 1001, [RT1], '192.0.2.12'));
+      for (const u of us) rib.update(a, u);
+      rib.update(a, us[0]!); // the same destination again: queued again (src/rib/dest-queue.ts)
+      expect(rib.queued()).toBe(4);
+      expect(receive(rib, a).vpn.size).toBe(0); // a's own routes
+      expect(views.get(b)!.vpn.size).toBe(3);
+      expect(rib.queued()).toBe(0);
+    });
+
     it('puts peers of different classes in different groups', () => {
       up('a', ['inet-vpn']);
       up('b', ['inet-vpn'], { rrClient: false });

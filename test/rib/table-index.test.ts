@@ -59,6 +59,28 @@ describe('finding destinations in a table', () => {
     expect(t.remove(a, p)).toBeUndefined();
   });
 
+  it('keeps finding and listing exactly the live destinations of a bucket while most of it is withdrawn, re-added and emptied', () => {
+    const t = new Table('bgp.l3vpn.0', FAMILIES['inet-vpn']);
+    const p = peer();
+    const r = rd('192.0.2.1', 7);
+    const all = Array.from({ length: 9000 }, (_, i) => vpn(r, `10.0.${i >> 8}.${i & 255}`, 32));
+    for (const n of all) t.upsert(n, path({ peer: p }));
+    // Withdraw 7500 of 9000 (past the point where the index is rebuilt without the removed entries), one in six kept.
+    const kept = all.filter((_, i) => i % 6 === 0);
+    for (let i = 0; i < all.length; i++) if (i % 6 !== 0) t.remove(all[i]!, p);
+    expect([...t.allDests()].map((d) => d.nlri)).toEqual(kept);
+    expect(all.filter((n) => t.find(n) !== undefined)).toEqual(kept);
+    // A withdrawn route comes back: found, listed once.
+    t.upsert(all[1]!, path({ peer: p }));
+    expect(t.find(all[1]!)?.nlri).toBe(all[1]);
+    expect([...t.allDests()]).toHaveLength(kept.length + 1);
+    for (const n of [...kept, all[1]!]) t.remove(n, p);
+    expect([...t.allDests()]).toEqual([]);
+    expect(t.size).toBe(0);
+    t.upsert(all[2]!, path({ peer: p }));
+    expect([...t.allDests()].map((d) => d.nlri)).toEqual([all[2]]);
+  });
+
   it('finds IPv4 destinations by NLRI and key, addresses above 2^31 included, and keys them as the family does', () => {
     const t = new Table('inet.0', FAMILIES.inet);
     const nlri = [v4('10.0.0.0', 8), v4('10.0.0.0', 16), v4('192.168.1.0', 24), v4('255.255.255.255', 32), v4('0.0.0.0', 0)];

@@ -34,13 +34,16 @@ function isInet(f: AfiSafi): boolean {
   return f.afi === AFI_IPV4 && f.safi === SAFI_UNICAST;
 }
 
-/** Split nlri into consecutive runs whose encoded size fits in `room` bytes. */
-function chunk(codec: FamilyCodec, nlri: readonly Nlri[], room: number): Array<[number, number]> {
+/**
+ * Split nlri into consecutive runs whose encoded size fits in `room` bytes
+ * (`withdrawn`: in their withdrawal form, RFC 8277 §2.4).
+ */
+function chunk(codec: FamilyCodec, nlri: readonly Nlri[], room: number, withdrawn: boolean): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
   let from = 0;
   let used = 0;
   for (let i = 0; i < nlri.length; i++) {
-    const n = codec.nlriLength(nlri[i] as Nlri);
+    const n = withdrawn ? codec.withdrawnLength(nlri[i] as Nlri) : codec.nlriLength(nlri[i] as Nlri);
     if (n > room) throw new RangeError(`no room for an NLRI of ${n} bytes (${room} bytes left after the attributes)`);
     if (used + n > room) {
       runs.push([from, i]);
@@ -57,6 +60,10 @@ function writeRun(codec: FamilyCodec, nlri: readonly Nlri[], run: [number, numbe
   for (let i = run[0]; i < run[1]; i++) codec.encodeNlri(nlri[i] as Nlri, w);
 }
 
+function writeWithdrawn(codec: FamilyCodec, nlri: readonly Nlri[], run: [number, number], w: Writer): void {
+  for (let i = run[0]; i < run[1]; i++) codec.encodeWithdrawn(nlri[i] as Nlri, w);
+}
+
 export function packUpdates(
   family: AfiSafi,
   attrBytes: Uint8Array,
@@ -68,7 +75,7 @@ export function packUpdates(
   const mpFixed = inet ? 0 : ATTR_HEADER_MAX + 5 + (codec.nextHopLengths[0] as number);
   const room = MAX_MESSAGE_LENGTH - UPDATE_OVERHEAD - attrBytes.length - mpFixed;
   const out: Uint8Array[] = [];
-  for (const run of chunk(codec, nlri, room)) {
+  for (const run of chunk(codec, nlri, room, false)) {
     const w = new Writer(MAX_MESSAGE_LENGTH);
     const start = beginMessage(w, MSG_UPDATE);
     w.u16(0);
@@ -93,18 +100,17 @@ export function packUpdates(
   return out;
 }
 
-export function packWithdrawals(family: AfiSafi, given: readonly Nlri[]): Uint8Array[] {
+export function packWithdrawals(family: AfiSafi, nlri: readonly Nlri[]): Uint8Array[] {
   const codec = requireFamily(family.afi, family.safi);
-  const nlri = given.map((n) => codec.withdrawalForm(n));
   const inet = isInet(family);
   const room = MAX_MESSAGE_LENGTH - UPDATE_OVERHEAD - (inet ? 0 : ATTR_HEADER_MAX + 3);
   const out: Uint8Array[] = [];
-  for (const run of chunk(codec, nlri, room)) {
+  for (const run of chunk(codec, nlri, room, true)) {
     const w = new Writer(MAX_MESSAGE_LENGTH);
     const start = beginMessage(w, MSG_UPDATE);
     const wAt = w.pos;
     w.u16(0);
-    if (inet) writeRun(codec, nlri, run, w);
+    if (inet) writeWithdrawn(codec, nlri, run, w);
     w.patchU16(wAt, w.pos - wAt - 2);
     const aAt = w.pos;
     w.u16(0);
@@ -112,7 +118,7 @@ export function packWithdrawals(family: AfiSafi, given: readonly Nlri[]): Uint8A
       writeAttribute(w, FLAG_OPTIONAL, ATTR_MP_UNREACH, run, (r, wr) => {
         wr.u16(codec.afi);
         wr.u8(codec.safi);
-        writeRun(codec, nlri, r, wr);
+        writeWithdrawn(codec, nlri, r, wr);
       });
     }
     w.patchU16(aAt, w.pos - aAt - 2);

@@ -114,6 +114,14 @@ describe('packUpdates', () => {
     expect(Buffer.from(m as Uint8Array).includes(Buffer.from(h('800000')))).toBe(true);
   });
 
+  it('withdraws a route that has a label stack with the compatibility label alone, leaving its NLRI as it was', () => {
+    const route: VpnPrefix = { family: 'inet-vpn' as const, labels: [16, 17], rd: 5n, addr: 0x0a000001, len: 32 };
+    const [m] = packWithdrawals(familyOf('inet-vpn'), [route], IBGP4);
+    // Length 1 + compatibility label 3 + RD 8 + address 4 in an MP_UNREACH of AFI/SAFI 3 bytes: 19 bytes of attribute value.
+    expect(Buffer.from(m as Uint8Array).subarray(-19).toString('hex')).toBe('000180' + '78' + '800000' + '0000000000000005' + '0a000001');
+    expect(route.labels).toEqual([16, 17]);
+  });
+
   it('keeps unknown attributes byte for byte in every packed message', () => {
     const bytes = h(attr(0x40, 1, '00'), attr(0x40, 2, ''), attr(0xe0, 35, '0000fc00'));
     const list = Array.from({ length: 600 }, (_, i) => ({ family: 'route-target' as const, len: 96, originAs: 64512, target: BigInt(i) }));

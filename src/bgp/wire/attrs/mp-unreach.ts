@@ -26,6 +26,6 @@ export const mpUnreachCodec: AttrCodec<'mpUnreach'> = {
     const fam = requireFamily(v.afi, v.safi);
     w.u16(v.afi);
     w.u8(v.safi);
-    for (const p of v.nlri) fam.encodeNlri(fam.withdrawalForm(p), w);
+    for (const p of v.nlri) fam.encodeWithdrawn(p, w);
   },
 };

@@ -34,8 +34,13 @@ export interface FamilyCodec<F extends FamilyName = FamilyName> {
   encodeNlri(p: NlriOf[F], w: Writer): void;
   /** Bytes encodeNlri will write for p (for UPDATE packing). */
   nlriLength(p: NlriOf[F]): number;
-  /** The form an NLRI takes in a withdrawal (labeled families: no label stack, RFC 8277 §2.4). */
-  withdrawalForm(p: NlriOf[F]): NlriOf[F];
+  /**
+   * Write p as a withdrawn route (labeled families: the compatibility label
+   * field instead of the label stack, RFC 8277 §2.4), without copying it.
+   */
+  encodeWithdrawn(p: NlriOf[F], w: Writer): void;
+  /** Bytes encodeWithdrawn will write for p. */
+  withdrawnLength(p: NlriOf[F]): number;
 }
 
 /** Any codec, with its NLRI type erased (for registries and packing loops). */
@@ -49,7 +54,8 @@ export type AnyFamilyCodec = {
   decodeNlri(r: Reader, withdrawal?: boolean): Nlri[] | string;
   encodeNlri(p: Nlri, w: Writer): void;
   nlriLength(p: Nlri): number;
-  withdrawalForm(p: Nlri): Nlri;
+  encodeWithdrawn(p: Nlri, w: Writer): void;
+  withdrawnLength(p: Nlri): number;
 };
 
 /** An IPv4 next hop for the IPv4 families (a bigint IPv6 next hop cannot be written there: 0.0.0.0). */

@@ -8,7 +8,7 @@ import type { VpnPrefix } from '../types.js';
 import { AFI_IPV4, SAFI_MPLS_VPN } from '../types.js';
 import { ipv4NextHop, type FamilyCodec } from './codec.js';
 import { readAddress, writeAddress } from './inet.js';
-import { decodeLabeled, encodeLabelsAndRd, labeledLength, withoutLabels, type LabeledAddress } from './labeled.js';
+import { decodeLabeled, encodeLabelsAndRd, labeledLength, NO_LABELS, type LabeledAddress } from './labeled.js';
 
 export { WITHDRAW_LABEL } from './labeled.js';
 
@@ -38,5 +38,10 @@ export const inetVpnCodec: FamilyCodec<'inet-vpn'> = {
     writeAddress(p.addr, p.len, w);
   },
   nlriLength: (p) => labeledLength(p.labels, p.len),
-  withdrawalForm: withoutLabels,
+  // RFC 8277 §2.4: the compatibility field instead of the labels, no copy of the NLRI made.
+  encodeWithdrawn(p, w) {
+    encodeLabelsAndRd(NO_LABELS, p.rd, p.len, w);
+    writeAddress(p.addr, p.len, w);
+  },
+  withdrawnLength: (p) => labeledLength(NO_LABELS, p.len),
 };

@@ -46,6 +46,13 @@ function decodeNlri(r: Reader): Ipv4Prefix[] | string {
   return out;
 }
 
+function encodePrefix(p: Ipv4Prefix, w: Writer): void {
+  w.u8(p.len);
+  writeAddress(p.addr, p.len, w);
+}
+
+const prefixLength = (p: Ipv4Prefix): number => 1 + ((p.len + 7) >> 3);
+
 export const inetCodec: FamilyCodec<'inet'> = {
   afi: AFI_IPV4,
   safi: SAFI_UNICAST,
@@ -54,10 +61,8 @@ export const inetCodec: FamilyCodec<'inet'> = {
   decodeNextHop: (r) => r.u32(),
   encodeNextHop: (nh, w) => w.u32(ipv4NextHop(nh)),
   decodeNlri,
-  encodeNlri(p, w) {
-    w.u8(p.len);
-    writeAddress(p.addr, p.len, w);
-  },
-  nlriLength: (p) => 1 + ((p.len + 7) >> 3),
-  withdrawalForm: (p) => p,
+  encodeNlri: encodePrefix,
+  nlriLength: prefixLength,
+  encodeWithdrawn: encodePrefix,
+  withdrawnLength: prefixLength,
 };

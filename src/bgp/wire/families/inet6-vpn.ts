@@ -11,7 +11,7 @@ import type { Vpn6Prefix } from '../types.js';
 import { AFI_IPV6, SAFI_MPLS_VPN } from '../types.js';
 import { ipv6NextHop, readNextHop6, type FamilyCodec } from './codec.js';
 import { readAddress6, writeAddress6 } from './addr6.js';
-import { decodeLabeled, encodeLabelsAndRd, labeledLength, withoutLabels, type LabeledAddress } from './labeled.js';
+import { decodeLabeled, encodeLabelsAndRd, labeledLength, NO_LABELS, type LabeledAddress } from './labeled.js';
 
 const V6: LabeledAddress<Vpn6Prefix> = {
   what: 'VPN-IPv6',
@@ -40,5 +40,10 @@ export const inet6VpnCodec: FamilyCodec<'inet6-vpn'> = {
     writeAddress6(p.addr, p.len, w);
   },
   nlriLength: (p) => labeledLength(p.labels, p.len),
-  withdrawalForm: withoutLabels,
+  // RFC 8277 §2.4: the compatibility field instead of the labels, no copy of the NLRI made.
+  encodeWithdrawn(p, w) {
+    encodeLabelsAndRd(NO_LABELS, p.rd, p.len, w);
+    writeAddress6(p.addr, p.len, w);
+  },
+  withdrawnLength: (p) => labeledLength(NO_LABELS, p.len),
 };

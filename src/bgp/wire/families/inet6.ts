@@ -9,6 +9,7 @@
 import type { Ipv6Prefix } from '../types.js';
 import { AFI_IPV6, SAFI_UNICAST } from '../types.js';
 import type { Reader } from '../reader.js';
+import type { Writer } from '../writer.js';
 import { ipv6NextHop, readNextHop6, type FamilyCodec } from './codec.js';
 import { readAddress6, writeAddress6 } from './addr6.js';
 
@@ -29,6 +30,13 @@ function decodeNlri(r: Reader): Ipv6Prefix[] | string {
   return out;
 }
 
+function encodePrefix(p: Ipv6Prefix, w: Writer): void {
+  w.u8(p.len);
+  writeAddress6(p.addr, p.len, w);
+}
+
+const prefixLength = (p: Ipv6Prefix): number => 1 + ((p.len + 7) >> 3);
+
 export const inet6Codec: FamilyCodec<'inet6'> = {
   afi: AFI_IPV6,
   safi: SAFI_UNICAST,
@@ -41,10 +49,8 @@ export const inet6Codec: FamilyCodec<'inet6'> = {
     w.u64(a & 0xffff_ffff_ffff_ffffn);
   },
   decodeNlri,
-  encodeNlri(p, w) {
-    w.u8(p.len);
-    writeAddress6(p.addr, p.len, w);
-  },
-  nlriLength: (p) => 1 + ((p.len + 7) >> 3),
-  withdrawalForm: (p) => p,
+  encodeNlri: encodePrefix,
+  nlriLength: prefixLength,
+  encodeWithdrawn: encodePrefix,
+  withdrawnLength: prefixLength,
 };

@@ -21,7 +21,8 @@ import type { Writer } from '../writer.js';
 /** RFC 8277 §2.4 compatibility label field for withdrawals. */
 export const WITHDRAW_LABEL = 0x800000;
 
-const NO_LABELS: readonly number[] = Object.freeze([]);
+/** The empty label list: what withdrawals decode to, shared and frozen. */
+export const NO_LABELS: readonly number[] = Object.freeze([]);
 
 function readU32(buf: Uint8Array, p: number): number {
   return (
@@ -146,9 +147,4 @@ const written: { rd: bigint | undefined; hi: number; lo: number } = { rd: undefi
 /** Bytes of a labeled NLRI. */
 export function labeledLength(labels: readonly number[], len: number): number {
   return 1 + 3 * (labels.length === 0 ? 1 : labels.length) + 8 + ((len + 7) >> 3);
-}
-
-/** The withdrawal form: no label stack, only the compatibility field (RFC 8277 §2.4). */
-export function withoutLabels<T extends { readonly labels: readonly number[] }>(n: T): T {
-  return n.labels.length > 0 ? { ...n, labels: NO_LABELS } : n;
 }

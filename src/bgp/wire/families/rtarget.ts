@@ -52,6 +52,8 @@ function decodeNlri(r: Reader): RtMembership[] | string {
   return out;
 }
 
+const nlriLength = (m: RtMembership): number => 1 + ((m.len + 7) >> 3);
+
 function encodeNlri(m: RtMembership, w: Writer): void {
   w.u8(m.len);
   if (m.len === 0) return;
@@ -70,6 +72,7 @@ export const rtargetCodec: FamilyCodec<'route-target'> = {
   encodeNextHop: (nh, w) => w.u32(ipv4NextHop(nh)),
   decodeNlri,
   encodeNlri,
-  nlriLength: (m) => 1 + ((m.len + 7) >> 3),
-  withdrawalForm: (m) => m,
+  nlriLength,
+  encodeWithdrawn: encodeNlri,
+  withdrawnLength: nlriLength,
 };
