@@ -25,7 +25,7 @@ import { BGP_PEER_RESOURCE, CONFIG_RESOURCE, MASTER_INSTANCE } from './constants
 import { parseInetItem, parsePublishNode, publishFamilySupported } from './inet-item.js';
 import type { InetItemResult, PublishNode } from './inet-item.js';
 import { pugiAsBool, pugiAsInt } from './values.js';
-import { attr, children, findFirst, text } from './xml.js';
+import { attr, children, findFirst, firstElement, text } from './xml.js';
 import type { XmlElement } from './xml.js';
 
 export type SubscribeRequest = {
@@ -59,7 +59,7 @@ function resourceOf(jid: string): string {
 
 function configRequest(el: XmlElement): ConfigRequest {
   const pubsub = findFirst(el, 'pubsub');
-  const action = pubsub === undefined ? undefined : children(pubsub)[0];
+  const action = pubsub === undefined ? undefined : firstElement(pubsub);
   return { kind: 'config', action: action?.name ?? '', node: (action && attr(action, 'node')) ?? '' };
 }
 
@@ -74,7 +74,7 @@ export function parseAgentStanza(el: XmlElement): AgentRequest {
   if (type !== 'set') return ignored(`iq type ${JSON.stringify(type)}`);
   const pubsub = findFirst(el, 'pubsub');
   if (pubsub === undefined) return ignored('iq without <pubsub>');
-  const action = children(pubsub)[0];
+  const action = firstElement(pubsub);
   if (action === undefined) return ignored('<pubsub> without an action');
   const node = attr(action, 'node') ?? '';
   switch (action.name) {
@@ -154,6 +154,8 @@ export type UpdateItems =
 export function parseUpdateItems(u: Extract<PairedCollection, { kind: 'update' }>): UpdateItems {
   const node = parsePublishNode(u.node);
   if (node === undefined || !publishFamilySupported(node)) return { kind: 'unsupported-family', node };
-  const opts = { master: isMasterInstance(u.instance), withdraw: u.withdraw };
-  return { kind: 'inet', node, results: u.items.map((item) => parseInetItem(item, { ...opts, afi: node.afi })) };
+  const opts = { master: isMasterInstance(u.instance), withdraw: u.withdraw, afi: node.afi };
+  const results: InetItemResult[] = [];
+  for (const item of u.items) results.push(parseInetItem(item, opts));
+  return { kind: 'inet', node, results };
 }

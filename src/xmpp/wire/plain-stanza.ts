@@ -81,6 +81,8 @@ const VOCABULARY = [
 ];
 const NAME_SLOTS = 4096;
 const NAMES: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+/** The character codes of each word in NAMES: compared without a charCodeAt on the word. */
+const CODES: (Uint16Array | undefined)[] = new Array<Uint16Array | undefined>(NAME_SLOTS).fill(undefined);
 
 function nameHash(h: number, c: number): number {
   return (Math.imul(h, 31) + c) | 0;
@@ -89,7 +91,20 @@ function nameHash(h: number, c: number): number {
 for (const n of VOCABULARY) {
   let h = 0;
   for (let i = 0; i < n.length; i++) h = nameHash(h, n.charCodeAt(i));
-  NAMES[h & (NAME_SLOTS - 1)] ??= n; // a colliding word is simply sliced
+  const slot = h & (NAME_SLOTS - 1);
+  if (NAMES[slot] !== undefined) continue; // a colliding word is simply sliced
+  NAMES[slot] = n;
+  CODES[slot] = Uint16Array.from(n, (ch) => ch.charCodeAt(0));
+}
+
+/** Whether `s` has the characters `codes` at `at`. */
+function codesAt(s: string, at: number, codes: Uint16Array): boolean {
+  const n = codes.length;
+  if (at + n > s.length) return false;
+  for (let k = 0; k < n; k++) {
+    if (s.charCodeAt(at + k) !== codes[k]) return false;
+  }
+  return true;
 }
 
 /** Whether `s` has `word` at `at` (a character loop: `startsWith` is a costly call on this path). */
@@ -102,23 +117,41 @@ function hasAt(s: string, at: number, word: string): boolean {
   return true;
 }
 
+/** The NAMES slot of the name s[from, to) whose hash is `h`, or -1 when it is not a vocabulary word. */
+function slotOf(s: string, from: number, to: number, h: number): number {
+  const slot = h & (NAME_SLOTS - 1);
+  const codes = CODES[slot];
+  return codes !== undefined && codes.length === to - from && codesAt(s, from, codes) ? slot : -1;
+}
+
 /** The name s[from, to) whose hash is `h`: the vocabulary's string, or a slice. */
 function nameOf(s: string, from: number, to: number, h: number): string {
-  const known = NAMES[h & (NAME_SLOTS - 1)];
-  if (known !== undefined && known.length === to - from && hasAt(s, from, known)) return known;
-  return s.slice(from, to);
+  const slot = slotOf(s, from, to, h);
+  return slot >= 0 ? NAMES[slot]! : s.slice(from, to);
+}
+
+/** ASCII character classes: a table load instead of a chain of comparisons per character. */
+const NAME_START = 1;
+const NAME_CHAR = 2;
+const SPACE = 4;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const start = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a;
+  const name = start || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+  const space = c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+  CLASS[c] = (start ? NAME_START : 0) | (name ? NAME_CHAR : 0) | (space ? SPACE : 0);
 }
 
 function isNameStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a;
+  return c < 128 && (CLASS[c]! & NAME_START) !== 0;
 }
 
 function isNameChar(c: number): boolean {
-  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+  return c < 128 && (CLASS[c]! & NAME_CHAR) !== 0;
 }
 
 function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+  return c < 128 && (CLASS[c]! & SPACE) !== 0;
 }
 
 /** Surrogates and U+FFFE/U+FFFF: left to saxes (c ≥ 0xd800). */
@@ -160,6 +193,15 @@ function pendingEntitiesOk(raw: string): boolean {
   return decodeEntities(open ? raw.slice(0, amp) : raw) !== undefined;
 }
 
+/**
+ * Append a child. The first one replaces the empty array by a one-element
+ * literal: a push would give every leaf element a 16-slot backing store.
+ */
+function addChild(parent: XmlElement, c: XmlElement | string): void {
+  if (parent.children.length === 0) parent.children = [c];
+  else parent.children.push(c);
+}
+
 /** Where a step of the scan stopped: index ≥ 0 to go on from, or MORE / DECLINED. */
 const PENDING = -3;
 
@@ -168,12 +210,15 @@ export class PlainStanzaBuilder {
   /** An unfinished tag or text run held from the previous feed. */
   private rest = '';
   private readonly stack: XmlElement[] = [];
+  /** Per open element, its name's NAMES slot or -1 (for the end tag's comparison). */
+  private readonly slots: number[] = [];
   private root: XmlElement | undefined;
   private done = false;
   private declined = false;
   /** Set by `startTag` for `build`: the element it read, and whether it was `<x/>`. */
   private tagEl: XmlElement | undefined;
   private tagEmpty = false;
+  private tagSlot = -1;
 
   constructor(private readonly maxDepth = Number.MAX_SAFE_INTEGER) {}
 
@@ -181,6 +226,7 @@ export class PlainStanzaBuilder {
   reset(): void {
     this.rest = '';
     this.stack.length = 0;
+    this.slots.length = 0;
     this.root = undefined;
     this.done = false;
     this.declined = false;
@@ -268,7 +314,7 @@ export class PlainStanzaBuilder {
     const raw = s.slice(from, j);
     const t = amp ? decodeEntities(raw) : raw;
     if (t === undefined) return SCAN_DECLINED;
-    top.children.push(t);
+    addChild(top, t);
     return j;
   }
 
@@ -280,7 +326,9 @@ export class PlainStanzaBuilder {
     if (open === undefined) return SCAN_DECLINED;
     const name = open.name;
     let i = from + 2 + name.length;
-    if (i > gt || !hasAt(s, from + 2, name)) return SCAN_DECLINED;
+    const slot = this.slots.pop()!;
+    const same = slot >= 0 ? codesAt(s, from + 2, CODES[slot]!) : hasAt(s, from + 2, name);
+    if (i > gt || !same) return SCAN_DECLINED;
     while (i < gt && isSpace(s.charCodeAt(i))) i++;
     if (i !== gt) return SCAN_DECLINED;
     if (this.stack.length === 0) this.done = true;
@@ -298,9 +346,12 @@ export class PlainStanzaBuilder {
     if (end < 0) return end;
     const el = this.tagEl!;
     this.tagEl = undefined;
-    if (stack.length > 0) stack[stack.length - 1]!.children.push(el);
+    if (stack.length > 0) addChild(stack[stack.length - 1]!, el);
     else this.root = el;
-    if (!this.tagEmpty) stack.push(el);
+    if (!this.tagEmpty) {
+      stack.push(el);
+      this.slots.push(this.tagSlot);
+    }
     else if (stack.length === 0) this.done = true;
     return end;
   }
@@ -318,7 +369,10 @@ export class PlainStanzaBuilder {
     }
     if (i >= n) return PENDING;
     const attrs = new Attrs();
-    this.tagEl = { name: nameOf(s, from + 1, i, h), attrs, children: [] };
+    const slot = slotOf(s, from + 1, i, h);
+    this.tagSlot = slot;
+    this.tagEl = { name: slot >= 0 ? NAMES[slot]! : s.slice(from + 1, i), attrs, children: [] };
+    let count = 0;
     for (;;) {
       const spaced = i;
       while (i < n && isSpace(s.charCodeAt(i))) i++;
@@ -334,14 +388,14 @@ export class PlainStanzaBuilder {
         return s.charCodeAt(i + 1) === GT ? i + 2 : SCAN_DECLINED;
       }
       if (i === spaced || !isNameStart(c)) return SCAN_DECLINED; // attributes must be separated by whitespace
-      i = readAttribute(s, i, attrs);
+      i = readAttribute(s, i, attrs, count++ > 0);
       if (i < 0) return i;
     }
   }
 }
 
-/** `name S? = S? "value"` from `from` into `attrs`; the index after the closing quote, PENDING or SCAN_DECLINED. */
-function readAttribute(s: string, from: number, attrs: Record<string, string>): number {
+/** `name S? = S? "value"` from `from` into `attrs` (`more`: it has some already); the index after the closing quote, PENDING or SCAN_DECLINED. */
+function readAttribute(s: string, from: number, attrs: Record<string, string>, more: boolean): number {
   const n = s.length;
   let i = from;
   let h = 0;
@@ -373,7 +427,7 @@ function readAttribute(s: string, from: number, attrs: Record<string, string>): 
   const value = amp ? decodeEntities(raw) : raw;
   if (value === undefined) return SCAN_DECLINED;
   const name = nameOf(s, from, nameEnd, h);
-  if (attrs[name] !== undefined) return SCAN_DECLINED;
+  if (more && attrs[name] !== undefined) return SCAN_DECLINED; // a duplicate
   attrs[name] = value;
   return i + 1;
 }

@@ -106,6 +106,8 @@ type MarkupKind = 'undecided' | 'declaration' | 'end-tag' | 'header';
 type SaxOptions = { xmlns: false; position: false };
 const ABORT: unique symbol = Symbol('abort-saxes-write');
 const XML_DECLARATION = /^<\?xml(?:[ \t\r\n][^]*)?\?>$/;
+/** pugixml's declaration (`format_default`), before every stanza of a real agent. */
+const AGENT_DECLARATION = '<?xml version="1.0"?>';
 const STREAM_CLOSE = /^<\/stream:stream[ \t\r\n]*>$/;
 const STREAM_ELEMENT = 'stream:stream';
 
@@ -241,6 +243,11 @@ export class XmppStreamParser {
   /** The character after `<` tells what the markup is. */
   private classifyMarkup(s: string, i: number): number {
     const c = s.charCodeAt(i);
+    if (c === 0x3f /* ? */ && i > 0 && s.startsWith(AGENT_DECLARATION, i - 1) && this.limits.maxBufferedBytes >= AGENT_DECLARATION.length) {
+      // the declaration agents print before every stanza, whole in `s`: what scanUntil would conclude, at once
+      this.mode = this.opened ? Mode.Gap : Mode.Prelude;
+      return i - 1 + AGENT_DECLARATION.length;
+    }
     if (c === 0x21 /* ! */) {
       this.fail('restricted-xml', 'DOCTYPE, ENTITY, comment or CDATA outside a stanza');
       return s.length;
