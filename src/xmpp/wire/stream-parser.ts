@@ -51,7 +51,7 @@
  * character: saxes is always given exactly the characters before the
  * refused one, so the first error is the same for any split.
  */
-import { Buffer } from 'node:buffer';
+import { Buffer, isAscii } from 'node:buffer';
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
 import { ElementLexer } from './element-lexer.js';
@@ -119,6 +119,8 @@ function isKeepaliveChar(c: number): boolean {
 export class XmppStreamParser {
   private readonly limits: XmppStreamLimits;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+  /** The decoder holds no bytes of an unfinished sequence. */
+  private decoderClean = true;
   private readonly sax: SaxesParser<SaxOptions>;
   private readonly tree = new TreeBuilder();
   private mode = Mode.Prelude;
@@ -158,8 +160,7 @@ export class XmppStreamParser {
     try {
       const step = this.limits.sliceBytes;
       for (let off = 0; off < chunk.length && !this.dead; off += step) {
-        const s = this.decoder.decode(chunk.subarray(off, off + step), { stream: true });
-        this.process(s);
+        this.process(this.decode(chunk.subarray(off, off + step)));
       }
       this.flushKeepalive();
     } catch (e) {
@@ -168,6 +169,25 @@ export class XmppStreamParser {
     const out = this.out;
     this.out = [];
     return out;
+  }
+
+  /**
+   * UTF-8 → text. ASCII bytes with nothing held by the decoder are their own
+   * text (a Latin-1 copy, several times cheaper than the decoder); the
+   * decoder holds nothing after an ASCII byte (WHATWG UTF-8 decode: an ASCII
+   * byte ends or aborts any sequence), so `clean` is the last byte's.
+   */
+  private decode(piece: Uint8Array): string {
+    if (piece.length === 0) return '';
+    let s: string;
+    if (this.decoderClean && isAscii(piece)) {
+      const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.length);
+      s = bytes.toString('latin1');
+    } else {
+      s = this.decoder.decode(piece, { stream: true });
+    }
+    this.decoderClean = piece[piece.length - 1]! < 0x80;
+    return s;
   }
 
   private makeSax(): SaxesParser<SaxOptions> {
