@@ -79,33 +79,37 @@ const VOCABULARY = [
   'community-tag', 'local-preference', 'med', 'load-balance', 'load-balance-fields', 'load-balance-field-list',
   'load-balance-decision', 'sub-protocol', 'event', 'items', 'retract',
 ];
-const NAME_SLOTS = 4096;
-const NAMES: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
-/** The character codes of each word in NAMES: compared without a charCodeAt on the word. */
-const CODES: (Uint16Array | undefined)[] = new Array<Uint16Array | undefined>(NAME_SLOTS).fill(undefined);
 
-function nameHash(h: number, c: number): number {
-  return (Math.imul(h, 31) + c) | 0;
-}
-
-for (const n of VOCABULARY) {
-  let h = 0;
-  for (let i = 0; i < n.length; i++) h = nameHash(h, n.charCodeAt(i));
-  const slot = h & (NAME_SLOTS - 1);
-  if (NAMES[slot] !== undefined) continue; // a colliding word is simply sliced
-  NAMES[slot] = n;
-  CODES[slot] = Uint16Array.from(n, (ch) => ch.charCodeAt(0));
-}
-
-/** Whether `s` has the characters `codes` at `at`. */
-function codesAt(s: string, at: number, codes: Uint16Array): boolean {
-  const n = codes.length;
-  if (at + n > s.length) return false;
-  for (let k = 0; k < n; k++) {
-    if (s.charCodeAt(at + k) !== codes[k]) return false;
+/**
+ * The vocabulary as a trie walked while a name is scanned: TRIE[state·128 +
+ * c] is the next state (0: not a vocabulary prefix, and state 0 leads only
+ * to 0), ROOT the start, WORDS[state] the word ending there. A name is a
+ * vocabulary word exactly when its walk ends on a state with a word: no
+ * second pass over the name.
+ */
+const ROOT = 1;
+const { TRIE, WORDS } = (() => {
+  const rows: number[][] = [[], []];
+  const words: (string | undefined)[] = [undefined, undefined];
+  for (const w of VOCABULARY) {
+    let st = ROOT;
+    for (let i = 0; i < w.length; i++) {
+      const c = w.charCodeAt(i);
+      let next = rows[st]![c];
+      if (next === undefined) {
+        next = rows.length;
+        rows.push([]);
+        words.push(undefined);
+        rows[st]![c] = next;
+      }
+      st = next;
+    }
+    words[st] = w;
   }
-  return true;
-}
+  const trie = new Uint16Array(rows.length * 128);
+  rows.forEach((row, st) => row.forEach((next, c) => (trie[st * 128 + c] = next)));
+  return { TRIE: trie, WORDS: words };
+})();
 
 /** Whether `s` has `word` at `at` (a character loop: `startsWith` is a costly call on this path). */
 function hasAt(s: string, at: number, word: string): boolean {
@@ -115,19 +119,6 @@ function hasAt(s: string, at: number, word: string): boolean {
     if (s.charCodeAt(at + k) !== word.charCodeAt(k)) return false;
   }
   return true;
-}
-
-/** The NAMES slot of the name s[from, to) whose hash is `h`, or -1 when it is not a vocabulary word. */
-function slotOf(s: string, from: number, to: number, h: number): number {
-  const slot = h & (NAME_SLOTS - 1);
-  const codes = CODES[slot];
-  return codes !== undefined && codes.length === to - from && codesAt(s, from, codes) ? slot : -1;
-}
-
-/** The name s[from, to) whose hash is `h`: the vocabulary's string, or a slice. */
-function nameOf(s: string, from: number, to: number, h: number): string {
-  const slot = slotOf(s, from, to, h);
-  return slot >= 0 ? NAMES[slot]! : s.slice(from, to);
 }
 
 /** ASCII character classes: a table load instead of a chain of comparisons per character. */
@@ -146,10 +137,6 @@ function isNameStart(c: number): boolean {
   return c < 128 && (CLASS[c]! & NAME_START) !== 0;
 }
 
-function isNameChar(c: number): boolean {
-  return c < 128 && (CLASS[c]! & NAME_CHAR) !== 0;
-}
-
 function isSpace(c: number): boolean {
   return c < 128 && (CLASS[c]! & SPACE) !== 0;
 }
@@ -157,6 +144,23 @@ function isSpace(c: number): boolean {
 /** Surrogates and U+FFFE/U+FFFF: left to saxes (c ≥ 0xd800). */
 function isOddHigh(c: number): boolean {
   return c <= 0xdfff || c === 0xfffe || c === 0xffff;
+}
+
+/** Set by `scanName`: the trie state the name's walk ended on. */
+let nameState = 0;
+
+/** The end of the name starting at `from` (a name start); its trie state in `nameState`. */
+function scanName(s: string, from: number): number {
+  const n = s.length;
+  let st = ROOT;
+  let i = from;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || (CLASS[c]! & NAME_CHAR) === 0) break;
+    st = TRIE[(st << 7) | c]!;
+  }
+  nameState = st;
+  return i;
 }
 
 /** `&amp;` `&lt;` `&gt;` `&quot;` `&apos;` decoded; undefined for any other `&`. */
@@ -210,15 +214,15 @@ export class PlainStanzaBuilder {
   /** An unfinished tag or text run held from the previous feed. */
   private rest = '';
   private readonly stack: XmlElement[] = [];
-  /** Per open element, its name's NAMES slot or -1 (for the end tag's comparison). */
-  private readonly slots: number[] = [];
+  /** Per open element, its name's trie state if a vocabulary word, else 0 (for the end tag's comparison). */
+  private readonly states: number[] = [];
   private root: XmlElement | undefined;
   private done = false;
   private declined = false;
   /** Set by `startTag` for `build`: the element it read, and whether it was `<x/>`. */
   private tagEl: XmlElement | undefined;
   private tagEmpty = false;
-  private tagSlot = -1;
+  private tagState = 0;
 
   constructor(private readonly maxDepth = Number.MAX_SAFE_INTEGER) {}
 
@@ -226,7 +230,7 @@ export class PlainStanzaBuilder {
   reset(): void {
     this.rest = '';
     this.stack.length = 0;
-    this.slots.length = 0;
+    this.states.length = 0;
     this.root = undefined;
     this.done = false;
     this.declined = false;
@@ -325,10 +329,16 @@ export class PlainStanzaBuilder {
     const open = this.stack.pop();
     if (open === undefined) return SCAN_DECLINED;
     const name = open.name;
-    let i = from + 2 + name.length;
-    const slot = this.slots.pop()!;
-    const same = slot >= 0 ? codesAt(s, from + 2, CODES[slot]!) : hasAt(s, from + 2, name);
-    if (i > gt || !same) return SCAN_DECLINED;
+    const state = this.states.pop()!;
+    let i: number;
+    if (state !== 0) {
+      // a vocabulary word: the same walk ends on the same state
+      i = scanName(s, from + 2);
+      if (nameState !== state) return SCAN_DECLINED;
+    } else {
+      i = from + 2 + name.length;
+      if (i > gt || !hasAt(s, from + 2, name)) return SCAN_DECLINED;
+    }
     while (i < gt && isSpace(s.charCodeAt(i))) i++;
     if (i !== gt) return SCAN_DECLINED;
     if (this.stack.length === 0) this.done = true;
@@ -350,7 +360,7 @@ export class PlainStanzaBuilder {
     else this.root = el;
     if (!this.tagEmpty) {
       stack.push(el);
-      this.slots.push(this.tagSlot);
+      this.states.push(this.tagState);
     }
     else if (stack.length === 0) this.done = true;
     return end;
@@ -361,17 +371,12 @@ export class PlainStanzaBuilder {
     const n = s.length;
     let i = from + 1;
     if (!isNameStart(s.charCodeAt(i))) return SCAN_DECLINED;
-    let h = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (!isNameChar(c)) break;
-      h = nameHash(h, c);
-    }
+    i = scanName(s, i);
     if (i >= n) return PENDING;
     const attrs = new Attrs();
-    const slot = slotOf(s, from + 1, i, h);
-    this.tagSlot = slot;
-    this.tagEl = { name: slot >= 0 ? NAMES[slot]! : s.slice(from + 1, i), attrs, children: [] };
+    const word = WORDS[nameState];
+    this.tagState = word === undefined ? 0 : nameState;
+    this.tagEl = { name: word ?? s.slice(from + 1, i), attrs, children: [] };
     let count = 0;
     for (;;) {
       const spaced = i;
@@ -397,14 +402,9 @@ export class PlainStanzaBuilder {
 /** `name S? = S? "value"` from `from` into `attrs` (`more`: it has some already); the index after the closing quote, PENDING or SCAN_DECLINED. */
 function readAttribute(s: string, from: number, attrs: Record<string, string>, more: boolean): number {
   const n = s.length;
-  let i = from;
-  let h = 0;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (!isNameChar(c)) break;
-    h = nameHash(h, c);
-  }
+  let i = scanName(s, from);
   const nameEnd = i;
+  const word = WORDS[nameState];
   while (i < n && isSpace(s.charCodeAt(i))) i++;
   if (i >= n) return PENDING;
   if (s.charCodeAt(i) !== EQ) return SCAN_DECLINED;
@@ -426,7 +426,7 @@ function readAttribute(s: string, from: number, attrs: Record<string, string>, m
   const raw = s.slice(v0, i);
   const value = amp ? decodeEntities(raw) : raw;
   if (value === undefined) return SCAN_DECLINED;
-  const name = nameOf(s, from, nameEnd, h);
+  const name = word ?? s.slice(from, nameEnd);
   if (more && attrs[name] !== undefined) return SCAN_DECLINED; // a duplicate
   attrs[name] = value;
   return i + 1;
