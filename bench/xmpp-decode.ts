@@ -15,7 +15,7 @@
  *   npm run bench:xmpp-decode -- [--agents 2000] [--routes 50] [--runs 5] [--chunk 65536]
  *   node --cpu-prof bench/dist/bench/xmpp-decode.js --runs 1      # a profile
  */
-import { PerformanceObserver } from 'node:perf_hooks';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { agentStreamHeader } from '../src/xmpp/wire/agent-builders.js';
 import { XmppStreamParser, pairCollection, parseAgentStanza, parseUpdateItems } from '../src/xmpp/wire/index.js';
@@ -91,14 +91,19 @@ async function main(): Promise<void> {
   const streams = Array.from({ length: AGENTS }, (_, a) => agentBytes(a));
   const bytes = streams.reduce((n, b) => n + b.length, 0);
   let gcMs = 0;
+  let scavenges = 0;
   const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcMs += e.duration;
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+    }
   });
   obs.observe({ entryTypes: ['gc'] });
-  const results: { s: number; cpu: number; gc: number }[] = [];
+  const results: { s: number; cpu: number; gc: number; scavenges: number }[] = [];
   let tally: Tally | undefined;
   for (let i = 0; i < RUNS; i++) {
     gcMs = 0;
+    scavenges = 0;
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
     tally = run(streams);
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = (c.user + c.system) / 1e6;
     await new Promise((resolve) => setTimeout(resolve, 50)); // the observer reports on a later turn
-    results.push({ s, cpu, gc: gcMs });
+    results.push({ s, cpu, gc: gcMs, scavenges });
     process.stderr.write(`run ${i + 1}: ${s.toFixed(3)} s wall, ${cpu.toFixed(3)} s CPU\n`);
   }
   obs.disconnect();
@@ -120,6 +125,8 @@ async function main(): Promise<void> {
   console.log(`${AGENTS} agents × ${ROUTES} routes: ${tally.stanzas} stanzas, ${tally.ok} items, ${(bytes / 1e6).toFixed(1)} MB, chunk ${CHUNK}`);
   console.log(`min of ${RUNS}: ${best.s.toFixed(3)} s  ${us(best.s)} µs/stanza  ${mbs(best.s)} MB/s  (GC ${best.gc.toFixed(0)} ms)`);
   console.log(`median:   ${median.s.toFixed(3)} s  ${us(median.s)} µs/stanza  ${mbs(median.s)} MB/s`);
+  const sc = Math.min(...results.map((r) => r.scavenges));
+  console.log(`scavenges per run: ${sc} (least; with --min-semi-space-size=S --max-semi-space-size=S, × S MB ≈ bytes allocated)`);
   console.log(`min CPU:  ${cpuBest.toFixed(3)} s  ${us(cpuBest)} µs/stanza  (process CPU, GC threads included: steadier than wall time on a loaded machine)`);
 }
 
