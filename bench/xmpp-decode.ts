@@ -8,11 +8,11 @@
  * real agent writes it (test/support/real-agent.ts: pugixml, an XML
  * declaration before every stanza, every item field written), the agent's
  * stream header first. Each agent's bytes are fed in `--chunk`-byte pieces
- * (a socket read). Prints µs per stanza and MB/s, the min (and median) of
+ * (32 KiB: what the channel feeds per input turn). Prints µs per stanza and MB/s, the min (and median) of
  * `--runs` runs, and the GC time of the best run; also the least process CPU
  * time of a run (user + system, GC threads included), steadier on a loaded machine.
  *
- *   npm run bench:xmpp-decode -- [--agents 2000] [--routes 50] [--runs 5] [--chunk 65536]
+ *   npm run bench:xmpp-decode -- [--agents 2000] [--routes 50] [--runs 5] [--chunk 32768]
  *   node --cpu-prof bench/dist/bench/xmpp-decode.js --runs 1      # a profile
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
@@ -27,7 +27,7 @@ const { values: opts } = parseArgs({
     agents: { type: 'string', default: '2000' },
     routes: { type: 'string', default: '50' },
     runs: { type: 'string', default: '5' },
-    chunk: { type: 'string', default: '65536' },
+    chunk: { type: 'string', default: '32768' }, // the channel's input turn (docs/architecture.md)
   },
 });
 const AGENTS = Number(opts.agents);
