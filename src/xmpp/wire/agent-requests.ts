@@ -64,15 +64,16 @@ function configRequest(el: XmlElement): ConfigRequest {
 }
 
 export function parseAgentStanza(el: XmlElement): AgentRequest {
-  if (el.name === 'iq' && resourceOf(attr(el, 'to') ?? '') === CONFIG_RESOURCE) return configRequest(el);
-  if (!(attr(el, 'to') ?? '').includes(BGP_PEER_RESOURCE)) {
+  const to = attr(el, 'to') ?? '';
+  if (el.name === 'iq' && resourceOf(to) === CONFIG_RESOURCE) return configRequest(el);
+  if (!to.includes(BGP_PEER_RESOURCE)) {
     return ignored(`<${el.name}> not addressed to ${BGP_PEER_RESOURCE}`);
   }
   if (el.name === 'message') return ignored('message stanza');
   if (el.name !== 'iq') return ignored(`unsupported stanza <${el.name}>`);
   const type = attr(el, 'type') ?? '';
   if (type !== 'set') return ignored(`iq type ${JSON.stringify(type)}`);
-  const pubsub = findFirst(el, 'pubsub');
+  const pubsub = findPubsub(el);
   if (pubsub === undefined) return ignored('iq without <pubsub>');
   const action = firstElement(pubsub);
   if (action === undefined) return ignored('<pubsub> without an action');
@@ -89,6 +90,12 @@ export function parseAgentStanza(el: XmlElement): AgentRequest {
     default:
       return ignored(`pubsub action <${action.name}>`);
   }
+}
+
+/** The first `<pubsub>` in document order: usually the iq's first child element, else a search. */
+function findPubsub(el: XmlElement): XmlElement | undefined {
+  const first = firstElement(el);
+  return first?.name === 'pubsub' ? first : findFirst(el, 'pubsub');
 }
 
 function subscribeOf(el: XmlElement, instance: string): SubscribeRequest {

@@ -319,6 +319,48 @@ const DIGITS = /^\d+$/;
  * is authoritative for the prefix.
  */
 export function parsePublishNode(node: string): PublishNode | undefined {
+  return parseUnicastNode(node) ?? parseNodeParts(node);
+}
+
+/** A short run of decimal digits in node[from, to) as a number, or -1. */
+function smallNumber(node: string, from: number, to: number): number {
+  if (to <= from || to - from > 9) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = node.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * The common shape, `afi/safi/<ri>[/<addr>/<len>[/<id>…]]` with short
+ * numeric afi and safi other than L2VPN, read with indexOf (no split, no
+ * regular expression); undefined leaves the node to `parseNodeParts`.
+ */
+function parseUnicastNode(node: string): PublishNode | undefined {
+  const s1 = node.indexOf('/');
+  const s2 = s1 < 0 ? -1 : node.indexOf('/', s1 + 1);
+  if (s2 < 0) return undefined;
+  const afi = smallNumber(node, 0, s1);
+  const safi = smallNumber(node, s1 + 1, s2);
+  if (afi < 0 || safi < 0 || afi === XMPP_AFI_L2VPN) return undefined;
+  const s3 = node.indexOf('/', s2 + 1);
+  const out: PublishNode = { afi, safi, instance: node.slice(s2 + 1, s3 < 0 ? node.length : s3) };
+  const s4 = s3 < 0 ? -1 : node.indexOf('/', s3 + 1);
+  if (s4 < 0) return out;
+  const s5 = node.indexOf('/', s4 + 1);
+  out.prefix = node.slice(s3 + 1, s5 < 0 ? node.length : s5);
+  if (s5 < 0 || afi !== XMPP_AFI_IPV4) return out;
+  const s6 = node.indexOf('/', s5 + 1);
+  const id = node.slice(s5 + 1, s6 < 0 ? node.length : s6);
+  if (DIGITS.test(id)) out.primaryId = Number(id);
+  return out;
+}
+
+/** The general reading of `parsePublishNode`, by parts. */
+function parseNodeParts(node: string): PublishNode | undefined {
   const parts = node.split('/');
   const [afiText, safiText] = parts;
   if (afiText === undefined || safiText === undefined) return undefined;
