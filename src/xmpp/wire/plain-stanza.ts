@@ -81,20 +81,27 @@ const VOCABULARY = [
 ];
 
 /**
- * The vocabulary as a trie walked while a name is scanned: TRIE[state·128 +
- * c] is the next state (0: not a vocabulary prefix, and state 0 leads only
- * to 0), ROOT the start, WORDS[state] the word ending there. A name is a
- * vocabulary word exactly when its walk ends on a state with a word: no
- * second pass over the name.
+ * The vocabulary as a trie walked while a name is scanned: TRIE[state·32 +
+ * column] is the next state (0: not a vocabulary prefix, and state 0 leads
+ * only to 0), ROOT the start, WORDS[state] the word ending there. A name is
+ * a vocabulary word exactly when its walk ends on a state with a word: no
+ * second pass over the name. Columns (NAME_COL): 1–26 `a`–`z`, 27 `-`, 28
+ * any other name character (no word has one: always state 0), so a row is
+ * 32 entries and the table stays small enough for the L1 cache.
  */
 const ROOT = 1;
+const OTHER_NAME_COL = 28;
+function vocabularyColumn(c: number): number {
+  if (c >= 0x61 && c <= 0x7a) return c - 0x60;
+  return c === 0x2d ? 27 : OTHER_NAME_COL;
+}
 const { TRIE, WORDS } = (() => {
   const rows: number[][] = [[], []];
   const words: (string | undefined)[] = [undefined, undefined];
   for (const w of VOCABULARY) {
     let st = ROOT;
     for (let i = 0; i < w.length; i++) {
-      const c = w.charCodeAt(i);
+      const c = vocabularyColumn(w.charCodeAt(i));
       let next = rows[st]![c];
       if (next === undefined) {
         next = rows.length;
@@ -106,8 +113,10 @@ const { TRIE, WORDS } = (() => {
     }
     words[st] = w;
   }
-  const trie = new Uint16Array(rows.length * 128);
-  rows.forEach((row, st) => row.forEach((next, c) => (trie[st * 128 + c] = next)));
+  const trie = new Uint16Array(rows.length * 32);
+  rows.forEach((row, st) => row.forEach((next, c) => {
+    if (c !== OTHER_NAME_COL) trie[st * 32 + c] = next; // a word with another character is never found
+  }));
   return { TRIE: trie, WORDS: words };
 })();
 
@@ -146,6 +155,10 @@ function isOddHigh(c: number): boolean {
   return c <= 0xdfff || c === 0xfffe || c === 0xffff;
 }
 
+/** Per ASCII character: 0 if not a name character, else its trie column. */
+const NAME_COL = new Uint8Array(128);
+for (let c = 0; c < 128; c++) NAME_COL[c] = (CLASS[c]! & NAME_CHAR) !== 0 ? vocabularyColumn(c) : 0;
+
 /** Set by `scanName`: the trie state the name's walk ended on. */
 let nameState = 0;
 
@@ -156,8 +169,9 @@ function scanName(s: string, from: number): number {
   let i = from;
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 128 || (CLASS[c]! & NAME_CHAR) === 0) break;
-    st = TRIE[(st << 7) | c]!;
+    const col = c < 128 ? NAME_COL[c]! : 0;
+    if (col === 0) break;
+    st = TRIE[(st << 5) | col]!;
   }
   nameState = st;
   return i;
@@ -213,7 +227,10 @@ const PENDING = -3;
 export class PlainStanzaBuilder {
   /** An unfinished tag or text run held from the previous feed. */
   private rest = '';
-  private readonly stack: XmlElement[] = [];
+  /** Open elements: stack[0, depth). Kept between stanzas (no regrowth); cleared up to `high` on reset. */
+  private readonly stack: (XmlElement | undefined)[] = [];
+  private depth = 0;
+  private high = 0;
   /** Per open element, its name's trie state if a vocabulary word, else 0 (for the end tag's comparison). */
   private readonly states: number[] = [];
   private root: XmlElement | undefined;
@@ -229,8 +246,9 @@ export class PlainStanzaBuilder {
   /** Ready for the next stanza. */
   reset(): void {
     this.rest = '';
-    this.stack.length = 0;
-    this.states.length = 0;
+    for (let k = 0; k < this.high; k++) this.stack[k] = undefined; // hold no tree past its stanza
+    this.depth = 0;
+    this.high = 0;
     this.root = undefined;
     this.done = false;
     this.declined = false;
@@ -296,7 +314,7 @@ export class PlainStanzaBuilder {
 
   /** Character data from `from` (not `<`) to the next `<`: appended to the open element. */
   private textRun(s: string, from: number): number {
-    const top = this.stack[this.stack.length - 1];
+    const top = this.depth > 0 ? this.stack[this.depth - 1] : undefined;
     if (top === undefined) return SCAN_DECLINED;
     const n = s.length;
     let amp = false;
@@ -326,10 +344,10 @@ export class PlainStanzaBuilder {
   private endTag(s: string, from: number): number {
     const gt = s.indexOf('>', from + 2);
     if (gt < 0) return PENDING;
-    const open = this.stack.pop();
-    if (open === undefined) return SCAN_DECLINED;
+    if (this.depth === 0) return SCAN_DECLINED;
+    const open = this.stack[--this.depth]!;
     const name = open.name;
-    const state = this.states.pop()!;
+    const state = this.states[this.depth]!;
     let i: number;
     if (state !== 0) {
       // a vocabulary word: the same walk ends on the same state
@@ -341,7 +359,7 @@ export class PlainStanzaBuilder {
     }
     while (i < gt && isSpace(s.charCodeAt(i))) i++;
     if (i !== gt) return SCAN_DECLINED;
-    if (this.stack.length === 0) this.done = true;
+    if (this.depth === 0) this.done = true;
     return gt + 1;
   }
 
@@ -349,20 +367,23 @@ export class PlainStanzaBuilder {
   private startTag(s: string, from: number): number {
     const c = s.charCodeAt(from + 1);
     if (c === BANG || c === QMARK) return SCAN_DECLINED; // comment, CDATA, DOCTYPE, PI: the lexer's
-    const stack = this.stack;
-    if (stack.length >= this.maxDepth) return SCAN_DECLINED; // the lexer refuses it
-    if (this.root !== undefined && stack.length === 0) return SCAN_DECLINED;
+    const depth = this.depth;
+    if (depth >= this.maxDepth) return SCAN_DECLINED; // the lexer refuses it
+    if (this.root !== undefined && depth === 0) return SCAN_DECLINED;
     const end = this.readTag(s, from);
     if (end < 0) return end;
     const el = this.tagEl!;
     this.tagEl = undefined;
-    if (stack.length > 0) addChild(stack[stack.length - 1]!, el);
+    if (depth > 0) addChild(this.stack[depth - 1]!, el);
     else this.root = el;
     if (!this.tagEmpty) {
-      stack.push(el);
-      this.states.push(this.tagState);
+      this.stack[depth] = el;
+      this.states[depth] = this.tagState;
+      this.depth = depth + 1;
+      if (depth >= this.high) this.high = depth + 1;
+    } else if (depth === 0) {
+      this.done = true;
     }
-    else if (stack.length === 0) this.done = true;
     return end;
   }
 

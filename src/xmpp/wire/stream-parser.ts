@@ -405,6 +405,7 @@ export class XmppStreamParser {
       return s.length;
     }
     const el = this.plain.finish();
+    this.plain.reset(); // it holds nothing of this stanza until the next
     this.fast = false;
     this.stanza = [];
     if (el === undefined) return this.declined(s, from); // not reached: scan ended the stanza
@@ -420,6 +421,7 @@ export class XmppStreamParser {
    */
   private declined(s: string, from: number): number {
     const held = this.stanza.length === 1 ? this.stanza[0]! : this.stanza.join('');
+    this.plain.reset();
     this.fast = false;
     this.stanza = [];
     this.lexer = new ElementLexer(this.limits.maxDepth);
