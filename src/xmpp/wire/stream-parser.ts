@@ -56,6 +56,7 @@ import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
 import { ElementLexer } from './element-lexer.js';
 import { PlainStanzaBuilder, SCAN_DECLINED, SCAN_MORE } from './plain-stanza.js';
+import { TreeBuilder } from './sax-tree.js';
 import type { XmlElement } from './xml.js';
 
 export type StreamErrorCondition =
@@ -511,56 +512,4 @@ function utf8PrefixFitting(s: string, budget: number): number {
     i += pair ? 2 : 1;
   }
   return i;
-}
-
-/**
- * saxes events → XmlElement trees. The first element is the stream root (kept
- * aside, never closed); every later depth-1 element is a stanza, handed out by
- * `take()` once closed.
- */
-class TreeBuilder {
-  root: XmlElement | undefined;
-  private readonly stack: XmlElement[] = [];
-  private done: XmlElement | undefined;
-  private extra = false;
-
-  open(name: string, attrs: Record<string, string>): void {
-    const el: XmlElement = { name, attrs, children: [] };
-    if (this.root === undefined) {
-      this.root = el;
-      return;
-    }
-    const top = this.stack[this.stack.length - 1];
-    if (top !== undefined) top.children.push(el);
-    else if (this.done !== undefined) this.extra = true;
-    this.stack.push(el);
-  }
-
-  close(): void {
-    const el = this.stack.pop();
-    if (el === undefined || this.stack.length > 0) return;
-    if (this.done !== undefined) this.extra = true;
-    this.done = el;
-  }
-
-  text(t: string): void {
-    const top = this.stack[this.stack.length - 1];
-    if (top === undefined) {
-      if (t.length > 0) this.extra = true;
-      return;
-    }
-    const kids = top.children;
-    const last = kids[kids.length - 1];
-    if (typeof last === 'string') kids[kids.length - 1] = last + t;
-    else kids.push(t);
-  }
-
-  /** The stanza just completed, if exactly one element was completed. */
-  take(): XmlElement | undefined {
-    const el = this.done;
-    const ok = !this.extra && this.stack.length === 0;
-    this.done = undefined;
-    this.extra = false;
-    return ok ? el : undefined;
-  }
 }
