@@ -244,6 +244,8 @@ describe('routes from a gateway and slow agents', () => {
     await fast.waitFor(() => fast.routes(BLUE).size === N, 20_000, `all ${N} routes at the fast agent`);
     const stuckChannel = node.server.xmpp!.byName.get('stuck')!;
     expect(stuckChannel.session!.subs.has(BLUE)).toBe(true);
+    // The fast agent may hold everything a flush turn before the stuck one's last items are queued.
+    await fast.waitFor(() => stuckChannel.session!.stats.itemsSent >= N, 5_000, `all ${N} items queued toward the stuck agent`);
     expect(stuckChannel.session!.stats.itemsSent).toBe(N); // queued toward it...
     // ...and next to none of it read (a paused Node socket still fills its 64 KiB
     // buffer), while N items are over 1 MB: the rest waits in its socket, not in our way.

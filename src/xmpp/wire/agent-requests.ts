@@ -25,7 +25,7 @@ import { BGP_PEER_RESOURCE, CONFIG_RESOURCE, MASTER_INSTANCE } from './constants
 import { parseInetItem, parsePublishNode, publishFamilySupported } from './inet-item.js';
 import type { InetItemResult, PublishNode } from './inet-item.js';
 import { pugiAsBool, pugiAsInt } from './values.js';
-import { attr, children, findFirst, text } from './xml.js';
+import { attr, children, findFirst, firstElement, text } from './xml.js';
 import type { XmlElement } from './xml.js';
 
 export type SubscribeRequest = {
@@ -59,22 +59,23 @@ function resourceOf(jid: string): string {
 
 function configRequest(el: XmlElement): ConfigRequest {
   const pubsub = findFirst(el, 'pubsub');
-  const action = pubsub === undefined ? undefined : children(pubsub)[0];
+  const action = pubsub === undefined ? undefined : firstElement(pubsub);
   return { kind: 'config', action: action?.name ?? '', node: (action && attr(action, 'node')) ?? '' };
 }
 
 export function parseAgentStanza(el: XmlElement): AgentRequest {
-  if (el.name === 'iq' && resourceOf(attr(el, 'to') ?? '') === CONFIG_RESOURCE) return configRequest(el);
-  if (!(attr(el, 'to') ?? '').includes(BGP_PEER_RESOURCE)) {
+  const to = attr(el, 'to') ?? '';
+  if (el.name === 'iq' && resourceOf(to) === CONFIG_RESOURCE) return configRequest(el);
+  if (!to.includes(BGP_PEER_RESOURCE)) {
     return ignored(`<${el.name}> not addressed to ${BGP_PEER_RESOURCE}`);
   }
   if (el.name === 'message') return ignored('message stanza');
   if (el.name !== 'iq') return ignored(`unsupported stanza <${el.name}>`);
   const type = attr(el, 'type') ?? '';
   if (type !== 'set') return ignored(`iq type ${JSON.stringify(type)}`);
-  const pubsub = findFirst(el, 'pubsub');
+  const pubsub = findPubsub(el);
   if (pubsub === undefined) return ignored('iq without <pubsub>');
-  const action = children(pubsub)[0];
+  const action = firstElement(pubsub);
   if (action === undefined) return ignored('<pubsub> without an action');
   const node = attr(action, 'node') ?? '';
   switch (action.name) {
@@ -89,6 +90,12 @@ export function parseAgentStanza(el: XmlElement): AgentRequest {
     default:
       return ignored(`pubsub action <${action.name}>`);
   }
+}
+
+/** The first `<pubsub>` in document order: usually the iq's first child element, else a search. */
+function findPubsub(el: XmlElement): XmlElement | undefined {
+  const first = firstElement(el);
+  return first?.name === 'pubsub' ? first : findFirst(el, 'pubsub');
 }
 
 function subscribeOf(el: XmlElement, instance: string): SubscribeRequest {
@@ -154,6 +161,8 @@ export type UpdateItems =
 export function parseUpdateItems(u: Extract<PairedCollection, { kind: 'update' }>): UpdateItems {
   const node = parsePublishNode(u.node);
   if (node === undefined || !publishFamilySupported(node)) return { kind: 'unsupported-family', node };
-  const opts = { master: isMasterInstance(u.instance), withdraw: u.withdraw };
-  return { kind: 'inet', node, results: u.items.map((item) => parseInetItem(item, { ...opts, afi: node.afi })) };
+  const opts = { master: isMasterInstance(u.instance), withdraw: u.withdraw, afi: node.afi };
+  const results: InetItemResult[] = [];
+  for (const item of u.items) results.push(parseInetItem(item, opts));
+  return { kind: 'inet', node, results };
 }

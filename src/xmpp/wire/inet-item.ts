@@ -109,19 +109,30 @@ class Reader {
   }
 }
 
-function elements(el: XmlElement): XmlElement[] {
-  return el.children.filter((c): c is XmlElement => typeof c !== 'string');
+/** The texts of `el`'s child elements called `itemName`. */
+function textsOf(el: XmlElement, itemName: string): string[] {
+  const out: string[] = [];
+  for (const c of el.children) {
+    if (typeof c !== 'string' && c.name === itemName) out.push(text(c));
+  }
+  return out;
 }
 
-function listOf(el: XmlElement, itemName: string): XmlElement[] {
-  return elements(el).filter((c) => c.name === itemName);
+/** The integers of `el`'s child elements called `itemName`. */
+function uintsOf(el: XmlElement, itemName: string, r: Reader, path: string): number[] {
+  const out: number[] = [];
+  for (const c of el.children) {
+    if (typeof c !== 'string' && c.name === itemName) out.push(r.uint(c, path));
+  }
+  return out;
 }
 
 function decodeNextHop(el: XmlElement, r: Reader): RawNextHop {
   const nh: RawNextHop = {
     af: 0, address: '', mac: '', label: 0, encapsulations: [], virtualNetwork: '', tags: [], localSequenceNumber: 0,
   };
-  for (const c of elements(el)) {
+  for (const c of el.children) {
+    if (typeof c === 'string') continue;
     switch (c.name) {
       case 'af': nh.af = r.uint(c, 'next-hop/af'); break;
       case 'address': nh.address = text(c); break;
@@ -130,19 +141,16 @@ function decodeNextHop(el: XmlElement, r: Reader): RawNextHop {
       case 'vni': r.uint(c, 'next-hop/vni'); break;
       case 'local-sequence-number': nh.localSequenceNumber = r.uint(c, 'next-hop/local-sequence-number'); break;
       case 'virtual-network': nh.virtualNetwork = text(c); break;
-      case 'tunnel-encapsulation-list':
-        nh.encapsulations = listOf(c, 'tunnel-encapsulation').map(text);
-        break;
-      case 'tag-list':
-        nh.tags = listOf(c, 'tag').map((t) => r.uint(t, 'next-hop/tag'));
-        break;
+      case 'tunnel-encapsulation-list': nh.encapsulations = textsOf(c, 'tunnel-encapsulation'); break;
+      case 'tag-list': nh.tags = uintsOf(c, 'tag', r, 'next-hop/tag'); break;
     }
   }
   return nh;
 }
 
 function decodeNlri(el: XmlElement, e: RawEntry, r: Reader): void {
-  for (const c of elements(el)) {
+  for (const c of el.children) {
+    if (typeof c === 'string') continue;
     if (c.name === 'af') e.af = r.uint(c, 'nlri/af');
     else if (c.name === 'safi') e.safi = r.uint(c, 'nlri/safi');
     else if (c.name === 'address') e.address = text(c);
@@ -160,9 +168,17 @@ function decodeLoadBalance(el: XmlElement): { fields: string[]; decision: string
   const fields = child(el, 'load-balance-fields');
   const decision = child(el, 'load-balance-decision');
   return {
-    fields: fields === undefined ? [] : listOf(fields, 'load-balance-field-list').map(text),
+    fields: fields === undefined ? [] : textsOf(fields, 'load-balance-field-list'),
     decision: decision === undefined ? '' : text(decision),
   };
+}
+
+function decodeNextHops(el: XmlElement, r: Reader): RawNextHop[] {
+  const out: RawNextHop[] = [];
+  for (const c of el.children) {
+    if (typeof c !== 'string' && c.name === 'next-hop') out.push(decodeNextHop(c, r));
+  }
+  return out;
 }
 
 /** `ItemType::XmlParse` equivalent: the raw entry, or the rule-1 failure. */
@@ -172,18 +188,17 @@ function decodeEntry(entry: XmlElement): RawEntry | string {
     af: 0, safi: 0, address: '', nextHops: [], virtualNetwork: '', sequenceNumber: 0,
     securityGroups: [], communities: [], localPref: 0, med: 0, subProtocol: '',
   };
-  for (const c of elements(entry)) {
+  for (const c of entry.children) {
+    if (typeof c === 'string') continue;
     switch (c.name) {
       case 'nlri': decodeNlri(c, e, r); break;
-      case 'next-hops': e.nextHops = listOf(c, 'next-hop').map((nh) => decodeNextHop(nh, r)); break;
+      case 'next-hops': e.nextHops = decodeNextHops(c, r); break;
       case 'version': r.uint(c, 'version'); break;
       case 'virtual-network': e.virtualNetwork = text(c); break;
       case 'mobility': e.mobility = decodeMobility(c, r); break;
       case 'sequence-number': e.sequenceNumber = r.uint(c, 'sequence-number'); break;
-      case 'security-group-list':
-        e.securityGroups = listOf(c, 'security-group').map((g) => r.uint(g, 'security-group'));
-        break;
-      case 'community-tag-list': e.communities = listOf(c, 'community-tag').map(text); break;
+      case 'security-group-list': e.securityGroups = uintsOf(c, 'security-group', r, 'security-group'); break;
+      case 'community-tag-list': e.communities = textsOf(c, 'community-tag'); break;
       case 'local-preference': e.localPref = r.uint(c, 'local-preference'); break;
       case 'med': e.med = r.uint(c, 'med'); break;
       case 'load-balance': e.loadBalance = decodeLoadBalance(c); break;
@@ -200,8 +215,11 @@ function drop(reason: InetDropReason, detail: string): InetItemResult {
 type NextHopCheck = { ok: true; nextHop: AgentInetRoute['nextHop'] } | { ok: false; result: InetItemResult };
 
 /** Rules 7–9 on the single next-hop of an add. */
+function fail(reason: InetDropReason, detail: string): { ok: false; result: InetItemResult } {
+  return { ok: false, result: drop(reason, detail) };
+}
+
 function checkNextHop(nh: RawNextHop, master: boolean, afi: number): NextHopCheck {
-  const fail = (reason: InetDropReason, detail: string): NextHopCheck => ({ ok: false, result: drop(reason, detail) });
   if (nh.af !== XMPP_AFI_IPV4 && nh.af !== XMPP_AFI_IPV6 && nh.af !== XMPP_AFI_L2VPN) {
     return fail('bad-next-hop', `next-hop af ${nh.af}`);
   }
@@ -230,7 +248,6 @@ const NO_NEXT_HOP: Readonly<AgentInetRoute['nextHop']> = Object.freeze({
 
 /** Rules 2–3: the family and the prefix of the entry's nlri, per the publish node's AFI. */
 function checkNlri(e: RawEntry, afi: number): { ok: true; prefix: Ipv4Prefix | Ipv6Prefix } | { ok: false; result: InetItemResult } {
-  const fail = (reason: InetDropReason, detail: string) => ({ ok: false as const, result: drop(reason, detail) });
   if (e.af !== afi) return fail('bad-family', `nlri af ${e.af}`);
   if (afi === XMPP_AFI_IPV6) {
     if (e.safi !== XMPP_SAFI_UNICAST) return fail('bad-family', `nlri safi ${e.safi}`);
@@ -261,8 +278,10 @@ export function parseInetItem(item: XmlElement, opts: { master: boolean; withdra
   const n = checkNlri(e, afi);
   if (!n.ok) return n.result;
   const prefix = n.prefix;
-  let nextHop: AgentInetRoute['nextHop'] = { ...NO_NEXT_HOP, encapsulations: [], tags: [] };
-  if (!opts.withdraw) {
+  let nextHop: AgentInetRoute['nextHop'];
+  if (opts.withdraw) {
+    nextHop = { ...NO_NEXT_HOP, encapsulations: [], tags: [] };
+  } else {
     const first = e.nextHops[0];
     if (first === undefined) return drop('missing-next-hop', 'add without <next-hop>');
     if (e.nextHops.length > 1) return drop('multiple-next-hops', `${e.nextHops.length} next-hops`);
@@ -300,6 +319,48 @@ const DIGITS = /^\d+$/;
  * is authoritative for the prefix.
  */
 export function parsePublishNode(node: string): PublishNode | undefined {
+  return parseUnicastNode(node) ?? parseNodeParts(node);
+}
+
+/** A short run of decimal digits in node[from, to) as a number, or -1. */
+function smallNumber(node: string, from: number, to: number): number {
+  if (to <= from || to - from > 9) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = node.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * The common shape, `afi/safi/<ri>[/<addr>/<len>[/<id>…]]` with short
+ * numeric afi and safi other than L2VPN, read with indexOf (no split, no
+ * regular expression); undefined leaves the node to `parseNodeParts`.
+ */
+function parseUnicastNode(node: string): PublishNode | undefined {
+  const s1 = node.indexOf('/');
+  const s2 = s1 < 0 ? -1 : node.indexOf('/', s1 + 1);
+  if (s2 < 0) return undefined;
+  const afi = smallNumber(node, 0, s1);
+  const safi = smallNumber(node, s1 + 1, s2);
+  if (afi < 0 || safi < 0 || afi === XMPP_AFI_L2VPN) return undefined;
+  const s3 = node.indexOf('/', s2 + 1);
+  const out: PublishNode = { afi, safi, instance: node.slice(s2 + 1, s3 < 0 ? node.length : s3) };
+  const s4 = s3 < 0 ? -1 : node.indexOf('/', s3 + 1);
+  if (s4 < 0) return out;
+  const s5 = node.indexOf('/', s4 + 1);
+  out.prefix = node.slice(s3 + 1, s5 < 0 ? node.length : s5);
+  if (s5 < 0 || afi !== XMPP_AFI_IPV4) return out;
+  const s6 = node.indexOf('/', s5 + 1);
+  const id = node.slice(s5 + 1, s6 < 0 ? node.length : s6);
+  if (DIGITS.test(id)) out.primaryId = Number(id);
+  return out;
+}
+
+/** The general reading of `parsePublishNode`, by parts. */
+function parseNodeParts(node: string): PublishNode | undefined {
   const parts = node.split('/');
   const [afiText, safiText] = parts;
   if (afiText === undefined || safiText === undefined) return undefined;

@@ -14,16 +14,19 @@
  *      U+0200 runs are keepalives, `<?xml …?>` declarations are skipped (real
  *      agents print one before *every* stanza: pugixml `format_default` in
  *      the agent's controller_peer.cc), `</stream:stream>` closes the stream;
- *   3. a stanza is delimited by ElementLexer (element-lexer.ts); its exact
- *      characters go to PlainStanzaBuilder (plain-stanza.ts), which builds
- *      the tree of the plain XML agents send. Once it declines (anything
- *      else, malformed or merely unusual), saxes takes the stanza over: it is
- *      given the characters held so far, then the rest, and its events build
- *      the XmlElement tree. saxes thus sees the document
+ *   3. a stanza goes to PlainStanzaBuilder (plain-stanza.ts), which
+ *      delimits it and builds the tree of the plain XML agents send, in one
+ *      pass over its characters. Once it declines (anything else, malformed
+ *      or merely unusual, or too deep), or the stanza outgrows the size
+ *      limit, the stanza starts over from its `<` on the old path: it is
+ *      delimited by ElementLexer (element-lexer.ts), and saxes is given the
+ *      characters held so far, then the rest, and its events build the
+ *      XmlElement tree. saxes thus sees the document
  *      `<stream:stream …>` + (some) stanzas, never the gaps. A lexer fault or
  *      the size limit first hands saxes what was held, so errors are those
  *      saxes reports; one inside a tag or text run cut by the end of a feed
- *      shows once that tag or run is complete.
+ *      shows once that tag or run is complete, or once the fast path sees
+ *      that it is malformed.
  *
  * Decisions (RFC 6120 §11.1 "restricted XML"):
  *   - DOCTYPE, ENTITY declarations, comments, and processing instructions
@@ -48,11 +51,12 @@
  * character: saxes is always given exactly the characters before the
  * refused one, so the first error is the same for any split.
  */
-import { Buffer } from 'node:buffer';
+import { Buffer, isAscii } from 'node:buffer';
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
 import { ElementLexer } from './element-lexer.js';
-import { PlainStanzaBuilder } from './plain-stanza.js';
+import { PlainStanzaBuilder, SCAN_DECLINED, SCAN_MORE } from './plain-stanza.js';
+import { TreeBuilder } from './sax-tree.js';
 import type { XmlElement } from './xml.js';
 
 export type StreamErrorCondition =
@@ -103,6 +107,8 @@ type MarkupKind = 'undecided' | 'declaration' | 'end-tag' | 'header';
 type SaxOptions = { xmlns: false; position: false };
 const ABORT: unique symbol = Symbol('abort-saxes-write');
 const XML_DECLARATION = /^<\?xml(?:[ \t\r\n][^]*)?\?>$/;
+/** pugixml's declaration (`format_default`), before every stanza of a real agent. */
+const AGENT_DECLARATION = '<?xml version="1.0"?>';
 const STREAM_CLOSE = /^<\/stream:stream[ \t\r\n]*>$/;
 const STREAM_ELEMENT = 'stream:stream';
 
@@ -114,6 +120,8 @@ function isKeepaliveChar(c: number): boolean {
 export class XmppStreamParser {
   private readonly limits: XmppStreamLimits;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+  /** The decoder holds no bytes of an unfinished sequence. */
+  private decoderClean = true;
   private readonly sax: SaxesParser<SaxOptions>;
   private readonly tree = new TreeBuilder();
   private mode = Mode.Prelude;
@@ -126,8 +134,10 @@ export class XmppStreamParser {
   private headerLexer = new ElementLexer(1, true);
   private lexer: ElementLexer;
   private stanzaBytes = 0;
-  /** The current stanza's fast path while it lasts, and the characters it was fed (for saxes, should it decline). */
-  private plain: PlainStanzaBuilder | undefined;
+  /** The fast path, and whether it still has the current stanza. */
+  private readonly plain: PlainStanzaBuilder;
+  private fast = false;
+  /** The current stanza's characters from earlier feeds while the fast path has it (for the lexer, should it decline). */
   private stanza: string[] = [];
 
   constructor(limits: Partial<XmppStreamLimits> = {}) {
@@ -136,6 +146,7 @@ export class XmppStreamParser {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`XmppStreamParser: ${k} must be a positive integer`);
     }
     this.lexer = new ElementLexer(this.limits.maxDepth);
+    this.plain = new PlainStanzaBuilder(this.limits.maxDepth);
     this.sax = this.makeSax();
   }
 
@@ -150,8 +161,7 @@ export class XmppStreamParser {
     try {
       const step = this.limits.sliceBytes;
       for (let off = 0; off < chunk.length && !this.dead; off += step) {
-        const s = this.decoder.decode(chunk.subarray(off, off + step), { stream: true });
-        this.process(s);
+        this.process(this.decode(chunk.subarray(off, off + step)));
       }
       this.flushKeepalive();
     } catch (e) {
@@ -160,6 +170,25 @@ export class XmppStreamParser {
     const out = this.out;
     this.out = [];
     return out;
+  }
+
+  /**
+   * UTF-8 → text. ASCII bytes with nothing held by the decoder are their own
+   * text (a Latin-1 copy, several times cheaper than the decoder); the
+   * decoder holds nothing after an ASCII byte (WHATWG UTF-8 decode: an ASCII
+   * byte ends or aborts any sequence), so `clean` is the last byte's.
+   */
+  private decode(piece: Uint8Array): string {
+    if (piece.length === 0) return '';
+    let s: string;
+    if (this.decoderClean && isAscii(piece)) {
+      const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.length);
+      s = bytes.toString('latin1');
+    } else {
+      s = this.decoder.decode(piece, { stream: true });
+    }
+    this.decoderClean = piece[piece.length - 1]! < 0x80;
+    return s;
   }
 
   private makeSax(): SaxesParser<SaxOptions> {
@@ -235,6 +264,11 @@ export class XmppStreamParser {
   /** The character after `<` tells what the markup is. */
   private classifyMarkup(s: string, i: number): number {
     const c = s.charCodeAt(i);
+    if (c === 0x3f /* ? */ && i > 0 && s.startsWith(AGENT_DECLARATION, i - 1) && this.limits.maxBufferedBytes >= AGENT_DECLARATION.length) {
+      // the declaration agents print before every stanza, whole in `s`: what scanUntil would conclude, at once
+      this.mode = this.opened ? Mode.Gap : Mode.Prelude;
+      return i - 1 + AGENT_DECLARATION.length;
+    }
     if (c === 0x21 /* ! */) {
       this.fail('restricted-xml', 'DOCTYPE, ENTITY, comment or CDATA outside a stanza');
       return s.length;
@@ -248,7 +282,8 @@ export class XmppStreamParser {
       this.headerLexer.scan('<', 0);
     } else {
       this.startStanza();
-      return i;
+      if (i > 0 && s.charCodeAt(i - 1) === 0x3c) return i - 1; // the stanza's `<` is in `s`: scan it there
+      return this.scanStanza('<', 0) === 1 ? i : s.length;
     }
     return i;
   }
@@ -339,65 +374,87 @@ export class XmppStreamParser {
   private startStanza(): void {
     this.flushKeepalive();
     this.mode = Mode.Stanza;
-    this.lexer = new ElementLexer(this.limits.maxDepth);
     this.stanzaBytes = 0;
     this.stanza = [];
-    this.plain = new PlainStanzaBuilder();
-    this.scanStanza('<', 0);
+    this.plain.reset();
+    this.fast = true;
+  }
+
+  private scanStanza(s: string, from: number): number {
+    return this.fast ? this.scanStanzaFast(s, from) : this.scanStanzaSlow(s, from);
+  }
+
+  /**
+   * The fast path delimits and builds the stanza; the size limit is checked
+   * on what it took (3 bytes per UTF-16 unit bound the UTF-8 size, so
+   * stanzas far below the limit are not measured). Anything it declines, or
+   * a stanza over the limit, goes back to the lexer and saxes from its start.
+   */
+  private scanStanzaFast(s: string, from: number): number {
+    const at = this.plain.scan(s, from);
+    if (at === SCAN_DECLINED) return this.declined(s, from);
+    const stop = at === SCAN_MORE ? s.length : at;
+    const budget = this.limits.maxStanzaBytes - this.stanzaBytes;
+    if (3 * (stop - from) > budget) {
+      const bytes = Buffer.byteLength(s.slice(from, stop), 'utf8');
+      if (bytes > budget) return this.declined(s, from);
+    }
+    if (at === SCAN_MORE) {
+      const region = from === 0 ? s : s.slice(from);
+      this.stanza.push(region);
+      this.stanzaBytes += Buffer.byteLength(region, 'utf8');
+      return s.length;
+    }
+    const el = this.plain.finish();
+    this.plain.reset(); // it holds nothing of this stanza until the next
+    this.fast = false;
+    this.stanza = [];
+    if (el === undefined) return this.declined(s, from); // not reached: scan ended the stanza
+    this.out.push({ kind: 'stanza', el });
+    this.mode = Mode.Gap;
+    return stop;
+  }
+
+  /**
+   * The fast path declined the stanza: the lexer and saxes take it from its
+   * start, as if they had had it all along (the fast path took nothing the
+   * lexer refuses, so the held characters only open the stanza).
+   */
+  private declined(s: string, from: number): number {
+    const held = this.stanza.length === 1 ? this.stanza[0]! : this.stanza.join('');
+    this.plain.reset();
+    this.fast = false;
+    this.stanza = [];
+    this.lexer = new ElementLexer(this.limits.maxDepth);
+    this.stanzaBytes = 0;
+    if (held.length > 0) this.scanStanzaSlow(held, 0);
+    return this.mode === Mode.Stanza ? this.scanStanzaSlow(s, from) : from;
   }
 
   /** Hand the next region of a stanza to saxes, enforcing the limits first. */
-  private scanStanza(s: string, from: number): number {
+  private scanStanzaSlow(s: string, from: number): number {
     const step = this.lexer.scan(s, from);
     const stop = step.kind === 'more' ? s.length : step.at;
     const region = from === 0 && stop === s.length ? s : s.slice(from, stop);
     const budget = this.limits.maxStanzaBytes - this.stanzaBytes;
     const bytes = Buffer.byteLength(region, 'utf8');
     if (bytes > budget) {
-      if (this.toSaxes()) this.feedSax(region.slice(0, utf8PrefixFitting(region, budget)));
+      this.feedSax(region.slice(0, utf8PrefixFitting(region, budget)));
       this.fail('policy-violation', `stanza larger than ${this.limits.maxStanzaBytes} bytes`);
       return s.length;
     }
     this.stanzaBytes += bytes;
-    if (region.length > 0) {
-      if (this.plain === undefined) {
-        if (!this.feedSax(region)) return s.length;
-      } else {
-        this.stanza.push(region);
-        if (!this.plain.feed(region) && !this.toSaxes()) return s.length;
-      }
-    }
+    if (region.length > 0 && !this.feedSax(region)) return s.length;
     if (step.kind === 'fault') {
-      // saxes first sees what came before the refused character, as if it had been fed all along.
-      if (this.toSaxes()) this.fail(step.condition, step.text);
+      // saxes first sees what came before the refused character.
+      if (!this.dead) this.fail(step.condition, step.text);
       return s.length;
     }
     if (step.kind === 'end') this.completeStanza();
     return stop;
   }
 
-  /**
-   * saxes takes the stanza over: it gets the characters held so far and
-   * every later one; false when it found an error.
-   */
-  private toSaxes(): boolean {
-    if (this.plain === undefined) return !this.dead;
-    this.plain = undefined;
-    const text = this.stanza.length === 1 ? this.stanza[0]! : this.stanza.join('');
-    this.stanza = [];
-    return this.feedSax(text);
-  }
-
   private completeStanza(): void {
-    const plain = this.plain?.finish();
-    if (plain !== undefined) {
-      this.plain = undefined;
-      this.stanza = [];
-      this.out.push({ kind: 'stanza', el: plain });
-      this.mode = Mode.Gap;
-      return;
-    }
-    if (!this.toSaxes()) return;
     const el = this.tree.take();
     if (el === undefined) {
       this.fail('not-well-formed', 'stanza framing mismatch');
@@ -433,7 +490,7 @@ export class XmppStreamParser {
     this.mode = Mode.Dead;
     this.markup = '';
     this.stanza = [];
-    this.plain = undefined;
+    this.fast = false;
   }
 }
 
@@ -455,56 +512,4 @@ function utf8PrefixFitting(s: string, budget: number): number {
     i += pair ? 2 : 1;
   }
   return i;
-}
-
-/**
- * saxes events → XmlElement trees. The first element is the stream root (kept
- * aside, never closed); every later depth-1 element is a stanza, handed out by
- * `take()` once closed.
- */
-class TreeBuilder {
-  root: XmlElement | undefined;
-  private readonly stack: XmlElement[] = [];
-  private done: XmlElement | undefined;
-  private extra = false;
-
-  open(name: string, attrs: Record<string, string>): void {
-    const el: XmlElement = { name, attrs, children: [] };
-    if (this.root === undefined) {
-      this.root = el;
-      return;
-    }
-    const top = this.stack[this.stack.length - 1];
-    if (top !== undefined) top.children.push(el);
-    else if (this.done !== undefined) this.extra = true;
-    this.stack.push(el);
-  }
-
-  close(): void {
-    const el = this.stack.pop();
-    if (el === undefined || this.stack.length > 0) return;
-    if (this.done !== undefined) this.extra = true;
-    this.done = el;
-  }
-
-  text(t: string): void {
-    const top = this.stack[this.stack.length - 1];
-    if (top === undefined) {
-      if (t.length > 0) this.extra = true;
-      return;
-    }
-    const kids = top.children;
-    const last = kids[kids.length - 1];
-    if (typeof last === 'string') kids[kids.length - 1] = last + t;
-    else kids.push(t);
-  }
-
-  /** The stanza just completed, if exactly one element was completed. */
-  take(): XmlElement | undefined {
-    const el = this.done;
-    const ok = !this.extra && this.stack.length === 0;
-    this.done = undefined;
-    this.extra = false;
-    return ok ? el : undefined;
-  }
 }

@@ -23,6 +23,22 @@ const TWO_32 = 1n << 32n;
 
 /** `strtoul`-style integer of an item field, modulo 2^32; undefined = invalid item. */
 export function parseItemUint(text: string): number | undefined {
+  const n = text.length;
+  if (n > 0 && n < 10) {
+    // the common case, plain digits: no regular expression
+    let v = 0;
+    let k = 0;
+    for (; k < n; k++) {
+      const d = text.charCodeAt(k) - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (k === n) return v;
+  }
+  return parseItemUintSlow(text);
+}
+
+function parseItemUintSlow(text: string): number | undefined {
   const m = XSD_UINT.exec(text);
   if (m === null) return undefined;
   const digits = m[2];
@@ -67,20 +83,35 @@ export function pugiAsBool(text: string): boolean {
   return c === '1' || c === 't' || c === 'T' || c === 'y' || c === 'Y';
 }
 
-const OCTET = /^(?:0|[1-9]\d{0,2})$/;
-
 /** Strict dotted-quad IPv4 → uint32, or undefined. */
 export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+  return parseIpv4Range(text, 0, text.length);
+}
+
+/**
+ * Strict dotted-quad IPv4 in text[from, to): exactly four octets of 1–3
+ * decimal digits, no leading zero, each ≤ 255, nothing else.
+ */
+function parseIpv4Range(text: string, from: number, to: number): number | undefined {
   let v = 0;
-  for (const p of parts) {
-    if (!OCTET.test(p)) return undefined;
-    const o = Number(p);
-    if (o > 255) return undefined;
+  let i = from;
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0) {
+      if (i >= to || text.charCodeAt(i) !== 0x2e) return undefined;
+      i++;
+    }
+    const start = i;
+    let o = 0;
+    for (; i < to && i - start < 4; i++) {
+      const d = text.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) break;
+      o = o * 10 + d;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || (len > 1 && text.charCodeAt(start) === 0x30) || o > 255) return undefined;
     v = v * 256 + o;
   }
-  return v;
+  return i === to ? v : undefined;
 }
 
 export function formatIpv4(addr: number): string {
@@ -101,6 +132,12 @@ export function ipv4Mask(len: number): number {
 export function parseIpv4Prefix(text: string): { addr: number; len: number } | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) return undefined;
+  const quick = prefixLength(text, slash + 1);
+  if (quick >= 0 && dotsIn(text, slash) === 3) {
+    // the common case (`a.b.c.d/len`): no slices, no padding
+    const addr = parseIpv4Range(text, 0, slash);
+    return addr === undefined ? undefined : { addr: (addr & ipv4Mask(quick)) >>> 0, len: quick };
+  }
   const len = atoi(text.slice(slash + 1));
   if (len < 0 || len > 32) return undefined;
   let addrText = text.slice(0, slash);
@@ -110,12 +147,32 @@ export function parseIpv4Prefix(text: string): { addr: number; len: number } | u
   return { addr: (addr & ipv4Mask(len)) >>> 0, len };
 }
 
+/** A length of 1–2 plain digits, 0..32, filling text[from..]; -1 otherwise (then `atoi` decides). */
+function prefixLength(text: string, from: number): number {
+  const n = text.length - from;
+  if (n < 1 || n > 2) return -1;
+  let v = 0;
+  for (let i = from; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v <= 32 ? v : -1;
+}
+
+function dotsIn(text: string, to: number): number {
+  let dots = 0;
+  for (let i = 0; i < to; i++) if (text.charCodeAt(i) === 0x2e) dots++;
+  return dots;
+}
+
 export function formatIpv4Prefix(p: { addr: number; len: number }): string {
   return `${formatIpv4(p.addr)}/${p.len}`;
 }
 
 /** Canonical lower-case `aa:bb:cc:dd:ee:ff`, accepting 1–2 hex digits per byte (ether_aton). */
 export function parseMac(text: string): string | undefined {
+  if (isCanonicalMac(text)) return text;
   const parts = text.split(':');
   if (parts.length !== 6) return undefined;
   const out: string[] = [];
@@ -124,4 +181,18 @@ export function parseMac(text: string): string | undefined {
     out.push(p.toLowerCase().padStart(2, '0'));
   }
   return out.join(':');
+}
+
+/** Already `aa:bb:cc:dd:ee:ff` (lower-case hex pairs): parseMac's answer is the text itself. */
+function isCanonicalMac(text: string): boolean {
+  if (text.length !== 17) return false;
+  for (let i = 0; i < 17; i++) {
+    const c = text.charCodeAt(i);
+    if (i % 3 === 2) {
+      if (c !== 0x3a) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) {
+      return false;
+    }
+  }
+  return true;
 }

@@ -35,6 +35,14 @@ export function children(el: XmlElement, name?: string): XmlElement[] {
   return out;
 }
 
+/** First direct child element, if any. */
+export function firstElement(el: XmlElement): XmlElement | undefined {
+  for (const c of el.children) {
+    if (typeof c !== 'string') return c;
+  }
+  return undefined;
+}
+
 /** Concatenated direct text content (CDATA included), verbatim. */
 export function text(el: XmlElement): string {
   let s = '';

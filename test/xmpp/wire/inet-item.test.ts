@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseInetItem, parsePublishNode } from '../../../src/xmpp/wire/inet-item.js';
 import type { InetDropReason } from '../../../src/xmpp/wire/inet-item.js';
@@ -167,6 +168,28 @@ describe('parsePublishNode', () => {
 
   test('a node with only afi/safi/instance has no prefix', () => {
     expect(parsePublishNode('1/1/ri')).toEqual({ afi: 1, safi: 1, instance: 'ri' });
+  });
+
+  test('random nodes read as the split-by-slash reference reads them', () => {
+    const ref = (node: string) => {
+      const parts = node.split('/');
+      const [afiText, safiText] = parts;
+      if (afiText === undefined || safiText === undefined || !/^\d+$/.test(afiText) || !/^\d+$/.test(safiText)) return undefined;
+      const afi = Number(afiText);
+      const safi = Number(safiText);
+      if (afi === 25) {
+        const prefix = parts.slice(2).join('/');
+        return prefix === '' ? { afi, safi, instance: '' } : { afi, safi, instance: '', prefix };
+      }
+      const out: Record<string, unknown> = { afi, safi, instance: parts[2] ?? '' };
+      if (parts[3] !== undefined && parts[4] !== undefined) out['prefix'] = `${parts[3]}/${parts[4]}`;
+      if (afi === 1 && parts[5] !== undefined && /^\d+$/.test(parts[5])) out['primaryId'] = Number(parts[5]);
+      return out;
+    };
+    const unit = fc.constantFrom('1', '2', '25', '0', '/', '/', 'ri', '10.0.0.1', '32', 'x', '');
+    fc.assert(fc.property(fc.array(unit, { maxLength: 10 }).map((u) => u.join('')), (node) => {
+      expect(parsePublishNode(node)).toEqual(ref(node));
+    }), { numRuns: 3000 });
   });
 });
 

@@ -4,9 +4,10 @@
  * not sure of it must answer undefined (the parser then asks saxes), never a
  * different tree.
  */
+import fc from 'fast-check';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { describe, expect, test } from 'vitest';
-import { PlainStanzaBuilder, parsePlainStanza } from '../../../src/xmpp/wire/plain-stanza.js';
+import { PlainStanzaBuilder, SCAN_DECLINED, SCAN_MORE, parsePlainStanza } from '../../../src/xmpp/wire/plain-stanza.js';
 import { XmppStreamParser } from '../../../src/xmpp/wire/stream-parser.js';
 import { publishInet, subscribeIq, withdrawInet, agentEndOfRib } from '../../../src/xmpp/wire/agent-builders.js';
 import type { XmlElement } from '../../../src/xmpp/wire/xml.js';
@@ -118,5 +119,59 @@ describe('plain stanza fast path', () => {
       const events = p.feed(Buffer.from(bad));
       expect(events.map((e) => e.kind), bad).toEqual(['error']);
     }
+  });
+
+  test('attributes called __proto__ and constructor are own keys, as saxes makes them', () => {
+    const s = '<iq __proto__="a" constructor="b" toString="c"><x hasOwnProperty="d"/></iq>';
+    const fast = parsePlainStanza(s)!;
+    expect(fast).toEqual(saxesTree(s));
+    expect(Object.keys(fast.attrs)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.hasOwn(fast.attrs, '__proto__')).toBe(true);
+    expect(fast.attrs['__proto__']).toBe('a');
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(fast.attrs))).toBeNull();
+  });
+
+  test('scan ends at the stanza end in a longer text, takes a split one in pieces, and declines past maxDepth', () => {
+    const s = splitStanzas(publishInet({ agent: 'compute-1', seq: 7, instance: BLUE, route }))[0]!;
+    const text = `xx${s}<iq/>`;
+    const b = new PlainStanzaBuilder(32);
+    expect(b.scan(text, 2)).toBe(2 + s.length);
+    expect(b.finish()).toEqual(saxesTree(s));
+    b.reset();
+    expect(b.scan(text.slice(0, 40), 2)).toBe(SCAN_MORE);
+    expect(b.scan(text, 40)).toBe(2 + s.length);
+    expect(b.finish()).toEqual(saxesTree(s));
+    const deep = new PlainStanzaBuilder(3);
+    expect(deep.scan('<a><b><c></c></b></a>', 0)).toBe(21);
+    deep.reset();
+    expect(deep.scan('<a><b><c><d/></c></b></a>', 0)).toBe(SCAN_DECLINED);
+  });
+
+  test('random stanzas, well-formed or with one character changed, give the saxes tree or undefined, never another tree', () => {
+    const name = fc.constantFrom('iq', 'item', 'entry', 'next-hop', 'a', 'x:y', 'vni');
+    const textUnit = fc.constantFrom('a', ' ', '\n', '&amp;', '&lt;', 'é', '>', ']', '\t', '&#65;', '"');
+    const value = fc.string({ unit: fc.constantFrom('v', ' ', '>', '&quot;', "'", '&amp;', 'é'), maxLength: 6 });
+    const el: fc.Arbitrary<string> = fc.letrec<{ el: string }>((tie) => ({
+      el: fc.tuple(name, fc.uniqueArray(fc.constantFrom('id', 'to', 'node'), { maxLength: 2 }), value,
+        fc.array(fc.oneof({ depthSize: 'small' }, fc.string({ unit: textUnit, maxLength: 5 }), tie('el')), { maxLength: 4 }))
+        .map(([n, keys, v, kids]) => {
+          const attrs = keys.map((k) => ` ${k}="${v}"`).join('');
+          return kids.length === 0 ? `<${n}${attrs}/>` : `<${n}${attrs}>${kids.join('')}</${n}>`;
+        }),
+    })).el;
+    const mutated = el.chain((s) => fc.tuple(fc.constant(s), fc.integer({ min: 0, max: s.length - 1 }),
+      fc.constantFrom('<', '>', '/', '"', '=', ' ', '&', 'b', '!', '?', '\r', '\u0001', '-')));
+    let fastCount = 0;
+    fc.assert(fc.property(mutated, fc.boolean(), ([s, at, c], mutate) => {
+      const text = mutate ? s.slice(0, at) + c + s.slice(at + 1) : s;
+      const fast = parsePlainStanza(text);
+      const slow = saxesTree(text);
+      if (fast !== undefined) {
+        fastCount++;
+        expect(fast).toEqual(slow);
+      }
+      if (slow === undefined) expect(fast).toBeUndefined();
+    }), { numRuns: 2000 });
+    expect(fastCount).toBeGreaterThan(200);
   });
 });
