@@ -154,8 +154,13 @@ export function detachedItem(r: AgentInetRoute): AgentInetRoute {
   };
 }
 
-/** A fresh copy of a string (never a slice of a longer one). */
-const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+/**
+ * A fresh copy of a string, never a slice of a longer one: what a session
+ * keeps from what an agent sent (a slice of the received text keeps its
+ * whole 32–64 KiB chunk alive).
+ */
+export const ownString = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+const own = ownString;
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true;

@@ -33,7 +33,7 @@ import type { PeerInfo } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import type { InstanceManager } from '../routing-instances/manager.js';
 import type { AttrSet } from '../rib/attr-store.js';
-import { agentPath, detachedItem, sameAgentAttrs, type AgentPath } from './agent-routes.js';
+import { agentPath, detachedItem, ownString, sameAgentAttrs, type AgentPath } from './agent-routes.js';
 import type { KeptAgent } from './graceful-restart.js';
 import type { ItemCache, RenderedItem } from './item-cache.js';
 import {
@@ -202,8 +202,9 @@ export class AgentSession {
     }
   }
 
-  private subscribe(name: string, instanceId: number | undefined, noRibOut: boolean): void {
-    if (this.subs.has(name)) return this.out.fail(`duplicate subscribe to ${name}`);
+  private subscribe(requested: string, instanceId: number | undefined, noRibOut: boolean): void {
+    if (this.subs.has(requested)) return this.out.fail(`duplicate subscribe to ${requested}`);
+    const name = ownString(requested); // kept for the session's life: not a slice of the received text
     const sub: Subscription = {
       name, instanceId, noRibOut, inst: undefined, tables: new Map(VRF_FAMILIES.map((f) => [f, newTableState(f)])),
     };

@@ -2,6 +2,8 @@
  * AgentSession without a socket: flow control toward one agent, with a
  * transport that pushes back.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Rib } from '../../src/rib/rib.js';
@@ -89,6 +91,25 @@ describe('agent session flow control', () => {
     expect(text).toContain('<label>64</label>');
     expect(text).not.toContain('\ufffd');
     expect(s.stats.itemsSent).toBe(80);
+  });
+
+  it('keeps no slice of the received text: a subscription does not hold the chunk its instance name came in', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const { rib, manager } = setup();
+    const s = session(rib, manager, 'agent', () => true);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // The instance name as the parser hands it over: a slice of the (large) text it was received in.
+    ((): void => {
+      const received = `${'x'.repeat(64 * 2 ** 20)}<subscribe node="${BLUE}"/>`;
+      const at = received.indexOf('node="') + 6;
+      s.handle({ kind: 'subscribe', instance: received.slice(at, received.indexOf('"', at)), instanceId: 1, noRibOut: false });
+    })();
+    gc();
+    // The 64 MiB text is gone once nothing but the session holds the name.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(16 * 2 ** 20);
+    expect([...s.subs.keys()]).toEqual([BLUE]);
   });
 });
 
