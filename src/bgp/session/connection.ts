@@ -10,9 +10,17 @@
  * RFC 9687: the send hold timer runs while written data is waiting to reach
  * the kernel and restarts whenever a write completes; when it fires, the
  * peer has stopped reading and the session is torn down with 8/0.
+ *
+ * Reading yields: libuv reads up to 32 × 64 KiB from a busy socket in one
+ * event-loop turn, and a peer sending a full table had its UPDATEs handled
+ * for most of a second without a break (no timer, no other socket, no
+ * agent). Once data has been handled for READ_SLICE_MS in one turn, the
+ * socket is paused until the next check phase (setImmediate); the bytes
+ * wait in the kernel meanwhile, nothing is dropped or reordered.
  */
 
 import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { ConnectionOrigin, FsmState } from '../fsm.js';
 import { RxBuffer } from './rx-buffer.js';
 import { Timers } from './timers.js';
@@ -47,6 +55,9 @@ export interface ConnectionOptions {
   readonly lingerMs: number;
 }
 
+/** Time data may be handled in one event-loop turn before reading yields, ms. */
+export const READ_SLICE_MS = 20;
+
 export class Connection {
   /** This connection's own FSM state (the session's, while it is the primary). */
   fsm: FsmState;
@@ -69,7 +80,7 @@ export class Connection {
     this.timers = new Timers((t) => events.timer(gen, t));
     socket.setNoDelay(true);
     socket.on('connect', () => events.connected(gen));
-    socket.on('data', (chunk: Buffer) => events.data(gen, chunk));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk, events));
     socket.on('drain', () => events.drain(gen));
     // The peer's FIN: finish our side too, so 'close' follows even on a half-open-capable socket.
     socket.on('end', () => socket.end());
@@ -81,6 +92,29 @@ export class Connection {
       events.closed(gen, hadError ? (this.error ?? 'socket error') : undefined);
     });
   }
+
+  /** When this turn's reading started (undefined between turns), and whether reading waits for the next turn. */
+  private sliceStart: number | undefined;
+  private yielded = false;
+
+  private onData(chunk: Buffer, events: ConnectionEvents): void {
+    if (this.sliceStart === undefined) {
+      this.sliceStart = performance.now();
+      setImmediate(this.endSlice);
+    }
+    events.data(this.gen, chunk);
+    if (!this.yielded && performance.now() - this.sliceStart > READ_SLICE_MS && !this.socket.destroyed) {
+      this.yielded = true;
+      this.socket.pause();
+    }
+  }
+
+  private readonly endSlice = (): void => {
+    this.sliceStart = undefined;
+    if (!this.yielded) return;
+    this.yielded = false;
+    if (!this.socket.destroyed) this.socket.resume();
+  };
 
   get isClosed(): boolean {
     return this.closing !== undefined || this.socket.destroyed;
