@@ -415,5 +415,4 @@ export class InstanceManager {
     this.importerCache.set(p.attrs, { generation: this.importersGeneration, instances });
     return instances;
   }
-
 }

@@ -139,16 +139,16 @@ export function detachedItem(r: AgentInetRoute): AgentInetRoute {
   return {
     prefix: r.prefix,
     nextHop: {
-      address: nh.address, label: nh.label, encapsulations: nh.encapsulations.map(own), virtualNetwork: '', tags: [...nh.tags],
-      mac: nh.mac === undefined ? undefined : own(nh.mac), localSequenceNumber: nh.localSequenceNumber,
+      address: nh.address, label: nh.label, encapsulations: nh.encapsulations.map(ownString), virtualNetwork: '', tags: [...nh.tags],
+      mac: nh.mac === undefined ? undefined : ownString(nh.mac), localSequenceNumber: nh.localSequenceNumber,
     },
     sequenceNumber: r.sequenceNumber,
     mobility: r.mobility && { seqno: r.mobility.seqno, sticky: r.mobility.sticky },
     localPref: r.localPref,
     med: r.med,
     securityGroups: [...r.securityGroups],
-    communities: r.communities.map(own),
-    loadBalance: r.loadBalance && { fields: r.loadBalance.fields.map(own), decision: own(r.loadBalance.decision) },
+    communities: r.communities.map(ownString),
+    loadBalance: r.loadBalance && { fields: r.loadBalance.fields.map(ownString), decision: ownString(r.loadBalance.decision) },
     subProtocol: '',
     virtualNetwork: '',
   };
@@ -160,7 +160,6 @@ export function detachedItem(r: AgentInetRoute): AgentInetRoute {
  * whole 32–64 KiB chunk alive).
  */
 export const ownString = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
-const own = ownString;
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true;
@@ -233,7 +232,11 @@ export function itemFields(best: Path, virtualNetwork: string, localAsn: number)
   };
 }
 
-/** The item for a destination, or undefined when it must be retracted. */
+/**
+ * The item for a destination, or undefined when it must be retracted, built
+ * field by field: the definition ItemCache's piecewise rendering is held to
+ * (test/xmpp/item-cache.test.ts).
+ */
 export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetItem | undefined {
   if (dest.ecmpCount === 0) return undefined;
   const nextHops: OutNextHop[] = [];

@@ -56,12 +56,12 @@ function chunk(codec: FamilyCodec, nlri: readonly Nlri[], room: number, withdraw
   return runs;
 }
 
-function writeRun(codec: FamilyCodec, nlri: readonly Nlri[], run: [number, number], w: Writer): void {
-  for (let i = run[0]; i < run[1]; i++) codec.encodeNlri(nlri[i] as Nlri, w);
-}
-
-function writeWithdrawn(codec: FamilyCodec, nlri: readonly Nlri[], run: [number, number], w: Writer): void {
-  for (let i = run[0]; i < run[1]; i++) codec.encodeWithdrawn(nlri[i] as Nlri, w);
+/** Write one run of nlri (`withdrawn`: in their withdrawal form, as chunk() counted them). */
+function writeRun(codec: FamilyCodec, nlri: readonly Nlri[], run: [number, number], w: Writer, withdrawn: boolean): void {
+  for (let i = run[0]; i < run[1]; i++) {
+    if (withdrawn) codec.encodeWithdrawn(nlri[i] as Nlri, w);
+    else codec.encodeNlri(nlri[i] as Nlri, w);
+  }
 }
 
 export function packUpdates(
@@ -88,12 +88,12 @@ export function packUpdates(
         wr.u8(codec.nextHopLengths[0] as number);
         codec.encodeNextHop(nextHop, wr);
         wr.u8(0);
-        writeRun(codec, nlri, r, wr);
+        writeRun(codec, nlri, r, wr, false);
       });
     }
     w.bytes(attrBytes);
     w.patchU16(aAt, w.pos - aAt - 2);
-    if (inet) writeRun(codec, nlri, run, w);
+    if (inet) writeRun(codec, nlri, run, w, false);
     finishMessage(w, start);
     out.push(w.finish());
   }
@@ -110,7 +110,7 @@ export function packWithdrawals(family: AfiSafi, nlri: readonly Nlri[]): Uint8Ar
     const start = beginMessage(w, MSG_UPDATE);
     const wAt = w.pos;
     w.u16(0);
-    if (inet) writeWithdrawn(codec, nlri, run, w);
+    if (inet) writeRun(codec, nlri, run, w, true);
     w.patchU16(wAt, w.pos - wAt - 2);
     const aAt = w.pos;
     w.u16(0);
@@ -118,7 +118,7 @@ export function packWithdrawals(family: AfiSafi, nlri: readonly Nlri[]): Uint8Ar
       writeAttribute(w, FLAG_OPTIONAL, ATTR_MP_UNREACH, run, (r, wr) => {
         wr.u16(codec.afi);
         wr.u8(codec.safi);
-        writeWithdrawn(codec, nlri, r, wr);
+        writeRun(codec, nlri, r, wr, true);
       });
     }
     w.patchU16(aAt, w.pos - aAt - 2);
