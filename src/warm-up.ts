@@ -67,7 +67,7 @@ function updates(routes: number): { announce: Uint8Array[]; withdraw: Uint8Array
     const rd = (1n << 48n) | (0xc0000264n << 16n) | BigInt(set + 1); // 192.0.2.100:<set>
     const nlri: VpnPrefix[] = [];
     for (let i = 0; i < PER_SET; i++) {
-      nlri.push({ family: 'inet-vpn', labels: [16 + set * PER_SET + i], rd, addr: (0x0a000000 + set * PER_SET + i) >>> 0, len: 32 });
+      nlri.push({ family: 'inet-vpn', labels: 16 + set * PER_SET + i, rd, addr: (0x0a000000 + set * PER_SET + i) >>> 0, len: 32 });
     }
     const attrs: PathAttributes = {
       origin: 0, asPath: [], localPref: 100,

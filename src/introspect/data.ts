@@ -16,6 +16,7 @@ import {
   nlriToString, originVnOf, rdToString,
 } from '../bgp/wire/index.js';
 import type { FamilyName } from '../bgp/wire/types.js';
+import { labelList } from '../bgp/wire/families/labeled.js';
 import { explain } from '../rib/best-path.js';
 import type { Table } from '../rib/table.js';
 import { isLlgrStale, isStale, type Dest, type InfeasibleReason, type Path } from '../rib/types.js';
@@ -150,7 +151,7 @@ export function pathRecord(ctx: IntrospectContext, dest: Dest, p: Path, i: numbe
     protocol: p.peer.kind === 'xmpp' ? 'XMPP' : p.peer.kind === 'local' ? 'Local' : 'BGP',
     source: p.peer.name, best: i === 0 && dest.ecmpCount > 0, ecmp: i < dest.ecmpCount,
     lostAt: i === 0 ? undefined : explain(best, p), infeasible: p.infeasible,
-    nextHop: nextHopToString(a), labels: p.labels,
+    nextHop: nextHopToString(a), labels: labelList(p.labels),
     rd: p.rd === undefined ? undefined : rdToString(p.rd), localPref: a.localPref, med: a.med, origin: a.origin,
     asPath: (a.asPath ?? []).map((seg) => (seg.type === 1 ? `{${seg.asns.join(' ')}}` : seg.asns.join(' '))).join(' '),
     communities: [...(a.communities ?? []).map(communityToString), ...(a.extCommunities ?? []).map(extCommunityToString)],

@@ -13,7 +13,8 @@
  * RFC 9494 §4.2 (marking a restarting source's paths LLGR-stale).
  */
 
-import type { Nlri, PathAttributes, VpnPrefix } from '../bgp/wire/types.js';
+import type { Labels, Nlri, PathAttributes, VpnPrefix } from '../bgp/wire/types.js';
+import { NO_LABELS } from '../bgp/wire/families/labeled.js';
 import { LLGR_STALE, NO_LLGR } from '../bgp/wire/llgr.js';
 import { AttrStore, type AttrSet } from './attr-store.js';
 import { asPathContains, type LocalSpeaker } from './export.js';
@@ -21,8 +22,6 @@ import type { Table } from './table.js';
 import type { Dest, InfeasibleReason, Path, PeerInfo, Replication } from './types.js';
 
 export type { LocalSpeaker } from './export.js';
-
-const NO_LABELS: readonly number[] = Object.freeze([]);
 
 const isAttrSet = (a: PathAttributes | AttrSet): a is AttrSet => 'key' in a && 'refs' in a;
 
@@ -38,11 +37,22 @@ export type ImportPolicy = (table: Table, nlri: Nlri, source: PeerInfo, attrs: P
 /** Per-path facts the caller knows beyond the attributes. */
 export interface PathOptions {
   /** MPLS labels; by default the NLRI's own (labeled families) or none. */
-  readonly labels?: readonly number[];
+  readonly labels?: Labels;
   /** Source RD (agent paths in a VRF: `<next-hop>:<instance-id>`). */
   readonly rd?: bigint;
   /** A reason the source already knows the path can't be used. */
   readonly infeasible?: InfeasibleReason;
+}
+
+/**
+ * A received path. No `rd`, `infeasible` or `replicated` slot unless set:
+ * 8 bytes less per path for each (a BGP peer's feasible path has none).
+ */
+function newPath(
+  peer: PeerInfo, attrs: AttrSet, received: AttrSet, labels: Labels, stamp: number, rd: bigint | undefined, infeasible: InfeasibleReason | undefined,
+): Path {
+  if (infeasible === undefined) return rd === undefined ? { peer, attrs, received, labels, stamp } : { peer, attrs, received, labels, stamp, rd };
+  return rd === undefined ? { peer, attrs, received, labels, stamp, infeasible } : { peer, attrs, received, labels, stamp, rd, infeasible };
 }
 
 export class Rib {
@@ -99,10 +109,7 @@ export class Rib {
       const received = attrs === set ? set : this.store.retain(set);
       const labels = opts.labels ?? (labeled ? (n as VpnPrefix).labels : NO_LABELS);
       const why = infeasible ?? (effective === undefined ? 'rejected-by-policy' : undefined);
-      // No `rd` or `replicated` slot unless set: 16 bytes less per path (a BGP peer's never has them).
-      const path: Path = opts.rd === undefined
-        ? { peer: source, attrs, received, labels, infeasible: why, stamp: ++this.stamp }
-        : { peer: source, attrs, received, labels, infeasible: why, stamp: ++this.stamp, rd: opts.rd };
+      const path = newPath(source, attrs, received, labels, ++this.stamp, opts.rd, why);
       const old = table.upsert(n, path);
       if (old) this.releasePath(old);
       else added++;
@@ -230,7 +237,7 @@ export class Rib {
    * ran when `from` came in; they do not run again. Replaces the source's
    * path with the same RD, unless it is already identical.
    */
-  placeDerived(table: Table, nlri: Nlri, from: Path, attrs: PathAttributes, opts: { labels: readonly number[]; rd?: bigint }): void {
+  placeDerived(table: Table, nlri: Nlri, from: Path, attrs: PathAttributes, opts: { labels: Labels; rd?: bigint }): void {
     const set = this.store.intern(attrs);
     const existing = table.find(nlri)?.paths.find((q) => q.peer === from.peer && q.rd === opts.rd);
     if (existing && existing.attrs === set && existing.labels === opts.labels && existing.infeasible === from.infeasible) {

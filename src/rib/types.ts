@@ -5,7 +5,7 @@
  */
 
 import type { RouteKey } from '../bgp/wire/families/registry.js';
-import type { Nlri } from '../bgp/wire/types.js';
+import type { Labels, Nlri } from '../bgp/wire/types.js';
 import { LLGR_STALE } from '../bgp/wire/llgr.js';
 import type { AttrSet } from './attr-store.js';
 
@@ -72,8 +72,8 @@ export interface Path {
    * them alone. Copies made by replication carry their primary's.
    */
   readonly received: AttrSet;
-  /** MPLS labels from the NLRI (VPN families); empty otherwise. */
-  readonly labels: readonly number[];
+  /** MPLS labels from the NLRI (VPN families; one label is a number); NO_LABELS otherwise. */
+  readonly labels: Labels;
   /**
    * Why the path can't be used, or undefined when it is feasible. Infeasible
    * paths stay visible (introspect) but never win over a feasible one.

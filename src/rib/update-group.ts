@@ -39,7 +39,7 @@
  */
 
 import { encodeEndOfRib, encodePathAttributes, FAMILIES, packUpdates, packWithdrawals } from '../bgp/wire/index.js';
-import type { AfiSafi, CodecContext, FamilyName } from '../bgp/wire/types.js';
+import type { AfiSafi, CodecContext, FamilyName, Labels } from '../bgp/wire/types.js';
 import type { AttrSet, AttrStore } from './attr-store.js';
 import { DestQueue } from './dest-queue.js';
 import type { RouteKey } from './nlri-key.js';
@@ -405,7 +405,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 /** The NLRI with the given labels (VPN); reuses the object when they are already its labels. */
-function withLabels(n: Nlri, labels: readonly number[]): Nlri {
-  if (!FAMILIES[n.family].labeled || (n as { labels: readonly number[] }).labels === labels) return n;
+function withLabels(n: Nlri, labels: Labels): Nlri {
+  if (!FAMILIES[n.family].labeled || (n as { labels: Labels }).labels === labels) return n;
   return { ...n, labels } as Nlri;
 }

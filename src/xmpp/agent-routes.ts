@@ -32,7 +32,8 @@ import {
   tagsOf,
   TUNNEL_TYPES,
 } from '../bgp/wire/index.js';
-import type { PathAttributes } from '../bgp/wire/types.js';
+import type { Labels, PathAttributes } from '../bgp/wire/types.js';
+import { firstLabel } from '../bgp/wire/families/labeled.js';
 import type { Dest, Path } from '../rib/types.js';
 import type { AgentInetRoute, OutInetItem, OutNextHop } from './wire/index.js';
 
@@ -72,7 +73,7 @@ export function agentMed(localPref: number, med: number): number | undefined {
 
 export interface AgentPath {
   readonly attrs: PathAttributes;
-  readonly labels: readonly number[];
+  readonly labels: Labels;
   /** Source RD `<next-hop>:<instance-id>`; undefined in the master instance. */
   readonly rd: bigint | undefined;
   /** The agent listed encapsulations, none of them known (Contrail's NoTunnelEncap). */
@@ -103,7 +104,7 @@ export function agentPath(r: AgentInetRoute, o: { asn: number; master: boolean; 
   }
   return {
     attrs,
-    labels: [r.nextHop.label],
+    labels: r.nextHop.label,
     rd: o.master ? undefined : makeRd(1, r.nextHop.address, o.instanceId & 0xffff),
     noTunnelEncap,
   };
@@ -188,7 +189,7 @@ function add(ecs: Set<bigint>, c: bigint | undefined): void {
 /** Tunnel encapsulation names of a path (`mpls-o-gre` shown as `gre`), sorted, unique. */
 export function encapsulationsOf(p: Path): string[] {
   const names = new Set(encapsulationNames(p.attrs.attrs.extCommunities).map((n) => (n === 'mpls-o-gre' ? 'gre' : n)));
-  if (names.size === 0 && (p.labels[0] ?? 0) !== 0) names.add('gre');
+  if (names.size === 0 && (firstLabel(p.labels) ?? 0) !== 0) names.add('gre');
   return [...names].sort();
 }
 
@@ -209,7 +210,7 @@ export function outNextHop(p: Path, vn: VnResolver): OutNextHop {
   return {
     af: a.nextHop === undefined && a.nextHop6 !== undefined ? 2 : 1,
     address: nextHopToString(a) ?? '0.0.0.0',
-    label: p.labels[0] ?? 0,
+    label: firstLabel(p.labels) ?? 0,
     encapsulations: encapsulationsOf(p),
     virtualNetwork: vn.networkOf(p),
     tags: tagsOf(a.extCommunities),

@@ -349,7 +349,7 @@ export class AgentSession {
     // A new next hop means a new RD: the old path is a different path, remove it.
     if (had && oldRd !== ap.rd) this.deps.rib.withdrawByKey(table, key, this.info, oldRd);
     this.deps.rib.addPaths(table, this.info, set, [r.prefix], {
-      labels: [r.nextHop.label], rd: ap.rd, infeasible: ap.noTunnelEncap ? 'no-tunnel-encap' : undefined,
+      labels: r.nextHop.label, rd: ap.rd, infeasible: ap.noTunnelEncap ? 'no-tunnel-encap' : undefined,
     });
     ts.routes.set(key, ap.rd);
   }

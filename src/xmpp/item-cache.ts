@@ -15,7 +15,7 @@
  * (test/xmpp/item-cache.test.ts).
  */
 
-import { FAMILIES, nlriToString } from '../bgp/wire/index.js';
+import { FAMILIES, firstLabel, nlriToString } from '../bgp/wire/index.js';
 import type { AttrSet } from '../rib/attr-store.js';
 import type { RouteKey } from '../rib/nlri-key.js';
 import type { Table } from '../rib/table.js';
@@ -86,7 +86,7 @@ export class ItemCache {
     for (let i = 0; i < dest.ecmpCount; i++) {
       const p = dest.paths[i]!;
       const pc = i === 0 ? best : this.piecesOf(p);
-      const hop = pc.pre + (p.labels[0] ?? 0) + pc.post;
+      const hop = pc.pre + (firstLabel(p.labels) ?? 0) + pc.post;
       if (dest.ecmpCount > 1) {
         // The same next hop twice (two paths the item can't tell apart) is shown once.
         seen ??= [];
@@ -101,7 +101,7 @@ export class ItemCache {
   private piecesOf(p: Path): PathPieces {
     let byKind = this.pieces.get(p.attrs);
     if (!byKind) this.pieces.set(p.attrs, (byKind = []));
-    const kind = (p.replicated ? 2 : 0) + ((p.labels[0] ?? 0) !== 0 ? 1 : 0);
+    const kind = (p.replicated ? 2 : 0) + ((firstLabel(p.labels) ?? 0) !== 0 ? 1 : 0);
     let pc = byKind[kind];
     if (!pc) {
       const nh = outNextHop(p, this.resolver);

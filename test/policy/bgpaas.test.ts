@@ -10,7 +10,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signedSocket } from '../../src/bgp/session/tcp-md5.js';
-import { extCommunityToString, ipv4ToString, nlriToString, parsePrefix } from '../../src/bgp/wire/index.js';
+import { extCommunityToString, ipv4ToString, labelList, nlriToString, parsePrefix } from '../../src/bgp/wire/index.js';
 import type { UpdateMessage, VpnPrefix } from '../../src/bgp/wire/types.js';
 import { parseConfigText, passwordKeyPaths, tcpMd5Problem } from '../../src/config/index.js';
 import type { ServerHandle } from '../../src/server.js';
@@ -68,7 +68,7 @@ function vpn(s: ServerHandle): Map<string, { labels: readonly number[]; nextHop:
     const p = d.paths[0]!;
     const a = p.attrs.attrs;
     out.set(nlriToString(d.nlri as VpnPrefix), {
-      labels: p.labels, nextHop: ipv4ToString(a.nextHop ?? 0), asPath: (a.asPath ?? []).flatMap((x) => x.asns),
+      labels: labelList(p.labels), nextHop: ipv4ToString(a.nextHop ?? 0), asPath: (a.asPath ?? []).flatMap((x) => x.asns),
       communities: (a.extCommunities ?? []).map(extCommunityToString), localPref: a.localPref,
     });
   }

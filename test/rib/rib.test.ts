@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decodeMessage, endOfRibFamily, parseRouteTarget, rdToString } from '../../src/bgp/wire/index.js';
+import { decodeMessage, endOfRibFamily, labelList, parseRouteTarget, rdToString } from '../../src/bgp/wire/index.js';
 import type { CodecContext, PathAttributes, UpdateMessage, VpnPrefix } from '../../src/bgp/wire/types.js';
 import type { BgpPeering, PeerRib } from '../../src/rib/peering.js';
 import type { FamilyName } from '../../src/bgp/wire/types.js';
@@ -56,7 +56,7 @@ function apply(bytes: Uint8Array, seen: Seen): void {
   const un = m.mpUnreach;
   const re = m.mpReach;
   // Announcements before withdrawals, as gobgpd applies an UPDATE that has both.
-  if (re?.family === 'inet-vpn') for (const n of re.nlri) seen.vpn.set(vkey(n), { labels: n.labels, attrs: m.attrs, nextHop: re.nextHop as number });
+  if (re?.family === 'inet-vpn') for (const n of re.nlri) seen.vpn.set(vkey(n), { labels: labelList(n.labels), attrs: m.attrs, nextHop: re.nextHop as number });
   if (re?.family === 'route-target') for (const n of re.nlri) seen.rtc.add(`${n.len}:${n.target}`);
   if (seen.rtc.has('0:0') && seen.rtc.size > 1) seen.defaultWithSpecific++;
   if (un?.family === 'inet-vpn') for (const n of un.nlri) seen.vpn.delete(vkey(n));

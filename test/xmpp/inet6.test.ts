@@ -11,6 +11,7 @@ import {
   decodeMessage, extCommunityToString, ipv6ToString, nlriToString, parseIpv6, parseRd, parseRouteTarget, rdToString,
 } from '../../src/bgp/wire/index.js';
 import type { UpdateMessage, Vpn6Prefix } from '../../src/bgp/wire/types.js';
+import { labelList } from '../../src/bgp/wire/index.js';
 import type { PeerRib } from '../../src/rib/peering.js';
 import type { TestAgent } from '../support/agent.js';
 import { useXmppNode } from '../support/xmpp-node.js';
@@ -38,7 +39,7 @@ function vpn6Routes(): { rd: string; prefix: string; labels: readonly number[]; 
     const n = dest.nlri as Vpn6Prefix;
     const best = dest.paths[0]!;
     out.push({
-      rd: rdToString(n.rd), prefix: nlriToString(n).slice(rdToString(n.rd).length + 1), labels: best.labels,
+      rd: rdToString(n.rd), prefix: nlriToString(n).slice(rdToString(n.rd).length + 1), labels: labelList(best.labels),
       nextHop: best.attrs.attrs.nextHop, communities: (best.attrs.attrs.extCommunities ?? []).map(extCommunityToString),
     });
   }
@@ -154,7 +155,7 @@ describe('IPv6 from a BGP peer', () => {
     const reach = got.map((u) => u.mpReach).find((r) => r?.family === 'inet6-vpn' && r.nlri.length > 0);
     expect(reach?.nextHop).toBe(0xc0000215);
     expect(reach?.nlri).toEqual([
-      { family: 'inet6-vpn', labels: [25], rd: parseRd('192.0.2.21:1')!, addr: parseIpv6('2001:db8:5::5')!, len: 128 },
+      { family: 'inet6-vpn', labels: 25, rd: parseRd('192.0.2.21:1')!, addr: parseIpv6('2001:db8:5::5')!, len: 128 },
     ]);
   });
 });

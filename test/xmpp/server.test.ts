@@ -4,7 +4,7 @@
  * every agent is pushed and what lands in bgp.l3vpn.0.
  */
 import { describe, expect, it } from 'vitest';
-import { extCommunityToString, rdToString, ipv4ToString } from '../../src/bgp/wire/index.js';
+import { extCommunityToString, labelList, rdToString, ipv4ToString } from '../../src/bgp/wire/index.js';
 import type { VpnPrefix } from '../../src/bgp/wire/types.js';
 import { TestAgent } from '../support/agent.js';
 import { useXmppNode } from '../support/xmpp-node.js';
@@ -40,7 +40,7 @@ function vpnRoutes(): { rd: string; prefix: string; labels: readonly number[]; c
     const best = dest.paths[0];
     if (!best) continue;
     out.push({
-      rd: rdToString(n.rd), prefix: `${ipv4ToString(n.addr)}/${n.len}`, labels: best.labels,
+      rd: rdToString(n.rd), prefix: `${ipv4ToString(n.addr)}/${n.len}`, labels: labelList(best.labels),
       communities: (best.attrs.attrs.extCommunities ?? []).map(extCommunityToString),
     });
   }

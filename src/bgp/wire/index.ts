@@ -44,6 +44,7 @@ export {
   nlriKey, nlriToString, type Family, type RouteKey,
 } from './families/registry.js';
 export * from './ext-communities/index.js';
+export { NO_LABELS, compactLabels, firstLabel, labelCount, labelList } from './families/labeled.js';
 
 /**
  * Cut complete messages off the front of a receive buffer, starting at

@@ -5,6 +5,7 @@
  */
 
 import fc from 'fast-check';
+import { compactLabels, labelCount } from '../../../src/bgp/wire/families/labeled.js';
 import type {
   AsPathSegment,
   Capability,
@@ -55,7 +56,9 @@ export const nextHop = fc.integer({ min: 0x01000000, max: 0xdfffffff }).filter((
  */
 const labelStack = fc
   .array(fc.integer({ min: 0, max: 0xfffff }), { maxLength: 3 })
-  .map((ls) => ls.map((l, i) => (i < ls.length - 1 && l === 0x80000 ? 0x80001 : l)));
+  .map((ls) => ls.map((l, i) => (i < ls.length - 1 && l === 0x80000 ? 0x80001 : l)))
+  // As decoding gives them back: one label as a number (src/bgp/wire/types.ts Labels).
+  .map(compactLabels);
 
 export const vpnPrefix: fc.Arbitrary<VpnPrefix> = fc
   .record({ labels: labelStack, rd: u64, p: ipv4Prefix })
@@ -63,7 +66,7 @@ export const vpnPrefix: fc.Arbitrary<VpnPrefix> = fc
 
 /** VPN-IPv6: at most two labels, so 24·labels + 64 + 128 fits the one-byte length (RFC 4659 §3.2). */
 export const vpn6Prefix: fc.Arbitrary<Vpn6Prefix> = fc
-  .record({ labels: labelStack.filter((ls) => ls.length <= 2), rd: u64, p: ipv6Prefix })
+  .record({ labels: labelStack.filter((ls) => labelCount(ls) <= 2), rd: u64, p: ipv6Prefix })
   .map(({ labels, rd, p }) => ({ family: 'inet6-vpn' as const, labels, rd, addr: p.addr, len: p.len }));
 
 export const rtMembership: fc.Arbitrary<RtMembership> = fc.oneof(

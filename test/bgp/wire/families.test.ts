@@ -5,6 +5,7 @@ import type { FamilyCodec } from '../../../src/bgp/wire/families/codec.js';
 import type { FamilyName, NlriOf } from '../../../src/bgp/wire/types.js';
 import { inetCodec } from '../../../src/bgp/wire/families/inet.js';
 import { inetVpnCodec } from '../../../src/bgp/wire/families/inet-vpn.js';
+import { compactLabels, firstLabel, labelCount, labelList, NO_LABELS } from '../../../src/bgp/wire/families/labeled.js';
 import { rtargetCodec } from '../../../src/bgp/wire/families/rtarget.js';
 import { Reader } from '../../../src/bgp/wire/reader.js';
 import { Writer } from '../../../src/bgp/wire/writer.js';
@@ -63,7 +64,7 @@ describe('inet NLRI (1/1)', () => {
 });
 
 describe('inet-vpn NLRI (1/128)', () => {
-  const frr: VpnPrefix = { family: 'inet-vpn' as const, labels: [1001], rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
+  const frr: VpnPrefix = { family: 'inet-vpn' as const, labels: 1001, rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
   const cases: Array<[string, string, VpnPrefix[]]> = [
     [
       'FRR 192.0.2.12:1:198.18.10.0/24 label 1001',
@@ -95,7 +96,7 @@ describe('inet-vpn NLRI (1/128)', () => {
       '58' + // 88 = 24 + 64 + 0
         '000031' + // label 3, S
         '0007 010203040506', // RD type 7
-      [{ family: 'inet-vpn' as const, labels: [3], rd: 0x0007_0102_0304_0506n, addr: 0, len: 0 }],
+      [{ family: 'inet-vpn' as const, labels: 3, rd: 0x0007_0102_0304_0506n, addr: 0, len: 0 }],
     ],
   ];
   it.each(cases)('%s', (_name, hex, value) => {
@@ -106,12 +107,24 @@ describe('inet-vpn NLRI (1/128)', () => {
   it('writes each NLRI\'s own RD when consecutive NLRI alternate between RDs (the last RD\'s halves are reused only for an equal RD)', () => {
     const a = 0x0001_c000_020c_0001n;
     const b = 0x0002_fa56_ea00_0007n;
-    const list: VpnPrefix[] = [a, a, b, a, (a << 1n) >> 1n].map((rd, i) => ({ family: 'inet-vpn' as const, labels: [16 + i], rd, addr: 0x0a000000 + i, len: 32 }));
+    const list: VpnPrefix[] = [a, a, b, a, (a << 1n) >> 1n].map((rd, i) => ({ family: 'inet-vpn' as const, labels: 16 + i, rd, addr: 0x0a000000 + i, len: 32 }));
     const hex = encodeAll(inetVpnCodec, list);
     // 16 bytes each: length, one label, RD, 4 address bytes.
     const rds = list.map((_, i) => hex.slice(32 * i + 8, 32 * i + 24));
     expect(rds).toEqual(['0001c000020c0001', '0001c000020c0001', '0002fa56ea000007', '0001c000020c0001', '0001c000020c0001']);
     expect(decodeAll(inetVpnCodec, h(hex))).toEqual(list);
+  });
+
+  it('decodes one label as a number, a stack as an array, and encodes a one-label list as its number', () => {
+    const one = decodeAll(inetVpnCodec, h('70 003e91 0001c000020c0001 c6120a')) as VpnPrefix[];
+    expect(one[0]!.labels).toBe(1001);
+    const two = decodeAll(inetVpnCodec, h('88 000640 000c81 0000fc0000000064 0a0101')) as VpnPrefix[];
+    expect(two[0]!.labels).toEqual([100, 200]);
+    const asList = { ...one[0]!, labels: [1001] };
+    expect(encodeAll(inetVpnCodec, [asList])).toBe(encodeAll(inetVpnCodec, one));
+    expect([labelList(1001), labelList([100, 200]), labelList(NO_LABELS)]).toEqual([[1001], [100, 200], []]);
+    expect([firstLabel(1001), firstLabel([100, 200]), firstLabel(NO_LABELS)]).toEqual([1001, 100, undefined]);
+    expect([labelCount(7), labelCount([1, 2]), labelCount([]), compactLabels([5]), compactLabels([5, 6])]).toEqual([1, 2, 0, 5, [5, 6]]);
   });
 
   it('gives withdrawn NLRI one shared, frozen empty label list', () => {

@@ -82,7 +82,7 @@ describe('inet6 NLRI (2/1)', () => {
 
 describe('inet6-vpn NLRI (2/128)', () => {
   const frr: NlriOf['inet6-vpn'] = {
-    family: 'inet6-vpn', labels: [1001], rd: 0x0001_c000_020c_0001n, addr: v6('2001:db8:1::'), len: 48,
+    family: 'inet6-vpn', labels: 1001, rd: 0x0001_c000_020c_0001n, addr: v6('2001:db8:1::'), len: 48,
   };
   const cases: Array<[string, string, NlriOf['inet6-vpn'][]]> = [
     [
@@ -96,7 +96,7 @@ describe('inet6-vpn NLRI (2/128)', () => {
     [
       'a /128 under one label is 216 bits',
       'd8 000191 0000fc0000000064 20010db8000000000000000000000003',
-      [{ family: 'inet6-vpn', labels: [25], rd: 0x0000_fc00_0000_0064n, addr: v6('2001:db8::3'), len: 128 }],
+      [{ family: 'inet6-vpn', labels: 25, rd: 0x0000_fc00_0000_0064n, addr: v6('2001:db8::3'), len: 128 }],
     ],
     [
       'a withdrawal with the compatibility label',
@@ -123,7 +123,7 @@ describe('inet6-vpn NLRI (2/128)', () => {
 
   it('names and keys a route by RD and prefix, not by its labels', () => {
     expect(nlriToString(frr)).toBe('192.0.2.12:1:2001:db8:1::/48');
-    expect(nlriKey(frr)).toBe(nlriKey({ ...frr, labels: [7] }));
+    expect(nlriKey(frr)).toBe(nlriKey({ ...frr, labels: 7 }));
     expect(nlriKey(frr)).not.toBe(nlriKey({ ...frr, rd: 0x0001_c000_020c_0002n }));
   });
 });
@@ -161,7 +161,7 @@ describe('IPv6 next hops in MP_REACH_NLRI', () => {
 
   it('writes an IPv4 next hop for VPN-IPv6 as RD 0 + ::ffff:a.b.c.d, and withdraws with the compatibility label', () => {
     const attrs = encodePathAttributes({ origin: 0, asPath: [], localPref: 100 }, IBGP4);
-    const nlri = [{ family: 'inet6-vpn' as const, labels: [25], rd: 0x0000_fc00_0000_0064n, addr: v6('2001:db8::3'), len: 128 }];
+    const nlri = [{ family: 'inet6-vpn' as const, labels: 25, rd: 0x0000_fc00_0000_0064n, addr: v6('2001:db8::3'), len: 128 }];
     const [m] = packUpdates(familyOf('inet6-vpn'), attrs, 0xc0000215, nlri, IBGP4);
     expect(toHex(m!)).toContain('000280' + '18' + '0000000000000000' + '00000000000000000000ffffc0000215' + '00' + 'd8000191');
     const [w] = packWithdrawals(familyOf('inet6-vpn'), nlri, IBGP4);

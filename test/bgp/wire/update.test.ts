@@ -12,7 +12,7 @@ interface GoldenUpdate {
   readonly value: UpdateMessage;
 }
 
-const FRR_VPN_PREFIX = { family: 'inet-vpn' as const, labels: [1001], rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
+const FRR_VPN_PREFIX = { family: 'inet-vpn' as const, labels: 1001, rd: 0x0001_c000_020c_0001n, addr: 0xc6120a00, len: 24 };
 
 const GOLDEN: GoldenUpdate[] = [
   {

@@ -15,6 +15,7 @@
  * §5.3); the caller turns that into AFI/SAFI disable (the CVE-2016-2342 shape).
  */
 
+import type { Labels } from '../types.js';
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
@@ -23,6 +24,26 @@ export const WITHDRAW_LABEL = 0x800000;
 
 /** The empty label list: what withdrawals decode to, shared and frozen. */
 export const NO_LABELS: readonly number[] = Object.freeze([]);
+
+/** Labels as a list (allocates for a single label: for display and tests, not per route). */
+export function labelList(l: Labels): readonly number[] {
+  return typeof l === 'number' ? [l] : l;
+}
+
+/** The outermost label, or undefined when there is none. */
+export function firstLabel(l: Labels): number | undefined {
+  return typeof l === 'number' ? l : l[0];
+}
+
+/** How many labels. */
+export function labelCount(l: Labels): number {
+  return typeof l === 'number' ? 1 : l.length;
+}
+
+/** The compact form of a label list: its one label as a number; the list itself otherwise. */
+export function compactLabels(l: readonly number[]): Labels {
+  return l.length === 1 ? (l[0] as number) : l;
+}
 
 function readU32(buf: Uint8Array, p: number): number {
   return (
@@ -49,7 +70,7 @@ interface RdCache {
 export interface LabeledAddress<T> {
   readonly what: string;
   readonly maxBits: number;
-  make(labels: readonly number[], rd: bigint, buf: Uint8Array, p: number, bits: number): T;
+  make(labels: Labels, rd: bigint, buf: Uint8Array, p: number, bits: number): T;
 }
 
 /**
@@ -91,10 +112,10 @@ function decodeOne<T>(
     cache.lo = lo;
   }
   const rd = cache.rd;
-  // A grown array keeps V8's spare capacity (~17 slots) for the life of the
-  // route; keep an exact-size one (a million routes: ~130 MB less).
-  // Withdrawals (no labels) share one frozen empty list.
-  const kept = first < 0 ? NO_LABELS : stack ? stack.slice() : [first];
+  // One label is kept as a number. A grown array keeps V8's spare capacity
+  // (~17 slots) for the life of the route: a stack is kept as an exact-size
+  // copy. Withdrawals (no labels) share one frozen empty list.
+  const kept = first < 0 ? NO_LABELS : stack ? stack.slice() : first;
   out.push(a.make(kept, rd, buf, p + 8, bits));
   return p + 8 + n;
 }
@@ -118,12 +139,14 @@ export function decodeLabeled<T>(a: LabeledAddress<T>, r: Reader, withdrawal: bo
  * writes the address bytes. Throws RangeError when the NLRI is longer than
  * its one-byte length field can say (e.g. a VPN-IPv6 /120 under three labels).
  */
-export function encodeLabelsAndRd(labels: readonly number[], rd: bigint, len: number, w: Writer): void {
-  const count = labels.length === 0 ? 1 : labels.length;
+export function encodeLabelsAndRd(labels: Labels, rd: bigint, len: number, w: Writer): void {
+  const count = typeof labels === 'number' || labels.length === 0 ? 1 : labels.length;
   const bits = count * 24 + 64 + len;
   if (bits > 255) throw new RangeError(`labeled NLRI of ${bits} bits does not fit its length field`);
   w.u8(bits);
-  if (labels.length === 0) {
+  if (typeof labels === 'number') {
+    w.u24(((labels & 0xfffff) << 4) | 1);
+  } else if (labels.length === 0) {
     w.u24(WITHDRAW_LABEL);
   } else {
     const last = labels.length - 1;
@@ -145,6 +168,6 @@ export function encodeLabelsAndRd(labels: readonly number[], rd: bigint, len: nu
 const written: { rd: bigint | undefined; hi: number; lo: number } = { rd: undefined, hi: 0, lo: 0 };
 
 /** Bytes of a labeled NLRI. */
-export function labeledLength(labels: readonly number[], len: number): number {
-  return 1 + 3 * (labels.length === 0 ? 1 : labels.length) + 8 + ((len + 7) >> 3);
+export function labeledLength(labels: Labels, len: number): number {
+  return 1 + 3 * (typeof labels === 'number' || labels.length === 0 ? 1 : labels.length) + 8 + ((len + 7) >> 3);
 }

@@ -11,7 +11,7 @@
  * holds <ri>.inet.0 and <ri>.inet6.0.
  */
 
-import type { AfiSafi, FamilyName, Ipv4Prefix, Ipv6Prefix, Nlri, NlriOf, RtMembership, Vpn6Prefix, VpnPrefix } from '../types.js';
+import type { AfiSafi, FamilyName, Ipv4Prefix, Labels, Ipv6Prefix, Nlri, NlriOf, RtMembership, Vpn6Prefix, VpnPrefix } from '../types.js';
 import { extCommunityToString } from '../ext-communities/index.js';
 import { prefixToString, rdToString } from '../format.js';
 import { prefix6ToString } from '../ipv6.js';
@@ -150,7 +150,7 @@ export function isFamilyName(s: string): s is FamilyName {
 }
 
 /** The VPN form of a VRF prefix (inet → inet-vpn, inet6 → inet6-vpn) with an RD and labels (RFC 4364 §4.1). */
-export function toVpnNlri(n: Ipv4Prefix | Ipv6Prefix, rd: bigint, labels: readonly number[]): VpnPrefix | Vpn6Prefix {
+export function toVpnNlri(n: Ipv4Prefix | Ipv6Prefix, rd: bigint, labels: Labels): VpnPrefix | Vpn6Prefix {
   return n.family === 'inet'
     ? { family: 'inet-vpn', labels, rd, addr: n.addr, len: n.len }
     : { family: 'inet6-vpn', labels, rd, addr: n.addr, len: n.len };
