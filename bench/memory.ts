@@ -15,7 +15,7 @@
  *   route in, minus the same before, over N (needs --expose-gc, which the
  *   npm script passes);
  * - RSS with every route in, and the process's peak RSS;
- * - CPU seconds (process.cpuUsage, user + system) of announcing them all
+ * - CPU seconds (process.cpuUsage, user + system, GC threads included) of announcing them all
  *   and of withdrawing them all, decoding and draining included.
  *
  * `--profile FILE` also writes a CPU profile of the withdraw (node:inspector)
@@ -169,7 +169,10 @@ async function main(): Promise<void> {
   const kinds = values['heap-summary'] ? heapSummary().slice(0, Number(values['heap-summary'])) : [];
 
   t = process.cpuUsage();
-  const [sentOut, withdrawCpu] = await profiled(() => [feed(peering, source, w.withdraw), cpuSeconds(t)] as const);
+  const w0 = performance.now();
+  const [sentOut, withdrawCpu, withdrawWall] = await profiled(
+    () => [feed(peering, source, w.withdraw), cpuSeconds(t), (performance.now() - w0) / 1000] as const,
+  );
   if (table.size !== 0 || [...table.allDests()].length !== 0) throw new Error('routes left after the withdraw');
 
   console.log(`${N} IPv4-VPN routes, 1 source, ${CLIENTS} client(s) in one update group, node ${process.version}`);
@@ -181,7 +184,7 @@ async function main(): Promise<void> {
     `peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}; largest sampled ${mb(peak.rss)} ` +
       `(heap ${mb(peak.heapUsed)} used of ${mb(peak.heapTotal)}, external ${mb(peak.external)})`,
   );
-  console.log(`announce CPU: ${announceCpu.toFixed(2)} s (${sentIn} UPDATEs out)   withdraw CPU: ${withdrawCpu.toFixed(2)} s (${sentOut} UPDATEs out)`);
+  console.log(`announce CPU: ${announceCpu.toFixed(3)} s (${sentIn} UPDATEs out)   withdraw CPU: ${withdrawCpu.toFixed(3)} s, wall ${withdrawWall.toFixed(3)} s (${sentOut} UPDATEs out)`);
   if (kinds.length > 0) {
     console.log('largest kinds of object with every route in (per route: objects, bytes):');
     for (const k of kinds) console.log(`  ${(k.count / N).toFixed(2).padStart(7)}  ${(k.bytes / N).toFixed(1).padStart(7)} B  ${k.kind}`);

@@ -89,6 +89,16 @@ export class Writer {
     this.pos -= from - to;
   }
 
+  /**
+   * Room for `n` more bytes: the buffer to write them into from `pos` on;
+   * the caller advances `pos`. For encoders of many small fields (an NLRI)
+   * that would otherwise check the room once per byte.
+   */
+  reserve(n: number): Uint8Array {
+    this.ensure(n);
+    return this.buf;
+  }
+
   /** A copy of everything written so far. */
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);

@@ -26,7 +26,10 @@ export function readAddress(buf: Uint8Array, p: number, bits: number): number {
 /** Write the ceil(bits/8) leading bytes of addr. */
 export function writeAddress(addr: number, bits: number, w: Writer): void {
   const n = (bits + 7) >> 3;
-  for (let i = 0; i < n; i++) w.u8(addr >>> (24 - 8 * i));
+  const b = w.reserve(n);
+  const p = w.pos;
+  for (let i = 0; i < n; i++) b[p + i] = (addr >>> (24 - 8 * i)) & 0xff;
+  w.pos = p + n;
 }
 
 function decodeNlri(r: Reader): Ipv4Prefix[] | string {

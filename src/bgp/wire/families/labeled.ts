@@ -143,22 +143,42 @@ export function encodeLabelsAndRd(labels: Labels, rd: bigint, len: number, w: Wr
   const count = typeof labels === 'number' || labels.length === 0 ? 1 : labels.length;
   const bits = count * 24 + 64 + len;
   if (bits > 255) throw new RangeError(`labeled NLRI of ${bits} bits does not fit its length field`);
-  w.u8(bits);
+  // One room check for the whole field, then plain byte stores.
+  const b = w.reserve(1 + 3 * count + 8);
+  let p = w.pos;
+  b[p++] = bits;
   if (typeof labels === 'number') {
-    w.u24(((labels & 0xfffff) << 4) | 1);
+    p = putLabel(b, p, labels, 1);
   } else if (labels.length === 0) {
-    w.u24(WITHDRAW_LABEL);
+    p = putLabel(b, p, WITHDRAW_LABEL >>> 4, 0);
   } else {
     const last = labels.length - 1;
-    for (let i = 0; i <= last; i++) w.u24((((labels[i] as number) & 0xfffff) << 4) | (i === last ? 1 : 0));
+    for (let i = 0; i <= last; i++) p = putLabel(b, p, labels[i] as number, i === last ? 1 : 0);
   }
   if (rd !== written.rd) {
     written.hi = Number((rd >> 32n) & 0xffffffffn);
     written.lo = Number(rd & 0xffffffffn);
     written.rd = rd;
   }
-  w.u32(written.hi);
-  w.u32(written.lo);
+  p = putU32(b, p, written.hi);
+  w.pos = putU32(b, p, written.lo);
+}
+
+/** A 3-byte label field (20-bit label, TC 0, bottom-of-stack bit) at b[p]; returns the next position. */
+function putLabel(b: Uint8Array, p: number, label: number, bottom: number): number {
+  const v = ((label & 0xfffff) << 4) | bottom;
+  b[p] = v >>> 16;
+  b[p + 1] = (v >>> 8) & 0xff;
+  b[p + 2] = v & 0xff;
+  return p + 3;
+}
+
+function putU32(b: Uint8Array, p: number, v: number): number {
+  b[p] = v >>> 24;
+  b[p + 1] = (v >>> 16) & 0xff;
+  b[p + 2] = (v >>> 8) & 0xff;
+  b[p + 3] = v & 0xff;
+  return p + 4;
 }
 
 /**
