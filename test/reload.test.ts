@@ -16,6 +16,7 @@ import type { NotificationMessage, VpnPrefix } from '../src/bgp/wire/types.js';
 import { startServer, type ServerHandle } from '../src/server.js';
 import { RawBgpPeer, openFor } from './support/bgp-peer.js';
 import { TestAgent } from './support/agent.js';
+import { pathsOf } from '../src/rib/types.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 const RED = 'default-domain:demo:red:red';
@@ -77,7 +78,7 @@ async function agent(s: ServerHandle, name: string): Promise<TestAgent> {
 function vpnRoutes(s: ServerHandle): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [, d] of s.peering.tables['inet-vpn']!.entries()) {
-    const rts = (d.paths[0]!.attrs.attrs.extCommunities ?? []).map(extCommunityToString).filter((c) => c.startsWith('target:'));
+    const rts = (pathsOf(d)[0]!.attrs.attrs.extCommunities ?? []).map(extCommunityToString).filter((c) => c.startsWith('target:'));
     out.set(nlriToString(d.nlri as VpnPrefix), rts.sort());
   }
   return out;

@@ -19,7 +19,7 @@ import type { FamilyName } from '../bgp/wire/types.js';
 import { labelList } from '../bgp/wire/families/labeled.js';
 import { explain } from '../rib/best-path.js';
 import type { Table } from '../rib/table.js';
-import { isLlgrStale, isStale, type Dest, type InfeasibleReason, type Path } from '../rib/types.js';
+import { bestPath, isLlgrStale, isStale, pathsOf, type Dest, type InfeasibleReason, type Path } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import type { PathClock } from './clock.js';
 import type { IntrospectSources } from './sources.js';
@@ -73,7 +73,7 @@ export function tableCounts(table: Table): TableCounts {
   let stale = 0;
   let llgrStale = 0;
   for (const [, dest] of table.entries()) {
-    for (const p of dest.paths) {
+    for (const p of pathsOf(dest)) {
       if (p.replicated) secondary++;
       if (p.infeasible) infeasible++;
       if (isStale(p)) stale++;
@@ -138,13 +138,13 @@ export interface RouteRecord {
 }
 
 export function routeRecord(ctx: IntrospectContext, dest: Dest): RouteRecord {
-  const paths = dest.paths.map((p, i) => pathRecord(ctx, dest, p, i));
+  const paths = pathsOf(dest).map((p, i) => pathRecord(ctx, dest, p, i));
   return { prefix: nlriToString(dest.nlri), lastModified: Math.max(0, ...paths.map((p) => p.lastModified)), paths };
 }
 
 export function pathRecord(ctx: IntrospectContext, dest: Dest, p: Path, i: number): PathRecord {
   const a = p.attrs.attrs;
-  const best = dest.paths[0]!;
+  const best = bestPath(dest)!;
   const vn = originVnOf(a.extCommunities);
   const lb = loadBalanceOf(a.extCommunities);
   return {

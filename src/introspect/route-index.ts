@@ -22,6 +22,7 @@
 
 import type { RouteKey } from '../rib/nlri-key.js';
 import type { Table } from '../rib/table.js';
+import { pathCount } from '../rib/types.js';
 
 /** Half the largest chunk. */
 const B = 512;
@@ -149,7 +150,7 @@ export class RouteIndex {
     for (const [key] of table.entries()) all.push(key);
     const keys = SortedKeys.of(all);
     const unsubscribe = table.subscribe((key, dest) => {
-      if (dest.paths.length > 0) keys.insert(key);
+      if (pathCount(dest) > 0) keys.insert(key);
       else keys.delete(key);
     });
     this.entries.set(table, { keys, unsubscribe });

@@ -14,6 +14,7 @@ import {
   type IntrospectContext, type PathRecord,
 } from './data.js';
 import type { RouteKey } from '../rib/nlri-key.js';
+import { pathCount, pathsOf } from '../rib/types.js';
 import type { RouteIndex } from './route-index.js';
 import type { IntrospectSources } from './sources.js';
 
@@ -105,10 +106,10 @@ export function routes(ctx: IntrospectContext, index: RouteIndex, q: RouteQuery)
     scanned++;
     last = key;
     const dest = table.get(key);
-    if (!dest || dest.paths.length === 0) continue;
+    if (!dest || pathCount(dest) === 0) continue;
     const text = nlriToString(dest.nlri);
     if (q.prefix && !text.includes(q.prefix)) continue;
-    out.push({ prefix: text, paths: dest.paths.map((p, i) => pathView(pathRecord(ctx, dest, p, i))) });
+    out.push({ prefix: text, paths: pathsOf(dest).map((p, i) => pathView(pathRecord(ctx, dest, p, i))) });
   }
   return {
     table: q.table, prefixes: table.size, paths: table.paths, routes: out, more,

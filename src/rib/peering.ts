@@ -24,7 +24,7 @@ import type { Rib } from './rib.js';
 import { UpdateGroup, type Delivery } from './update-group.js';
 import { DEFAULT_RT, MembershipSwitch, RtInterest } from './rtc.js';
 import type { Table } from './table.js';
-import { isLlgrStale, type Dest, type Path, type PeerInfo } from './types.js';
+import { bestPath, isLlgrStale, pathsOf, type Dest, type Path, type PeerInfo } from './types.js';
 
 export type { PeerExportPolicy } from './export-classes.js';
 
@@ -454,7 +454,7 @@ export class BgpPeering {
 
   /** The best path of a destination, if export rules let the group have it. */
   private eligible(g: UpdateGroup<PeerRib>, dest: Dest): Path | undefined {
-    const best = dest.paths[0];
+    const best = bestPath(dest);
     if (!best || dest.ecmpCount === 0) return undefined;
     if (g.interest && !g.interest.matches(best.attrs.attrs.extCommunities)) return undefined;
     if (exportVeto(best, g.to, this.local)) return undefined;
@@ -492,7 +492,8 @@ export class BgpPeering {
     const table = this.table('route-target');
     if (!table) return;
     const local = this.rib.localPeer;
-    const have = table.get(table.keyOf(DEFAULT_RT))?.paths.some((p) => p.peer === local) ?? false;
+    const at = table.get(table.keyOf(DEFAULT_RT));
+    const have = at !== undefined && pathsOf(at).some((p) => p.peer === local);
     if (need && !have) this.rib.addPaths(table, local, this.localAttrs(), [DEFAULT_RT]);
     else if (!need && have) this.rib.withdrawPath(table, DEFAULT_RT, local);
   }

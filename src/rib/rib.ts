@@ -19,7 +19,7 @@ import { LLGR_STALE, NO_LLGR } from '../bgp/wire/llgr.js';
 import { AttrStore, type AttrSet } from './attr-store.js';
 import { asPathContains, type LocalSpeaker } from './export.js';
 import type { Table } from './table.js';
-import type { Dest, InfeasibleReason, Path, PeerInfo, Replication } from './types.js';
+import { findPath, pathsOf, type Dest, type InfeasibleReason, type Path, type PeerInfo, type Replication } from './types.js';
 
 export type { LocalSpeaker } from './export.js';
 
@@ -129,7 +129,7 @@ export class Rib {
   reevaluate(table: Table, which: (source: PeerInfo) => boolean = () => true): number {
     const changes: { nlri: Nlri; path: Path; attrs: AttrSet; infeasible: InfeasibleReason | undefined }[] = [];
     for (const dest of table.allDests()) {
-      for (const p of dest.paths) {
+      for (const p of pathsOf(dest)) {
         if (p.replicated || !which(p.peer) || (p.infeasible !== undefined && p.infeasible !== 'rejected-by-policy')) continue;
         const effective = this.effective(table, dest.nlri, p.peer, p.received);
         const infeasible = effective === undefined ? 'rejected-by-policy' : undefined;
@@ -168,7 +168,7 @@ export class Rib {
     // index of every route on the hot path.
     const mine: { dest: Dest; rd: bigint | undefined }[] = [];
     for (const dest of table.allDests()) {
-      for (const p of dest.paths) if (p.peer === source && p.stamp <= upToStamp) mine.push({ dest, rd: p.rd });
+      for (const p of pathsOf(dest)) if (p.peer === source && p.stamp <= upToStamp) mine.push({ dest, rd: p.rd });
     }
     for (const m of mine) {
       const old = table.removeFrom(m.dest, source, m.rd);
@@ -190,7 +190,7 @@ export class Rib {
   markLongLivedStale(table: Table, source: PeerInfo, upToStamp: number): { marked: number; removed: number } {
     const mine: { dest: Dest; path: Path }[] = [];
     for (const dest of table.allDests()) {
-      for (const p of dest.paths) if (p.peer === source && p.stamp <= upToStamp && !p.replicated) mine.push({ dest, path: p });
+      for (const p of pathsOf(dest)) if (p.peer === source && p.stamp <= upToStamp && !p.replicated) mine.push({ dest, path: p });
     }
     let marked = 0;
     let removed = 0;
@@ -219,7 +219,8 @@ export class Rib {
    * given attribute set, unless an identical copy is there already.
    */
   placeCopy(table: Table, nlri: Nlri, primary: Path, attrs: AttrSet, from: Replication['fromTable'], rd?: bigint): void {
-    const existing = table.find(nlri)?.paths.find((q) => q.peer === primary.peer && q.rd === rd);
+    const at = table.find(nlri);
+    const existing = at && findPath(at, primary.peer, rd);
     if (existing && existing.attrs === attrs && existing.replicated?.primary === primary) return;
     const received = primary.received === attrs ? attrs : this.store.retain(primary.received);
     const copy: Path = {
@@ -239,7 +240,8 @@ export class Rib {
    */
   placeDerived(table: Table, nlri: Nlri, from: Path, attrs: PathAttributes, opts: { labels: Labels; rd?: bigint }): void {
     const set = this.store.intern(attrs);
-    const existing = table.find(nlri)?.paths.find((q) => q.peer === from.peer && q.rd === opts.rd);
+    const at = table.find(nlri);
+    const existing = at && findPath(at, from.peer, opts.rd);
     if (existing && existing.attrs === set && existing.labels === opts.labels && existing.infeasible === from.infeasible) {
       this.store.release(set);
       return;

@@ -16,7 +16,7 @@ import { nlriKey, type Family } from '../bgp/wire/families/registry.js';
 import { DEFAULT_SELECTION, rankPaths, type SelectionOptions } from './best-path.js';
 import { indexFor, type DestIndex } from './dest-index.js';
 import type { RouteKey } from './nlri-key.js';
-import { anySent, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
+import { anySent, pathCount, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
 
 export type TableListener<N extends Nlri> = (key: RouteKey, dest: Dest<N>) => void;
 /** A listener that does not need the route key (so none is made for it). */
@@ -27,7 +27,7 @@ interface Listener<N extends Nlri> {
   readonly plain: DestListener<N> | undefined;
 }
 
-/** The paths of a destination its table has forgotten: shared, empty, frozen (nothing may add to a forgotten destination). */
+/** What a destination its table has forgotten holds: shared, empty, frozen (nothing may add to a forgotten destination). */
 const GONE: Path[] = Object.freeze([]) as unknown as Path[];
 
 /**
@@ -36,13 +36,12 @@ const GONE: Path[] = Object.freeze([]) as unknown as Path[];
  * that the hot paths no longer need.
  */
 class TableDest<N extends Nlri> implements Dest<N> {
-  paths: Path[];
+  held: Path | Path[] | undefined;
   ecmpCount: number;
   sent: Path | (Path | undefined)[] | undefined = undefined;
 
   constructor(readonly nlri: N, first: Path) {
-    // Created with its first path: an array grown from [] keeps spare capacity.
-    this.paths = [first];
+    this.held = first;
     this.ecmpCount = first.infeasible ? 0 : 1;
   }
 
@@ -117,12 +116,12 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
 
   /** Destinations that have paths, with their keys. */
   *entries(): IterableIterator<[RouteKey, Dest<N>]> {
-    for (const d of this.dests.values()) if (d.paths.length > 0) yield [d.key, d];
+    for (const d of this.dests.values()) if (pathCount(d) > 0) yield [d.key, d];
   }
 
   /** Destinations that have paths. */
   *live(): IterableIterator<Dest<N>> {
-    for (const d of this.dests.values()) if (d.paths.length > 0) yield d;
+    for (const d of this.dests.values()) if (pathCount(d) > 0) yield d;
   }
 
   /** Add the path, replacing any earlier path from the same source. Returns the replaced path. */
@@ -136,19 +135,42 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
       this.emit(dest);
       return undefined;
     }
-    if (dest.paths.length === 0) this.routeCount++;
+    const held = dest.held;
     let old: Path | undefined;
-    const i = indexOfPath(dest.paths, path.peer, path.rd);
-    if (i >= 0) {
-      old = dest.paths[i];
-      dest.paths[i] = path;
-    } else {
-      dest.paths.push(path);
+    if (held === undefined) {
+      this.routeCount++;
       this.pathCount++;
+      dest.held = path;
+    } else if (!Array.isArray(held)) {
+      if (held.peer === path.peer && held.rd === path.rd) {
+        old = held;
+        dest.held = path;
+      } else {
+        // A second source: an exact-size array (one grown from [] keeps spare capacity).
+        dest.held = [held, path];
+        this.pathCount++;
+      }
+    } else {
+      const i = indexOfPath(held, path.peer, path.rd);
+      if (i >= 0) {
+        old = held[i];
+        held[i] = path;
+      } else {
+        held.push(path);
+        this.pathCount++;
+      }
     }
-    dest.ecmpCount = rankPaths(dest.paths, this.selection);
+    this.rank(dest);
     this.emit(dest);
     return old;
+  }
+
+  /** Sort the destination's paths best first and count its ECMP set. */
+  private rank(dest: Dest<N>): void {
+    const held = dest.held;
+    if (held === undefined) dest.ecmpCount = 0;
+    else if (!Array.isArray(held)) dest.ecmpCount = held.infeasible ? 0 : 1;
+    else dest.ecmpCount = rankPaths(held, this.selection);
   }
 
   /** Remove the path of `peer` for `nlri`. Returns it, or undefined if there was none. */
@@ -165,23 +187,33 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
 
   /** Remove the path identified by (peer, rd) from a destination of this table. */
   removeFrom(dest: Dest<N>, peer: PeerInfo, rd?: bigint): Path | undefined {
-    const paths = dest.paths;
-    const i = indexOfPath(paths, peer, rd);
-    if (i < 0) return undefined;
-    // Shift by hand: splice would allocate an array for what it removes; pop
-    // is inlined where setting length calls the generic setter.
-    const old = paths[i]!;
-    for (let j = i + 1; j < paths.length; j++) paths[j - 1] = paths[j]!;
-    paths.pop();
+    const held = dest.held;
+    let old: Path;
+    if (held === undefined) return undefined;
+    if (!Array.isArray(held)) {
+      if (held.peer !== peer || held.rd !== rd) return undefined;
+      old = held;
+      dest.held = undefined;
+    } else {
+      const i = indexOfPath(held, peer, rd);
+      if (i < 0) return undefined;
+      // Shift by hand: splice would allocate an array for what it removes; pop
+      // is inlined where setting length calls the generic setter.
+      old = held[i]!;
+      for (let j = i + 1; j < held.length; j++) held[j - 1] = held[j]!;
+      held.pop();
+      // Down to one path: held without the array again.
+      if (held.length === 1) dest.held = held[0];
+    }
     this.pathCount--;
-    if (dest.paths.length === 0) {
+    if (dest.held === undefined) {
       this.routeCount--;
       dest.ecmpCount = 0;
       this.emit(dest);
       this.collect(dest);
       return old;
     }
-    dest.ecmpCount = rankPaths(dest.paths, this.selection);
+    this.rank(dest);
     this.emit(dest);
     return old;
   }
@@ -194,9 +226,10 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
    * instead of two (on a bigint key, each costs a few cache misses).
    */
   collect(dest: Dest<N>): void {
-    if (dest.paths === GONE || dest.paths.length > 0 || anySent(dest)) return;
+    // GONE (forgotten already) and a live destination both hold something.
+    if (dest.held !== undefined || anySent(dest)) return;
     this.dests.remove(dest.nlri);
-    dest.paths = GONE;
+    dest.held = GONE;
   }
 
   /** Every destination, including withdrawn ones some update group still has to withdraw. */

@@ -45,7 +45,7 @@ import { DestQueue } from './dest-queue.js';
 import type { RouteKey } from './nlri-key.js';
 import type { RtInterest } from './rtc.js';
 import type { Table } from './table.js';
-import { sentAt, setSent, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
+import { pathCount, sentAt, setSent, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
 
 /** Something that receives a group's messages (a peer's RIB state). */
 export interface Member {
@@ -183,7 +183,7 @@ export class UpdateGroup<M extends Member = Member> {
   dispose(): void {
     for (const dest of this.table.allDests()) {
       setSent(dest, this.slot, undefined);
-      if (dest.paths.length === 0) this.table.collect(dest);
+      if (pathCount(dest) === 0) this.table.collect(dest);
     }
     this.pending.clear();
     this.backlog.clear();
@@ -266,7 +266,7 @@ export class UpdateGroup<M extends Member = Member> {
     } else {
       push(withdraw, this.members.get(prev!.peer), dest.nlri); // packWithdrawals drops labels
       this.withdrawn++;
-      if (dest.paths.length === 0) this.table.collect(dest);
+      if (pathCount(dest) === 0) this.table.collect(dest);
     }
   }
 

@@ -29,7 +29,7 @@ import type { Rib } from '../rib/rib.js';
 import { isRouteTargetCommunity } from '../rib/rtc.js';
 import { Table } from '../rib/table.js';
 import type { TableSet } from '../rib/peering.js';
-import type { Dest, Path, PeerInfo } from '../rib/types.js';
+import { pathAt, pathsOf, type Dest, type Path, type PeerInfo } from '../rib/types.js';
 import { RoutingInstance, type InstanceSpec } from './instance.js';
 import { NextHopResolver } from './resolver.js';
 import { MASTER_INSTANCE, type RoutingInstanceName } from './name.js';
@@ -278,7 +278,7 @@ export class InstanceManager {
   /** Withdraw every path of a table. */
   private clear(table: Table): void {
     const paths: { key: RouteKey; peer: PeerInfo; rd: bigint | undefined }[] = [];
-    for (const dest of table.allDests()) for (const p of dest.paths) paths.push({ key: dest.key, peer: p.peer, rd: p.rd });
+    for (const dest of table.allDests()) for (const p of pathsOf(dest)) paths.push({ key: dest.key, peer: p.peer, rd: p.rd });
     for (const p of paths) this.rib.withdrawByKey(table, p.key, p.peer, p.rd);
   }
 
@@ -316,7 +316,7 @@ export class InstanceManager {
     const old = done.get(key) ?? [];
     const refs: CopyRef[] = [];
     for (let i = 0; i < dest.ecmpCount; i++) {
-      const p = dest.paths[i]!;
+      const p = pathAt(dest, i)!;
       if (p.replicated || p.rd === undefined) continue;
       const nlri = toVpnNlri(dest.nlri, p.rd, p.labels);
       const out = this.exportAttrs(inst, nlri, p);
@@ -380,7 +380,7 @@ export class InstanceManager {
     let prefix: Ipv4Prefix | Ipv6Prefix | undefined;
     const vrfFamily = FAMILIES[vpn.family.name].vrf as FamilyName;
     for (let i = 0; i < dest.ecmpCount; i++) {
-      const p = dest.paths[i]!;
+      const p = pathAt(dest, i)!;
       for (const inst of this.importersOf(p)) {
         const table = inst.table(vrfFamily)!;
         if (p.replicated?.fromTable === table.name) continue;

@@ -20,7 +20,7 @@ import type { RouteKey } from '../bgp/wire/families/registry.js';
 import type { Ipv4Prefix, Ipv6Prefix, PathAttributes } from '../bgp/wire/types.js';
 import type { Rib } from '../rib/rib.js';
 import type { Table } from '../rib/table.js';
-import type { Dest, Path, PeerInfo } from '../rib/types.js';
+import { pathAt, pathCount, pathsOf, type Dest, type Path, type PeerInfo } from '../rib/types.js';
 
 type Prefix = Ipv4Prefix | Ipv6Prefix;
 
@@ -60,7 +60,7 @@ export class NextHopResolver {
   private resolve(key: RouteKey, dest: Dest<Prefix>): void {
     const before = this.placed.get(key) ?? new Map<PeerInfo, bigint | undefined>();
     const now: Placed = new Map();
-    for (const p of dest.paths) {
+    for (const p of pathsOf(dest)) {
       const nh = p.attrs.attrs.nextHop;
       if (nh === undefined) continue;
       this.track(nh, key);
@@ -76,7 +76,7 @@ export class NextHopResolver {
     }
     if (now.size > 0) this.placed.set(key, now);
     else this.placed.delete(key);
-    if (dest.paths.length === 0) this.untrack(key);
+    if (pathCount(dest) === 0) this.untrack(key);
   }
 
   /** A change in the instance table: re-resolve the staged routes whose next hops it covers. */
@@ -104,7 +104,7 @@ export class NextHopResolver {
       const dest = t.get(t.keyOf({ family: 'inet', addr: (nh & mask) >>> 0, len }));
       if (!dest) continue;
       for (let i = 0; i < dest.ecmpCount; i++) {
-        const p = dest.paths[i]!;
+        const p = pathAt(dest, i)!;
         if (p.peer.kind !== 'bgpaas' && p.peer.kind !== 'static' && p.attrs.attrs.nextHop !== undefined) return p;
       }
     }

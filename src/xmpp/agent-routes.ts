@@ -34,7 +34,7 @@ import {
 } from '../bgp/wire/index.js';
 import type { Labels, PathAttributes } from '../bgp/wire/types.js';
 import { firstLabel } from '../bgp/wire/families/labeled.js';
-import type { Dest, Path } from '../rib/types.js';
+import { bestPath, pathAt, type Dest, type Path } from '../rib/types.js';
 import type { AgentInetRoute, OutInetItem, OutNextHop } from './wire/index.js';
 
 export { communityToString, parseCommunity, WELL_KNOWN_COMMUNITIES } from '../bgp/wire/index.js';
@@ -243,7 +243,7 @@ export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetIt
   const nextHops: OutNextHop[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < dest.ecmpCount; i++) {
-    const nh = outNextHop(dest.paths[i]!, vn);
+    const nh = outNextHop(pathAt(dest, i)!, vn);
     const key = `${nh.af}|${nh.address}|${nh.label}|${nh.encapsulations.join(',')}|${nh.virtualNetwork}|${nh.tags.join(',')}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -253,7 +253,7 @@ export function outItem(dest: Dest, vn: VnResolver, localAsn: number): OutInetIt
     afi: FAMILIES[dest.nlri.family].afi,
     prefix: nlriToString(dest.nlri),
     nextHops,
-    ...itemFields(dest.paths[0]!, nextHops[0]!.virtualNetwork, localAsn),
+    ...itemFields(bestPath(dest)!, nextHops[0]!.virtualNetwork, localAsn),
   };
 }
 

@@ -19,7 +19,7 @@ import { FAMILIES, firstLabel, nlriToString } from '../bgp/wire/index.js';
 import type { AttrSet } from '../rib/attr-store.js';
 import type { RouteKey } from '../rib/nlri-key.js';
 import type { Table } from '../rib/table.js';
-import type { Dest, Path } from '../rib/types.js';
+import { bestPath, pathAt, type Dest, type Path } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import { itemFields, outNextHop, vnResolver, type InstanceView, type VnResolver } from './agent-routes.js';
 import { itemHeadXml, itemTailXml, nextHopXmlAround } from './wire/index.js';
@@ -79,12 +79,12 @@ export class ItemCache {
   /** inetItemXml(outItem(dest)), from the pieces of its paths' attribute sets; undefined when it must be retracted. */
   private itemXml(dest: Dest): string | undefined {
     if (dest.ecmpCount === 0) return undefined;
-    const best = this.piecesOf(dest.paths[0]!);
-    best.tail ??= itemTailXml(itemFields(dest.paths[0]!, best.virtualNetwork, this.asn));
+    const best = this.piecesOf(bestPath(dest)!);
+    best.tail ??= itemTailXml(itemFields(bestPath(dest)!, best.virtualNetwork, this.asn));
     let hops = '';
     let seen: string[] | undefined;
     for (let i = 0; i < dest.ecmpCount; i++) {
-      const p = dest.paths[i]!;
+      const p = pathAt(dest, i)!;
       const pc = i === 0 ? best : this.piecesOf(p);
       const hop = pc.pre + (firstLabel(p.labels) ?? 0) + pc.post;
       if (dest.ecmpCount > 1) {

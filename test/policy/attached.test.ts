@@ -11,6 +11,7 @@ import { nlriToString, parseRd, parseRouteTarget } from '../../src/bgp/wire/inde
 import type { UpdateMessage } from '../../src/bgp/wire/types.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
 import { TestAgent } from '../support/agent.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 const config = (blue: string, gw: string): string => `
@@ -72,7 +73,7 @@ describe('routing policies in a running node', () => {
     expect(a.routes(BLUE).get('10.244.0.0/24')!.communities).toEqual(['64512:44']);
     expect(a.routes(BLUE).get('10.1.1.3/32')!.localPref).toBe(100);
     const t = s.instances.get(BLUE)!.table('inet')!;
-    const path = [...t.entries()].map(([, d]) => d).find((d) => nlriToString(d.nlri) === '10.244.0.0/24')!.paths[0]!;
+    const path = pathsOf([...t.entries()].map(([, d]) => d).find((d) => nlriToString(d.nlri) === '10.244.0.0/24')!)[0]!;
     expect(path.attrs.attrs.localPref).toBe(300);
     expect(path.received.attrs.localPref).toBe(100);
   });
@@ -108,7 +109,7 @@ describe('routing policies in a running node', () => {
     expect(a.routes(BLUE).has('198.51.100.0/24')).toBe(false);
     // The rejected route is kept, infeasible, in bgp.l3vpn.0 (as received, ready for a policy change).
     const rejected = [...s.peering.tables['inet-vpn']!.entries()].find(([, d]) => nlriToString(d.nlri) === '192.0.2.11:1:198.51.100.0/24')![1];
-    expect(rejected.paths.map((p) => p.infeasible)).toEqual(['rejected-by-policy']);
+    expect(pathsOf(rejected).map((p) => p.infeasible)).toEqual(['rejected-by-policy']);
     expect(rejected.ecmpCount).toBe(0);
     expect(gw.paths).toBe(2);
   });

@@ -17,6 +17,7 @@ import type { ServerHandle } from '../../src/server.js';
 import { RawBgpPeer, openFor } from '../support/bgp-peer.js';
 import type { TestAgent } from '../support/agent.js';
 import { useXmppNode } from '../support/xmpp-node.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const PODS = 'default-domain:k8s:pods:pods';
 /** The VM's session comes from a loopback address here; its routes' next hop, the VM's /32 in the instance, is VM_IP (a 127/8 next hop would be refused as martian). */
@@ -65,7 +66,7 @@ const announce = (prefixes: string[]): UpdateMessage => ({
 function vpn(s: ServerHandle): Map<string, { labels: readonly number[]; nextHop: string; asPath: number[]; communities: string[]; localPref?: number }> {
   const out = new Map();
   for (const [, d] of s.peering.tables['inet-vpn']!.entries()) {
-    const p = d.paths[0]!;
+    const p = pathsOf(d)[0]!;
     const a = p.attrs.attrs;
     out.set(nlriToString(d.nlri as VpnPrefix), {
       labels: labelList(p.labels), nextHop: ipv4ToString(a.nextHop ?? 0), asPath: (a.asPath ?? []).flatMap((x) => x.asns),
@@ -117,7 +118,9 @@ describe('BGP-as-a-Service', () => {
     const podAt = (a: TestAgent) => (a.routes(PODS).get('10.244.0.0/24')?.nextHops ?? []).map((n) => `${n.address}/${n.label}`);
     // Unresolved: nothing leaves the staging table.
     await expect.poll(() => s.instances.get(PODS)!.staging!.inet!.size, { timeout: 3000 }).toBe(1);
-    expect(s.instances.get(PODS)!.table('inet')!.get(s.instances.get(PODS)!.table('inet')!.keyOf(pod('10.244.0.0/24')))?.paths ?? []).toEqual([]);
+    const podsInet = s.instances.get(PODS)!.table('inet')!;
+    const podDest = podsInet.get(podsInet.keyOf(pod('10.244.0.0/24')));
+    expect(podDest ? pathsOf(podDest) : []).toEqual([]);
     c18.publish(PODS, { prefix: `${VM_IP}/32`, nextHop: '192.0.2.18', label: 51 });
     await c19.waitFor(() => podAt(c19).length === 1, 3000, 'resolved via compute-18');
     expect(podAt(c19)).toEqual(['192.0.2.18/51']);

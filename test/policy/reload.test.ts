@@ -13,6 +13,7 @@ import type { UpdateMessage } from '../../src/bgp/wire/types.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
 import { RawBgpPeer, openFor } from '../support/bgp-peer.js';
 import { TestAgent } from '../support/agent.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 
@@ -82,7 +83,7 @@ describe('routing policies changed on reload', () => {
     await a.waitFor(() => a.routes(BLUE).get('10.1.1.3/32')?.localPref === 300, 3000, 'local-pref 300 at the agent');
     await s.reload(config({ blueImport: 'lp', lp: 150 })); // the definition changes, the list does not
     await mx.until('local-pref 150 at mx1', () => [...heldByMx(mx).values()].every((lp) => lp === 150));
-    const path = [...s.instances.get(BLUE)!.table('inet')!.entries()][0]![1].paths[0]!;
+    const path = pathsOf([...s.instances.get(BLUE)!.table('inet')!.entries()][0]![1])[0]!;
     expect([path.attrs.attrs.localPref, path.received.attrs.localPref]).toEqual([150, 100]);
     expect(s.bgp.peers.get('mx1')!.session.stats.establishedAt).toBe(up);
     expect(s.bgp.peers.get('mx1')!.session.stats.flaps).toBe(0);

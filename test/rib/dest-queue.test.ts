@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DestQueue } from '../../src/rib/dest-queue.js';
 import type { Dest } from '../../src/rib/types.js';
 
-const dest = (addr: number): Dest => ({ nlri: { family: 'inet', addr, len: 32 }, key: addr, paths: [], ecmpCount: 0 });
+const dest = (addr: number): Dest => ({ nlri: { family: 'inet', addr, len: 32 }, key: addr, held: undefined, ecmpCount: 0 });
 
 function drainAll(q: DestQueue): number[] {
   const out: number[] = [];

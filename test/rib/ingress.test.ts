@@ -11,6 +11,7 @@ import type { Ipv4Prefix, PathAttributes, VpnPrefix } from '../../src/bgp/wire/t
 import { Rib } from '../../src/rib/rib.js';
 import { Table } from '../../src/rib/table.js';
 import { ip, peer } from './support.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const LOCAL = { routerId: ip('192.0.2.15'), asn: 64512, clusterId: ip('198.51.100.1'), reflector: true };
 const p4 = (a: string, len: number): Ipv4Prefix => ({ family: 'inet', addr: ip(a), len });
@@ -30,8 +31,8 @@ describe('the one way in', () => {
     const { rib, inet } = setup();
     const src = peer();
     expect(rib.addPaths(inet, src, ATTRS, [p4('10.1.0.0', 16), p4('10.2.0.0', 16)])).toBe(2);
-    const a = inet.get(inet.keyOf(p4('10.1.0.0', 16)))!.paths[0]!;
-    const b = inet.get(inet.keyOf(p4('10.2.0.0', 16)))!.paths[0]!;
+    const a = pathsOf(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!)[0]!;
+    const b = pathsOf(inet.get(inet.keyOf(p4('10.2.0.0', 16)))!)[0]!;
     expect(a.attrs).toBe(b.attrs);
     expect(a.attrs.refs).toBe(2);
     expect(a.received).toBe(a.attrs); // no policy: effective = as received
@@ -47,7 +48,7 @@ describe('the one way in', () => {
     const src = peer();
     rib.addPaths(inet, src, ATTRS, [p4('10.1.0.0', 16)]);
     expect(rib.addPaths(inet, src, { ...ATTRS, localPref: 200 }, [p4('10.1.0.0', 16)])).toBe(0);
-    expect(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!.paths.map((p) => p.attrs.attrs.localPref)).toEqual([200]);
+    expect(pathsOf(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!).map((p) => p.attrs.attrs.localPref)).toEqual([200]);
     expect(rib.store.size).toBe(1); // the replaced set was released
   });
 
@@ -56,7 +57,7 @@ describe('the one way in', () => {
     const n: VpnPrefix = { family: 'inet-vpn', labels: [1001], rd: 0x0001_c000_020b_0001n, addr: ip('198.51.100.0'), len: 24 };
     rib.addPaths(vpn, peer(), ATTRS, [n]);
     const dest = vpn.get(vpn.keyOf({ ...n, labels: [7] }))!;
-    expect(dest.paths[0]!.labels).toEqual([1001]);
+    expect(pathsOf(dest)[0]!.labels).toEqual([1001]);
   });
 
   it('keeps the attributes as received beside what import policy made of them', () => {
@@ -64,7 +65,7 @@ describe('the one way in', () => {
     rib.importPolicy = (_t, _n, _s, a) => ({ ...a, localPref: 50 });
     const src = peer();
     rib.addPaths(inet, src, ATTRS, [p4('10.1.0.0', 16)]);
-    const path = inet.get(inet.keyOf(p4('10.1.0.0', 16)))!.paths[0]!;
+    const path = pathsOf(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!)[0]!;
     expect(path.attrs.attrs.localPref).toBe(50);
     expect(path.received.attrs.localPref).toBe(100);
     expect(rib.store.size).toBe(2);
@@ -78,15 +79,15 @@ describe('the one way in', () => {
     rib.importPolicy = (_t, n, _s, a) => ((n as Ipv4Prefix).addr === ip('10.9.0.0') ? undefined : { ...a, localPref: 300 });
     expect(rib.addPaths(inet, src, ATTRS, [p4('10.1.0.0', 16), p4('10.9.0.0', 16)])).toBe(2);
     const at = (s: string) => inet.get(inet.keyOf(p4(s, 16)))!;
-    expect(at('10.9.0.0').paths.map((p) => [p.infeasible, p.attrs.attrs.localPref])).toEqual([['rejected-by-policy', 100]]);
+    expect(pathsOf(at('10.9.0.0')).map((p) => [p.infeasible, p.attrs.attrs.localPref])).toEqual([['rejected-by-policy', 100]]);
     expect(at('10.9.0.0').ecmpCount).toBe(0); // never used
-    expect(at('10.1.0.0').paths[0]!.attrs.attrs.localPref).toBe(300);
+    expect(pathsOf(at('10.1.0.0'))[0]!.attrs.attrs.localPref).toBe(300);
     // The policy changes: the rejected path is accepted, the other loses its local-pref, nothing withdrawn.
     rib.importPolicy = (_t, n, _s, a) => ((n as Ipv4Prefix).addr === ip('10.1.0.0') ? undefined : a);
     expect(rib.reevaluate(inet)).toBe(2);
-    expect(at('10.9.0.0').paths.map((p) => [p.infeasible, p.attrs.attrs.localPref])).toEqual([[undefined, 100]]);
+    expect(pathsOf(at('10.9.0.0')).map((p) => [p.infeasible, p.attrs.attrs.localPref])).toEqual([[undefined, 100]]);
     expect(at('10.9.0.0').ecmpCount).toBe(1);
-    expect(at('10.1.0.0').paths.map((p) => [p.infeasible, p.attrs.attrs.localPref])).toEqual([['rejected-by-policy', 100]]);
+    expect(pathsOf(at('10.1.0.0')).map((p) => [p.infeasible, p.attrs.attrs.localPref])).toEqual([['rejected-by-policy', 100]]);
     expect(rib.reevaluate(inet)).toBe(0); // nothing more to change
     rib.importPolicy = undefined;
     rib.reevaluate(inet);
@@ -98,7 +99,7 @@ describe('the one way in', () => {
     const { rib, inet } = setup();
     rib.importPolicy = () => undefined;
     rib.addPaths(inet, peer(), { ...ATTRS, originatorId: LOCAL.routerId }, [p4('10.1.0.0', 16)]);
-    expect(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!.paths[0]!.infeasible).toBe('originator-id-loop');
+    expect(pathsOf(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!)[0]!.infeasible).toBe('originator-id-loop');
   });
 
   it('marks paths that loop infeasible, but keeps them visible', () => {
@@ -110,7 +111,7 @@ describe('the one way in', () => {
     ];
     cases.forEach(([attrs, reason], i) => {
       rib.addPaths(inet, peer(), attrs, [p4(`10.${i}.0.0`, 16)]);
-      expect(inet.get(inet.keyOf(p4(`10.${i}.0.0`, 16)))!.paths[0]!.infeasible).toBe(reason);
+      expect(pathsOf(inet.get(inet.keyOf(p4(`10.${i}.0.0`, 16)))!)[0]!.infeasible).toBe(reason);
     });
   });
 
@@ -119,8 +120,8 @@ describe('the one way in', () => {
     const looped = { ...ATTRS, asPath: [{ type: 2, asns: [65001, 64512] }] };
     rib.addPaths(inet, peer({ ibgp: false, asn: 65001 }), looped, [p4('10.1.0.0', 16)]);
     rib.addPaths(inet, peer({ kind: 'xmpp' }), looped, [p4('10.2.0.0', 16)]);
-    expect(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!.paths[0]!.infeasible).toBe('as-path-loop');
-    expect(inet.get(inet.keyOf(p4('10.2.0.0', 16)))!.paths[0]!.infeasible).toBeUndefined();
+    expect(pathsOf(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!)[0]!.infeasible).toBe('as-path-loop');
+    expect(pathsOf(inet.get(inet.keyOf(p4('10.2.0.0', 16)))!)[0]!.infeasible).toBeUndefined();
   });
 
   it('removes every path of a source at once, and only that source\'s', () => {
@@ -131,7 +132,7 @@ describe('the one way in', () => {
     rib.addPaths(inet, b, { ...ATTRS, nextHop: ip('192.0.2.12') }, [p4('10.1.0.0', 16)]);
     expect(rib.removeSource(inet, a)).toBe(2);
     expect(inet.size).toBe(1);
-    expect(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!.paths.map((p) => p.peer)).toEqual([b]);
+    expect(pathsOf(inet.get(inet.keyOf(p4('10.1.0.0', 16)))!).map((p) => p.peer)).toEqual([b]);
     expect(rib.store.size).toBe(1);
   });
 });

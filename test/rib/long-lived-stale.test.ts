@@ -11,7 +11,7 @@ import { decodeMessage, parseRd, parseRouteTarget, rdToString } from '../../src/
 import { LLGR_STALE, NO_LLGR } from '../../src/bgp/wire/llgr.js';
 import type { CodecContext, PathAttributes, UpdateMessage, VpnPrefix } from '../../src/bgp/wire/types.js';
 import type { BgpPeering, PeerRib } from '../../src/rib/peering.js';
-import { isLlgrStale, isStale } from '../../src/rib/types.js';
+import { pathsOf, isLlgrStale, isStale } from '../../src/rib/types.js';
 import { ip, masterPeering, peer } from './support.js';
 
 const VPN = { afi: 1, safi: 128 } as const;
@@ -66,7 +66,7 @@ describe('long-lived stale paths in the peering engine', () => {
   const paths = (prefix: string) => {
     const t = rib.tables['inet-vpn']!;
     const dest = [...t.entries()].find(([, d]) => key(d.nlri) === prefix)?.[1];
-    return (dest?.paths ?? []).map((p) => ({ peer: p.peer.name, stale: isStale(p), llgrStale: isLlgrStale(p) }));
+    return (dest ? pathsOf(dest) : []).map((p) => ({ peer: p.peer.name, stale: isStale(p), llgrStale: isLlgrStale(p) }));
   };
   beforeEach(() => {
     rib = masterPeering(LOCAL);

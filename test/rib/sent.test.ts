@@ -4,12 +4,12 @@
  * sized array once another group advertises it.
  */
 import { describe, expect, it } from 'vitest';
-import { anySent, sentAt, setSent, type Dest } from '../../src/rib/types.js';
+import { pathsOf, anySent, sentAt, setSent, type Dest } from '../../src/rib/types.js';
 import { FAMILIES } from '../../src/bgp/wire/families/registry.js';
 import { Table } from '../../src/rib/table.js';
 import { path } from './support.js';
 
-const dest = (): Dest => ({ nlri: { family: 'inet', addr: 0x0a000000, len: 8 }, key: 0, paths: [], ecmpCount: 0, sent: undefined });
+const dest = (): Dest => ({ nlri: { family: 'inet', addr: 0x0a000000, len: 8 }, key: 0, held: undefined, ecmpCount: 0, sent: undefined });
 
 describe('outbound state on a destination', () => {
   it('holds slot 0 without an array, and moves to an exact array when another slot advertises', () => {
@@ -61,7 +61,7 @@ describe('forgetting a withdrawn destination', () => {
     table.collect(old); // another group's late collect of the first one
     table.collect(fresh);
     expect(table.get(old.key)).toBe(newest);
-    expect(newest.paths).toEqual([q]);
-    expect(old.paths).toEqual([]);
+    expect(pathsOf(newest)).toEqual([q]);
+    expect(pathsOf(old)).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { FAMILIES } from '../../src/bgp/wire/families/registry.js';
 import type { Ipv4Prefix, Ipv6Prefix, VpnPrefix } from '../../src/bgp/wire/types.js';
 import { Table } from '../../src/rib/table.js';
 import { ip, path, peer } from './support.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const rd = (admin: string, n: number): bigint => (1n << 48n) | (BigInt(ip(admin)) << 16n) | BigInt(n);
 const vpn = (r: bigint, a: string, len: number, labels = [100]): VpnPrefix => ({ family: 'inet-vpn', labels, rd: r, addr: ip(a), len });
@@ -106,8 +107,8 @@ describe('finding destinations in a table', () => {
   it('removes a path from a destination it is given, and tells keyed and key-less listeners in subscription order', () => {
     const t = new Table('bgp.l3vpn.0', FAMILIES['inet-vpn']);
     const heard: string[] = [];
-    t.subscribe((key, d) => heard.push(`keyed ${key === d.key} ${d.paths.length}`));
-    t.watch((d) => heard.push(`plain ${d.paths.length}`));
+    t.subscribe((key, d) => heard.push(`keyed ${key === d.key} ${pathsOf(d).length}`));
+    t.watch((d) => heard.push(`plain ${pathsOf(d).length}`));
     const p = peer();
     const n = vpn(rd('192.0.2.1', 1), '10.0.0.1', 32);
     t.upsert(n, path({ peer: p }));

@@ -4,6 +4,7 @@ import type { VpnPrefix } from '../../src/bgp/wire/types.js';
 import { useXmppNode } from '../support/xmpp-node.js';
 import { autoTarget, RoutingInstance } from '../../src/routing-instances/instance.js';
 import type { RoutingInstanceName } from '../../src/routing-instances/name.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 describe('an instance\'s automatic route target (contrail-control.md §4.3)', () => {
   it.each([
@@ -54,7 +55,7 @@ routing-instances:
   function targetsOf(rd: string): string[] | undefined {
     for (const [, dest] of node.server.peering.tables['inet-vpn']!.entries()) {
       if (rdToString((dest.nlri as VpnPrefix).rd) !== rd) continue;
-      return (dest.paths[0]?.attrs.attrs.extCommunities ?? []).map(extCommunityToString).filter((t) => t.startsWith('target:')).sort();
+      return (pathsOf(dest)[0]?.attrs.attrs.extCommunities ?? []).map(extCommunityToString).filter((t) => t.startsWith('target:')).sort();
     }
     return undefined;
   }

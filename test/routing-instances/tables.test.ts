@@ -12,6 +12,7 @@ import type { Table } from '../../src/rib/table.js';
 import { InstanceManager } from '../../src/routing-instances/manager.js';
 import { MASTER_INSTANCE, parseInstanceName, tableName, type RoutingInstanceName } from '../../src/routing-instances/name.js';
 import { ip, peer } from '../rib/support.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const name = (s: string): RoutingInstanceName => parseInstanceName(s) as RoutingInstanceName;
 const BLUE = name('default-domain:demo:blue:blue');
@@ -69,10 +70,10 @@ describe('instances and their tables', () => {
     expect(prefixesOf(vpn6)).toEqual(['192.0.2.21:1:2001:db8:5::/64']);
     const [, dest] = [...vpn6.entries()][0]!;
     expect((dest.nlri as Vpn6Prefix).labels).toEqual([25]);
-    expect(dest.paths[0]!.replicated?.fromTable).toBe(`${BLUE}.inet6.0`);
-    expect(dest.paths[0]!.attrs.attrs.extCommunities).toContain(RT100);
+    expect(pathsOf(dest)[0]!.replicated?.fromTable).toBe(`${BLUE}.inet6.0`);
+    expect(pathsOf(dest)[0]!.attrs.attrs.extCommunities).toContain(RT100);
     expect(prefixesOf(manager.get(RED)!.table('inet6')!)).toEqual(['2001:db8:5::/64']);
-    expect(manager.get(RED)!.table('inet6')!.get(manager.get(RED)!.table('inet6')!.keyOf(v6('2001:db8:5::', 64)))!.paths[0]!.rd)
+    expect(pathsOf(manager.get(RED)!.table('inet6')!.get(manager.get(RED)!.table('inet6')!.keyOf(v6('2001:db8:5::', 64)))!)[0]!.rd)
       .toBe(parseRd('192.0.2.21:1'));
     expect(manager.master.table('inet-vpn')!.size).toBe(0);
     expect(manager.get(RED)!.table('inet')!.size).toBe(0);
@@ -90,7 +91,7 @@ describe('instances and their tables', () => {
     for (const ri of [BLUE, RED]) {
       const t = manager.get(ri)!.table('inet6')!;
       expect(prefixesOf(t)).toEqual(['::/0']);
-      const p = [...t.entries()][0]![1].paths[0]!;
+      const p = pathsOf([...t.entries()][0]![1])[0]!;
       expect([rdToString(p.rd!), p.labels, p.replicated?.fromTable]).toEqual(['192.0.2.11:1', [300], 'bgp.l3vpn-inet6.0']);
     }
     rib.withdrawPath(manager.master.table('inet6-vpn')!, n, gw);

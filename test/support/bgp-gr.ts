@@ -12,7 +12,7 @@ import type { GracefulRestartOptions } from '../../src/bgp/graceful-restart.js';
 import { nlriToString, parseRd, parseRouteTarget } from '../../src/bgp/wire/index.js';
 import type { CodecContext, PathAttributes, UpdateMessage } from '../../src/bgp/wire/types.js';
 import type { BgpPeering } from '../../src/rib/peering.js';
-import { isLlgrStale, isStale } from '../../src/rib/types.js';
+import { pathsOf, isLlgrStale, isStale } from '../../src/rib/types.js';
 import { RawBgpPeer, openFor } from './bgp-peer.js';
 import { ip, masterPeering } from '../rib/support.js';
 
@@ -104,7 +104,7 @@ export function route(prefix: string, label: number, extra: PathAttributes = {})
 /** The VPN prefixes in the table, with '(stale)' or '(llgr-stale)' after those that are. */
 export const vpn = (p: BgpPeering): string[] =>
   [...p.tables['inet-vpn']!.entries()].map(([, d]) => {
-    const best = d.paths[0]!;
+    const best = pathsOf(d)[0]!;
     const mark = isLlgrStale(best) ? ' (llgr-stale)' : isStale(best) ? ' (stale)' : '';
     return `${nlriToString(d.nlri)}${mark}`;
   }).sort();

@@ -11,6 +11,7 @@ import { extCommunityToString, rdToString, securityGroupsOf } from '../../src/bg
 import type { VpnPrefix } from '../../src/bgp/wire/types.js';
 import type { TestAgent } from '../support/agent.js';
 import { useXmppNode } from '../support/xmpp-node.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const AS4 = 4200000000;
 const BLUE = 'default-domain:demo:blue:blue';
@@ -40,7 +41,7 @@ const route = (prefix: string, nextHop: string, securityGroups: number[]) =>
 function vpnRoute(rd: string): { texts: string[]; ecs: readonly bigint[] } | undefined {
   for (const [, dest] of node.server.peering.tables['inet-vpn']!.entries()) {
     if (rdToString((dest.nlri as VpnPrefix).rd) !== rd) continue;
-    const ecs = dest.paths[0]?.attrs.attrs.extCommunities ?? [];
+    const ecs = pathsOf(dest)[0]?.attrs.attrs.extCommunities ?? [];
     return { texts: ecs.map(extCommunityToString), ecs };
   }
   return undefined;

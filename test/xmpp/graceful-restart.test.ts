@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nlriToString } from '../../src/bgp/wire/index.js';
-import { isLlgrStale, isStale } from '../../src/rib/types.js';
+import { pathsOf, isLlgrStale, isStale } from '../../src/rib/types.js';
 import type { ServerHandle } from '../../src/server.js';
 import type { TestAgent } from '../support/agent.js';
 import { useXmppNode } from '../support/xmpp-node.js';
@@ -37,14 +37,14 @@ async function agent(name: string): Promise<TestAgent> {
 /** The VPN table: prefix → stale, long-lived stale, or neither. */
 const vpn = (s: ServerHandle): string[] =>
   [...s.peering.tables['inet-vpn']!.entries()].map(([, d]) => {
-    const best = d.paths[0]!;
+    const best = pathsOf(d)[0]!;
     return `${nlriToString(d.nlri)}${isLlgrStale(best) ? ' (llgr-stale)' : isStale(best) ? ' (stale)' : ''}`;
   }).sort();
 /** The instance's paths for a prefix, best first: source and whether long-lived stale. */
 const bluePaths = (s: ServerHandle, prefix: string): string[] => {
   const t = s.instances.get(BLUE)!.table('inet')!;
   const dest = [...t.entries()].find(([, d]) => nlriToString(d.nlri) === prefix)?.[1];
-  return (dest?.paths ?? []).map((p) => `${p.peer.name}${isLlgrStale(p) ? ' (llgr-stale)' : ''}`);
+  return (dest ? pathsOf(dest) : []).map((p) => `${p.peer.name}${isLlgrStale(p) ? ' (llgr-stale)' : ''}`);
 };
 const rtc = (s: ServerHandle): number => s.peering.tables['route-target']!.size;
 

@@ -15,6 +15,7 @@ import { labelList } from '../../src/bgp/wire/index.js';
 import type { PeerRib } from '../../src/rib/peering.js';
 import type { TestAgent } from '../support/agent.js';
 import { useXmppNode } from '../support/xmpp-node.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 const CONFIG = `
@@ -37,7 +38,7 @@ function vpn6Routes(): { rd: string; prefix: string; labels: readonly number[]; 
   const out = [];
   for (const [, dest] of node.server.peering.tables['inet6-vpn']!.entries()) {
     const n = dest.nlri as Vpn6Prefix;
-    const best = dest.paths[0]!;
+    const best = pathsOf(dest)[0]!;
     out.push({
       rd: rdToString(n.rd), prefix: nlriToString(n).slice(rdToString(n.rd).length + 1), labels: labelList(best.labels),
       nextHop: best.attrs.attrs.nextHop, communities: (best.attrs.attrs.extCommunities ?? []).map(extCommunityToString),

@@ -15,6 +15,7 @@ import { neighbors } from '../../src/introspect/views.js';
 import { XmppServer } from '../../src/xmpp/server.js';
 import { TestAgent, type RealAgentRoute } from '../support/agent.js';
 import { useXmppNode } from '../support/xmpp-node.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 const RED = 'default-domain:demo:red:red';
@@ -51,7 +52,7 @@ function vpnPaths(prefix = '10.1.1.3/32'): { rd: string; communities: string[] }
     const n = dest.nlri as VpnPrefix;
     const text = `${ipv4ToString(n.addr)}/${n.len}`;
     if (text !== prefix) continue;
-    for (const p of dest.paths) out.push({ rd: rdToString(n.rd), communities: (p.attrs.attrs.extCommunities ?? []).map(extCommunityToString) });
+    for (const p of pathsOf(dest)) out.push({ rd: rdToString(n.rd), communities: (p.attrs.attrs.extCommunities ?? []).map(extCommunityToString) });
   }
   return out.sort((a, b) => a.rd.localeCompare(b.rd));
 }

@@ -13,6 +13,7 @@ import net from 'node:net';
 import { agentStreamHeader, subscribeIq } from '../../src/xmpp/wire/index.js';
 import type { UpdateMessage } from '../../src/bgp/wire/types.js';
 import { parseRd, parseRouteTarget } from '../../src/bgp/wire/index.js';
+import { pathsOf } from '../../src/rib/types.js';
 
 const BLUE = 'default-domain:demo:blue:blue';
 const RED = 'default-domain:demo:red:red';
@@ -37,7 +38,7 @@ function vpnRoutes(): { rd: string; prefix: string; labels: readonly number[]; c
   const out = [];
   for (const [, dest] of node.server.peering.tables['inet-vpn']!.entries()) {
     const n = dest.nlri as VpnPrefix;
-    const best = dest.paths[0];
+    const best = pathsOf(dest)[0];
     if (!best) continue;
     out.push({
       rd: rdToString(n.rd), prefix: `${ipv4ToString(n.addr)}/${n.len}`, labels: labelList(best.labels),
@@ -179,7 +180,7 @@ describe('vRouter agents over XMPP', () => {
     a.publish(BLUE, { ...route('192.0.2.77', 50), prefix: '10.7.0.4/32', securityGroups: [8000009] });
     await a.waitFor(() => a.routes(BLUE).size === 4, 3000, 'four items');
     const table = node.server.instances.get(BLUE as never)!.table('inet')!;
-    const sets = [...table.entries()].map(([, d]) => d.paths.find((p) => p.peer.name.startsWith('compute-7'))?.attrs).filter((s) => s !== undefined);
+    const sets = [...table.entries()].map(([, d]) => pathsOf(d).find((p) => p.peer.name.startsWith('compute-7'))?.attrs).filter((s) => s !== undefined);
     expect(sets).toHaveLength(4);
     expect(new Set(sets).size).toBe(2);
     expect(a.routes(BLUE).get('10.7.0.2/32')?.nextHops.map((n) => n.label)).toEqual([41]);

@@ -28,6 +28,7 @@ import {
 import { keyOfText, prefixMatcher } from './route-match.js';
 import { ITER_SEPARATOR, parseBool, parseU32, searchRequests, type PageContext, type SandeshRequest } from './request.js';
 import { bool, nextBatchXml, sandesh, sandeshTime, str, strList, struct, structList, u32, u64 } from './xml.js';
+import { pathCount } from '../../rib/types.js';
 
 /** ShowRouteReq's fields, in the order the .sandesh file declares them. */
 interface RouteQuery {
@@ -68,7 +69,7 @@ function tableRoutes(ctx: PageContext, table: Table, q: RouteQuery, limit: numbe
   for (const key of ctx.index.keys(table).from(startKey(table, q))) {
     if (out.length >= limit) break;
     const d = table.get(key);
-    if (!d || d.paths.length === 0 || !matches(d.nlri, nlriToString(d.nlri))) continue;
+    if (!d || pathCount(d) === 0 || !matches(d.nlri, nlriToString(d.nlri))) continue;
     const r = routeRecord(ctx, d);
     const paths = r.paths.filter((p) => (q.source === '' || p.source === q.source) &&
       (q.protocol === '' || p.protocol.toLowerCase() === q.protocol.toLowerCase()));
