@@ -110,7 +110,7 @@ describe('a malformed UPDATE sent to the running control node (RFC 7606), and it
     expect(good.faults).toEqual([]);
     const u = good.value as UpdateMessage;
     expect(u.attrs.origin).toBe(0);
-    expect(u.mpReach?.nlri).toEqual([expect.objectContaining({ family: 'inet-vpn', labels: [2061], addr: 0xc6123d00, len: 24 })]);
+    expect(u.mpReach?.nlri).toEqual([expect.objectContaining({ family: 'inet-vpn', labels: 2061, addr: 0xc6123d00, len: 24 })]);
     const bad = decodeMessage(Buffer.from(vpnUpdateHex(POISONED, 5), 'hex'), ctx);
     expect(bad.faults).toEqual([expect.objectContaining({ action: 'withdraw', attr: 1 })]);
   });
