@@ -419,13 +419,21 @@ function teardown(
   const actions: FsmAction[] = [];
   if (opts.send) actions.push({ type: 'send', message: opts.send });
   actions.push({ type: 'close-connection' }, cancel('connect-retry'), cancel('hold'), cancel('keepalive'));
-  if (opts.restart ?? true) actions.push(arm('idle-hold', opts.idleHold ?? cfg.idleHold ?? cfg.connectRetry));
+  const restart = opts.restart ?? true;
+  // A passive peer that went away on its own side (closed, failed, sent a
+  // NOTIFICATION: a restarting peer) may connect again at once: the idle
+  // hold paces our own connection attempts, and a passive session makes
+  // none. One we dropped for an error of its own (we sent the NOTIFICATION),
+  // or with a restart time of its own (max-prefix), waits it out in Idle.
+  const backAtOnce = restart && cfg.passive && opts.send === undefined && opts.idleHold === undefined;
+  if (backAtOnce) actions.push(cancel('idle-hold'));
+  else if (restart) actions.push(arm('idle-hold', opts.idleHold ?? cfg.idleHold ?? cfg.connectRetry));
   const note = opts.send ?? opts.received;
   const down: FsmAction = note
     ? { type: 'down', reason, from: state.name, detail, notification: noteInfo(note, opts.send ? 'sent' : 'received') }
     : { type: 'down', reason, from: state.name, detail };
   actions.push(down);
-  return { state: IDLE, actions };
+  return { state: backAtOnce ? ACTIVE : IDLE, actions };
 }
 
 function stay(state: FsmState, actions: FsmAction[] = []): FsmResult {

@@ -189,6 +189,35 @@ describe('teardown from OpenSent, OpenConfirm and Established', () => {
     expect(downOf(r.actions)).toMatchObject({ reason: 'notification-sent', from, detail: 'max-prefix' });
   });
 
+  it.each(['OpenConfirm', 'Established'] as const)('a passive peer whose connection closes in %s is waited for again at once: Active, no idle hold', (from) => {
+    const r = step(S[from], { kind: 'tcp-closed', detail: 'EOF' }, PASSIVE);
+    expect(r.state.name).toBe('Active');
+    expect(r.actions).toContainEqual(cancel('idle-hold'));
+    expect(r.actions.some((a) => a.type === 'arm-timer' && a.timer === 'idle-hold')).toBe(false);
+    expect(downOf(r.actions)).toMatchObject({ reason: 'connection-closed', from });
+  });
+
+  it.each(states)('a passive peer that sends a NOTIFICATION in %s is waited for again at once', (from) => {
+    const r = step(S[from], msg.notification, PASSIVE);
+    expect(r.state.name).toBe('Active');
+    expect(downOf(r.actions)).toMatchObject({ reason: 'notification-received', from });
+  });
+
+  it.each(states)('a passive peer we reset in %s waits out the idle hold in Idle, or its own restart time', (from) => {
+    const r = step(S[from], { kind: 'reset', code: 6, subcode: 8, detail: 'internal error' }, PASSIVE);
+    expect(r.state.name).toBe('Idle');
+    expect(r.actions).toContainEqual(idleHold);
+    const later = step(S[from], { kind: 'reset', code: 6, subcode: 1, detail: 'max-prefix', restartAfter: 600 }, PASSIVE);
+    expect(later.state.name).toBe('Idle');
+    expect(later.actions).toContainEqual({ type: 'arm-timer', timer: 'idle-hold', seconds: 600 });
+  });
+
+  it('a passive peer whose hold timer expires waits out the idle hold in Idle', () => {
+    const r = step(S.Established, timer('hold'), PASSIVE);
+    expect(r.state.name).toBe('Idle');
+    expect(r.actions).toContainEqual(idleHold);
+  });
+
   it.each(states)('reset in %s with a restart time arms the idle-hold timer for that many seconds', (from) => {
     const r = step(S[from], { kind: 'reset', code: 6, subcode: 1, detail: 'max-prefix', restartAfter: 600 }, CFG);
     expect(r.actions).toContainEqual({ type: 'arm-timer', timer: 'idle-hold', seconds: 600 });
@@ -414,7 +443,7 @@ describe('FSM invariants', () => {
     ...(['connect-retry', 'idle-hold', 'hold', 'keepalive', 'send-hold'] as const).map(timer),
   ];
 
-  it('emits exactly one down on every transition into Idle from another state, and none otherwise', () => {
+  it('emits exactly one down on every transition into Idle from another state, or of a passive session dropped back to Active, and none otherwise', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...inputs), { maxLength: 40 }), fc.boolean(), (seq, passive) => {
         const cfg = passive ? PASSIVE : CFG;
@@ -422,7 +451,10 @@ describe('FSM invariants', () => {
         for (const input of seq) {
           const r = step(state, input, cfg);
           const downs = r.actions.filter((a) => a.type === 'down');
-          const expected = state.name !== 'Idle' && r.state.name === 'Idle' ? 1 : 0;
+          // RFC 4271 §8.2.2: OpenSent's lost connection is no session lost: Active, no down.
+          const openSentLost = state.name === 'OpenSent' && (input.kind === 'tcp-closed' || input.kind === 'tcp-failed');
+          const backToActive = passive && r.state.name === 'Active' && r.actions.some((a) => a.type === 'close-connection') && !openSentLost;
+          const expected = state.name !== 'Idle' && (r.state.name === 'Idle' || backToActive) ? 1 : 0;
           expect(downs).toHaveLength(expected);
           if (expected) expect(downs[0]).toMatchObject({ from: state.name });
           if (r.actions.some((a) => a.type === 'send' && a.message.type === 'open')) expect(r.state.name).toBe('OpenSent');

@@ -298,7 +298,8 @@ export class BgpSession {
       return;
     }
     this.execute(res.actions, conn, true, rx);
-    if (res.state.name === 'Idle' && this.candidate) this.dropCandidate();
+    // Down: to Idle, or back to Active at once (a passive peer that went away).
+    if ((res.state.name === 'Idle' || losing) && this.candidate) this.dropCandidate();
     if (conn && prev.name === 'OpenSent' && res.state.name === 'OpenConfirm') {
       this.resolveCollision(conn, res.state.negotiated);
     }
