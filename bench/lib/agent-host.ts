@@ -3,7 +3,9 @@
  *
  * What an agent sends is built with our XMPP builders (src/xmpp/wire:
  * stream header, subscribe with instance-id, publish + collection per route,
- * End-of-RIB, each iq after an XML declaration like real agents). What it
+ * End-of-RIB, each iq after an XML declaration like real agents); the first
+ * publish is built at init, before the clock starts (a real agent's cost,
+ * on its own machine). What it
  * receives is not fully parsed: a regex over complete `<message>`s picks
  * `<items node=…>`, `<item id=…>`, `<next-hop>`, `</item>` and `<retract id=…>`,
  * which is enough to keep, per table, item id → number of next hops. An
@@ -59,6 +61,8 @@ class Agent {
   private text = '';
   private seq = 0;
   private expectClose = false;
+  /** The first publish, built before the clock starts (prepare()). */
+  private prepared: Buffer | undefined;
 
   constructor(readonly j: number) {
     this.name = agentName(j);
@@ -129,7 +133,23 @@ class Agent {
     void this.connect().catch((e: Error) => errors.push(e.message));
   }
 
+  /**
+   * Build the first publish ahead of time: a real agent builds its
+   * stanzas on its own compute node, so the ~1.5 CPU s a host of 1000
+   * agents spends on it is kept out of the timed run, where it competed
+   * with the device for this machine's cores.
+   */
+  prepare(): void {
+    this.prepared = this.build();
+  }
+
   publish(): void {
+    const bytes = this.prepared ?? this.build();
+    this.prepared = undefined;
+    this.sock?.write(bytes);
+  }
+
+  private build(): Buffer {
     const out: string[] = [];
     const base = { agent: this.name, declaration: true };
     for (const i of this.instances) out.push(subscribeIq({ ...base, id: `subscribe${this.seq++}`, instance: instanceName(i), instanceId: i + 1 }));
@@ -140,7 +160,7 @@ class Agent {
       }));
     }
     out.push(agentEndOfRib({ ...base, seq: this.seq++ }));
-    this.sock?.write(out.join(''));
+    return Buffer.from(out.join(''));
   }
 
   /** Abrupt drop (no stream close), like a crashing agent. */
@@ -242,6 +262,7 @@ process.on('message', (m: { cmd: string; params?: XmppParams; host?: string; por
       port = m.port!;
       want = expected(params).perInstance;
       for (const j of m.indices ?? []) agents.push(new Agent(j));
+      for (const a of agents) a.prepare();
       setInterval(() => {
         for (const a of agents) if (a.open) a.sock?.write(KEEPALIVE);
       }, 10_000).unref();
