@@ -17,7 +17,12 @@
  *   Active they drop the connection without a NOTIFICATION (no OPEN was sent).
  * - TCP failure in Connect or OpenSent goes to Active and re-arms the
  *   connect-retry timer (RFC 4271 §8.2.2, Event 18), which is not a "down".
- * - Every transition from a non-Idle state into Idle emits exactly one `down`.
+ * - A passive session that went down on the peer's side (closed, failed, or
+ *   its NOTIFICATION) goes back to Active at once, not to Idle for the idle
+ *   hold: a restarting peer may connect again right away. One we dropped
+ *   for its error, or with a restart time of its own, waits in Idle.
+ * - Every transition from a non-Idle state into Idle, and every such return
+ *   of a passive session to Active, emits exactly one `down`.
  *
  * The OPEN we send, the checks on the peer's OPEN and the negotiation live in
  * src/bgp/session/negotiate.ts; NOTIFICATION helpers in src/bgp/session/notify.ts.
