@@ -66,6 +66,16 @@ const Attrs = function Attrs(): void {} as unknown as new () => Record<string, s
 Attrs.prototype = Object.create(null) as object;
 
 /**
+ * What an element without attributes, and one without children, holds:
+ * one shared, frozen instance each instead of a fresh object and array per
+ * element (most elements of an item have neither attributes nor, for the
+ * empty ones, children: about 70 bytes less per element, ~40 elements per
+ * published route). addChild replaces the empty array rather than pushing.
+ */
+const NO_ATTRS: Record<string, string> = Object.freeze(new Attrs());
+const NO_CHILDREN: (XmlElement | string)[] = Object.freeze([]) as unknown as (XmlElement | string)[];
+
+/**
  * Element and attribute names of agent stanzas, used instead of a slice of
  * the input when the name matches (no allocation, and the decoders compare
  * them with their literals by identity). Other names are sliced.
@@ -394,10 +404,10 @@ export class PlainStanzaBuilder {
     if (!isNameStart(s.charCodeAt(i))) return SCAN_DECLINED;
     i = scanName(s, i);
     if (i >= n) return PENDING;
-    const attrs = new Attrs();
     const word = WORDS[nameState];
     this.tagState = word === undefined ? 0 : nameState;
-    this.tagEl = { name: word ?? s.slice(from + 1, i), attrs, children: [] };
+    const el: XmlElement = { name: word ?? s.slice(from + 1, i), attrs: NO_ATTRS, children: NO_CHILDREN };
+    this.tagEl = el;
     let count = 0;
     for (;;) {
       const spaced = i;
@@ -414,7 +424,8 @@ export class PlainStanzaBuilder {
         return s.charCodeAt(i + 1) === GT ? i + 2 : SCAN_DECLINED;
       }
       if (i === spaced || !isNameStart(c)) return SCAN_DECLINED; // attributes must be separated by whitespace
-      i = readAttribute(s, i, attrs, count++ > 0);
+      if (count === 0) el.attrs = new Attrs();
+      i = readAttribute(s, i, el.attrs, count++ > 0);
       if (i < 0) return i;
     }
   }
