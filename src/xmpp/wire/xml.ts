@@ -64,14 +64,24 @@ export function attr(el: XmlElement, name: string): string | undefined {
  * depth issue even on hand-built trees.
  */
 export function findFirst(el: XmlElement, name: string): XmlElement | undefined {
-  const stack: XmlElement[] = [];
+  // One stack for every call (nothing here calls back into findFirst), emptied
+  // before returning so it keeps no tree alive: no array per lookup (a few
+  // per published route).
+  const stack = SCRATCH;
   pushChildrenReversed(stack, el);
+  let found: XmlElement | undefined;
   for (let cur = stack.pop(); cur !== undefined; cur = stack.pop()) {
-    if (cur.name === name) return cur;
+    if (cur.name === name) {
+      found = cur;
+      break;
+    }
     pushChildrenReversed(stack, cur);
   }
-  return undefined;
+  stack.length = 0;
+  return found;
 }
+
+const SCRATCH: XmlElement[] = [];
 
 function pushChildrenReversed(stack: XmlElement[], el: XmlElement): void {
   for (let i = el.children.length - 1; i >= 0; i--) {
