@@ -41,6 +41,8 @@ export interface DestIndex<D> {
   /** Forget the destination of an NLRI. */
   remove(n: Nlri): void;
   values(): IterableIterator<D>;
+  /** Call `fn` with every destination, in values() order (no iterator objects: for walks on the hot path). */
+  forEach(fn: (d: D) => void): void;
 }
 
 /** The index for a family's table. */
@@ -77,6 +79,10 @@ class KeyIndex<D> implements DestIndex<D> {
 
   values(): IterableIterator<D> {
     return this.map.values();
+  }
+
+  forEach(fn: (d: D) => void): void {
+    this.map.forEach((d) => fn(d));
   }
 }
 
@@ -173,6 +179,14 @@ abstract class BucketIndex<D> implements DestIndex<D> {
     for (let b = 0; b < this.buckets.length; b++) {
       const m = this.buckets[b];
       if (m) for (const d of m.values()) if (d !== undefined) yield d;
+    }
+  }
+
+  forEach(fn: (d: D) => void): void {
+    for (let b = 0; b < this.buckets.length; b++) {
+      this.buckets[b]?.forEach((d) => {
+        if (d !== undefined) fn(d);
+      });
     }
   }
 }

@@ -119,6 +119,13 @@ export class Table<F extends FamilyName = FamilyName, N extends Nlri = NlriOf[F]
     for (const d of this.dests.values()) if (pathCount(d) > 0) yield [d.key, d];
   }
 
+  /** Call `fn` with every destination that has paths (as live(), without an iterator object per step). */
+  forEachLive(fn: (dest: Dest<N>) => void): void {
+    this.dests.forEach((d) => {
+      if (pathCount(d) > 0) fn(d);
+    });
+  }
+
   /** Destinations that have paths. */
   *live(): IterableIterator<Dest<N>> {
     for (const d of this.dests.values()) if (pathCount(d) > 0) yield d;

@@ -47,6 +47,27 @@ describe('finding destinations in a table', () => {
     expect(t.get(ip('10.0.0.0') * 64 + 24)).toBeUndefined(); // an IPv4 key is no VPN key
   });
 
+  it.each(['inet', 'inet-vpn', 'inet6'] as const)('forEachLive visits the %s destinations that have paths, in live() order, and skips one whose group has yet to withdraw it', (family) => {
+    const t = new Table('t', FAMILIES[family]);
+    const p = peer();
+    const make = (i: number): Ipv4Prefix | VpnPrefix | Ipv6Prefix =>
+      family === 'inet' ? v4(`10.0.${i}.0`, 24)
+        : family === 'inet-vpn' ? vpn(rd('192.0.2.1', 1 + (i % 2)), `10.0.${i}.0`, 24)
+          : { family: 'inet6', addr: (0x20010db8n << 96n) | BigInt(i), len: 128 };
+    const nlri = Array.from({ length: 6 }, (_, i) => make(i));
+    for (const n of nlri) t.upsert(n, path({ peer: p }));
+    // Withdrawn but still held (an update group has it sent): visited by allDests, not by forEachLive.
+    const held = t.find(nlri[2]!)!;
+    held.sent = pathsOf(held)[0];
+    t.remove(nlri[2]!, p);
+    const seen: unknown[] = [];
+    t.forEachLive((d) => seen.push(d.nlri));
+    expect(seen).toEqual([...t.live()].map((d) => d.nlri));
+    expect(new Set(seen)).toEqual(new Set(nlri.filter((_, i) => i !== 2)));
+    expect(seen).toHaveLength(5);
+    expect([...t.allDests()]).toHaveLength(6);
+  });
+
   it('forgets a withdrawn destination and keeps its neighbours in the same bucket', () => {
     const t = new Table('bgp.l3vpn.0', FAMILIES['inet-vpn']);
     const p = peer();
