@@ -406,14 +406,18 @@ export class AgentSession {
     this.deps.logger.warn({ agent: this.name, reason, detail }, 'agent item dropped');
   }
 
-  /** Push queued changes; returns true when work is left (budget used or socket congested). */
-  flush(): boolean {
+  /**
+   * Push queued changes; returns true when work is left (budget used or
+   * socket congested). `wide`: no input is waiting, so a turn may write a
+   * whole budget to each agent of a group (TableOut.flush).
+   */
+  flush(wide = false): boolean {
     this.blocked = false; // the channel flushes only a transport that takes writes
     let budget = FLUSH_BUDGET;
     for (const sub of this.subs.values()) {
       for (const ts of sub.tables.values()) {
         if (!ts.cache) continue;
-        const r = ts.cache.out.flush(ts.member!, budget);
+        const r = ts.cache.out.flush(ts.member!, budget, wide);
         budget -= r.used;
         if (!r.ok || budget <= 0 || r.left > 0) return true;
       }

@@ -359,7 +359,7 @@ export class AgentChannel implements FlushTask {
   runFlush(): boolean {
     let more = false;
     this.guard(() => {
-      more = this.state === 'established' && !this.congested && (this.session?.flush() ?? false) && !this.congested;
+      more = this.state === 'established' && !this.congested && (this.session?.flush(!this.scheduler.inputWaiting) ?? false) && !this.congested;
     });
     return more;
   }

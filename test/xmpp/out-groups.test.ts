@@ -174,20 +174,36 @@ describe('agents sharing a table queue', () => {
     expect(w.shared.cache().out.groupCount).toBe(1);
   });
 
-  it('spends the flush budget on items written, and says work is left while its group has keys dirty', () => {
+  it('spends the flush budget on items written while input waits, at least 64 keys a batch, and says work is left while its group has keys dirty', () => {
+    const w = world();
+    const agents = [...Array(3)].map((_, i) => w.agent(`agent${i}`, w.shared));
+    for (let h = 0; h < 200; h++) w.set(h, 100 + h);
+    // 256 items written per flush: 85 keys for three agents (255 items); one item of budget left, but keys are left too.
+    expect(agents[0]!.session.flush()).toBe(true);
+    for (const a of agents) expect(items(a)).toBe(85);
+    expect(agents[1]!.session.flush()).toBe(true);
+    expect(items(agents[0]!)).toBe(170);
+    // The last 30 keys: 90 items written, nothing left.
+    expect(agents[2]!.session.flush()).toBe(false);
+    for (const a of agents) expect(items(a)).toBe(200);
+    const many = world();
+    const ten = [...Array(10)].map((_, i) => many.agent(`agent${i}`, many.shared));
+    for (let h = 0; h < 100; h++) many.set(h, 100 + h);
+    // Ten agents: 64 keys each all the same (a write of two messages), over the budget.
+    expect(ten[0]!.session.flush()).toBe(true);
+    for (const a of ten) expect(items(a)).toBe(64);
+    expect(ten[0]!.written[0]!.match(/<message /g)).toHaveLength(2);
+  });
+
+  it('writes a whole budget to each agent of a group when no input waits', () => {
     const w = world();
     const agents = [...Array(10)].map((_, i) => w.agent(`agent${i}`, w.shared));
-    for (let h = 0; h < 100; h++) w.set(h, 100 + h);
-    // 256 items written per flush: 25 keys for ten agents (250 items), the 6 left not enough for another key each.
-    expect(agents[0]!.session.flush()).toBe(true);
-    for (const a of agents) expect(items(a)).toBe(25);
-    // Any member's flush goes on with the group's batches: 50, 75, then the last 25 keys, and nothing left.
-    expect(agents[1]!.session.flush()).toBe(true);
-    expect(agents[2]!.session.flush()).toBe(true);
-    expect(items(agents[9]!)).toBe(75);
-    expect(agents[3]!.session.flush()).toBe(false);
-    for (const a of agents) expect(items(a)).toBe(100);
-    for (const a of agents) expect(a.session.flush()).toBe(false);
+    for (let h = 0; h < 300; h++) w.set(h, 100 + h);
+    expect(agents[4]!.session.flush(true)).toBe(true);
+    for (const a of agents) expect(items(a)).toBe(256);
+    expect(agents[5]!.session.flush(true)).toBe(false);
+    for (const a of agents) expect(items(a)).toBe(300);
+    for (const a of agents) expect(a.written).toHaveLength(2);
   });
 
   it('joins a subscriber to a group that has sent nothing yet and holds every key of the table', () => {
