@@ -12,7 +12,9 @@
  * kept per table. Outbound state is a set of dirty route keys per table:
  * whatever happens to a prefix between two flushes becomes one item (or
  * retract) built from the table's current state, so a slow agent costs
- * memory bounded by its table size and never holds up anyone else.
+ * memory bounded by its table size and never holds up anyone else. Agents
+ * of a table in the same state share that set and each batch's bytes
+ * (TableOut, out-groups.ts); this session writes them in its envelope.
  *
  * End-of-RIB goes to the agent once its subscriptions have settled (§2.7;
  * tf-controller bgp_xmpp_channel.cc `EndOfRibTimerExpired`): the channel
@@ -35,12 +37,13 @@ import type { InstanceManager } from '../routing-instances/manager.js';
 import type { AttrSet } from '../rib/attr-store.js';
 import { agentPath, detachedItem, ownString, sameAgentAttrs, type AgentPath } from './agent-routes.js';
 import type { KeptAgent } from './graceful-restart.js';
-import type { ItemCache, RenderedItem } from './item-cache.js';
+import type { ItemCache } from './item-cache.js';
+import { batchChunks, NO_ITEMS, type ItemBodies } from './out-batch.js';
+import type { OutMember } from './out-groups.js';
 import {
   endOfRibMessage,
   pairCollection,
   parseUpdateItems,
-  MAX_ITEMS_PER_MESSAGE,
   retractMessage,
   routeEnvelope,
   type AgentInetRoute,
@@ -66,14 +69,20 @@ export interface AgentSessionDeps {
 
 /** What the session needs from its transport. */
 export interface AgentTransport {
-  /** Write text or bytes; false = the socket is congested, wait for resume(). */
-  write(data: string | Uint8Array): boolean;
+  /** Write text or bytes (a list: these, in order, in one write); false = the socket is congested, wait for resume(). */
+  write(data: string | Uint8Array | readonly Uint8Array[]): boolean;
   /** A protocol error: close this session (only). */
   fail(reason: string): void;
   /** A request this control node refuses to serve: close this session (only), with the reason. */
   refuse(reason: string): void;
   /** There is outbound work: call flush() soon. */
   wake(): void;
+  /**
+   * A write was pushed back and the socket has not drained yet. Without it,
+   * a transport counts as congested from a write it pushed back until the
+   * session's next flush.
+   */
+  congested?(): boolean;
   /** The agent sent its End-of-RIB (the empty publish + collection pair). */
   endOfRib?(): void;
 }
@@ -88,10 +97,9 @@ interface TableState {
   readonly routes: Map<RouteKey, bigint | undefined>;
   /** Routes published while the instance does not exist yet. */
   readonly queued: Map<RouteKey, AgentInetRoute | null>;
-  readonly sent: Set<RouteKey>;
-  readonly dirty: Set<RouteKey>;
+  /** This subscription in the table's outbound queue (shared with agents in the same state), while the cache is held. */
+  member?: OutMember;
   cache?: ItemCache;
-  detach?: () => void;
 }
 
 interface Subscription {
@@ -104,7 +112,7 @@ interface Subscription {
 }
 
 const newTableState = (family: FamilyName): TableState => ({
-  family, afi: FAMILIES[family].afi, table: undefined, routes: new Map(), queued: new Map(), sent: new Set(), dirty: new Set(),
+  family, afi: FAMILIES[family].afi, table: undefined, routes: new Map(), queued: new Map(),
 });
 
 export interface AgentStats {
@@ -140,6 +148,8 @@ export class AgentSession {
   private readonly startedAt: number;
   private lastSubscribeAt: number;
   private closed = false;
+  /** The last write was pushed back (and no flush since): for a transport that cannot tell when it drains. */
+  private blocked = false;
   /** The last item's path attributes, interned (a reference held): the next item with the same ones reuses them. */
   private lastPath: { route: AgentInetRoute; master: boolean; instanceId: number; path: AgentPath; set: AttrSet } | undefined;
 
@@ -225,13 +235,8 @@ export class AgentSession {
       ts.table = table;
       if (!sub.noRibOut) {
         ts.cache = this.deps.items.acquire(inst, table);
-        ts.detach = table.subscribe((key) => {
-          // A non-empty dirty set has a flush coming already (queued, or on the socket's drain).
-          if (ts.dirty.size === 0) this.out.wake();
-          ts.dirty.add(key);
-        });
-        for (const [key] of table.entries()) ts.dirty.add(key);
-        this.out.wake();
+        ts.member = this.member(sub.name, ts.afi);
+        ts.cache.out.join(ts.member);
       }
       for (const [key, r] of ts.queued) this.apply(sub, ts, key, r);
       ts.queued.clear();
@@ -263,10 +268,12 @@ export class AgentSession {
     const sub = this.subs.get(name);
     if (!sub?.inst || this.closed) return;
     for (const ts of sub.tables.values()) {
+      if (!ts.cache) continue;
       const fromKey = FAMILIES[ts.family].fromKey!;
-      this.send(sub.name, ts.afi, [], [...ts.sent].map((k) => nlriToString(fromKey(k))));
-      ts.sent.clear();
-      ts.dirty.clear();
+      const own = ts.cache.out.own(ts.member!);
+      this.deliver(sub.name, ts.afi, [...own.sent].map((k) => nlriToString(fromKey(k))), NO_ITEMS);
+      own.sent.clear();
+      own.dirty.clear();
     }
     this.release(sub);
     sub.inst = undefined;
@@ -278,8 +285,9 @@ export class AgentSession {
     for (const sub of this.subs.values()) {
       for (const ts of sub.tables.values()) {
         if (!ts.table || !ts.cache) continue;
-        for (const [key] of ts.table.entries()) ts.dirty.add(key);
-        for (const key of ts.sent) ts.dirty.add(key);
+        const own = ts.cache.out.own(ts.member!);
+        for (const [key] of ts.table.entries()) own.dirty.add(key);
+        for (const key of own.sent) own.dirty.add(key);
       }
     }
     this.out.wake();
@@ -295,11 +303,8 @@ export class AgentSession {
   /** Remove the agent's paths and stop watching; no retracts go to this agent (§2.2). */
   private release(sub: Subscription): void {
     for (const ts of sub.tables.values()) {
-      ts.detach?.();
-      ts.detach = undefined;
+      this.dropCache(ts);
       if (!ts.table) continue;
-      if (ts.cache) this.deps.items.release(ts.table);
-      ts.cache = undefined;
       for (const [key, rd] of ts.routes) this.deps.rib.withdrawByKey(ts.table, key, this.info, rd);
       ts.routes.clear();
     }
@@ -401,65 +406,50 @@ export class AgentSession {
     this.deps.logger.warn({ agent: this.name, reason, detail }, 'agent item dropped');
   }
 
-  /** Push queued changes; returns true when work is left (budget used or socket congested). */
-  flush(): boolean {
+  /**
+   * Push queued changes; returns true when work is left (budget used or
+   * socket congested). `wide`: no input is waiting, so a turn may write a
+   * whole budget to each agent of a group (TableOut.flush).
+   */
+  flush(wide = false): boolean {
+    this.blocked = false; // the channel flushes only a transport that takes writes
     let budget = FLUSH_BUDGET;
     for (const sub of this.subs.values()) {
       for (const ts of sub.tables.values()) {
-        if (ts.dirty.size === 0 || !ts.cache) continue;
-        const items: RenderedItem[] = [];
-        const retracts: string[] = [];
-        const fromKey = FAMILIES[ts.family].fromKey!;
-        for (const key of ts.dirty) {
-          if (budget-- <= 0) break;
-          ts.dirty.delete(key);
-          const item = ts.cache.render(key);
-          if (item) {
-            items.push(item);
-            ts.sent.add(key);
-          } else if (ts.sent.delete(key)) {
-            retracts.push(nlriToString(fromKey(key)));
-          }
-        }
-        if (!this.send(sub.name, ts.afi, items, retracts)) return true;
-        if (budget <= 0) return true;
+        if (!ts.cache) continue;
+        const r = ts.cache.out.flush(ts.member!, budget, wide);
+        budget -= r.used;
+        if (!r.ok || budget <= 0 || r.left > 0) return true;
       }
     }
-    if (this.eorDue && !this.eorSent && [...this.subs.values()].every((s) => [...s.tables.values()].every((t) => t.dirty.size === 0 || !t.cache))) {
+    if (this.eorDue && !this.eorSent && [...this.subs.values()].every((s) => [...s.tables.values()].every((t) => !t.cache || t.cache.out.pending(t.member!) === 0))) {
       this.eorSent = true;
       this.out.write(endOfRibMessage({ agent: this.name }));
     }
     return false;
   }
 
-  /**
-   * One write: retract messages, then item messages (≤ 32 items each), in
-   * one buffer: the envelopes copied, the items' text encoded straight
-   * into it (no buffer per item, no second copy).
-   */
-  private send(instance: string, afi: number, items: RenderedItem[], retracts: string[]): boolean {
+  /** This session as a member of a table's outbound queue: batches come in its envelope for the instance. */
+  private member(instance: string, afi: number): OutMember {
+    return {
+      blocked: () => this.out.congested?.() ?? this.blocked,
+      wake: () => this.out.wake(),
+      deliver: (retracts, items) => this.deliver(instance, afi, retracts, items),
+    };
+  }
+
+  /** One write: retract messages, then item messages (≤ 32 items each), the items' bytes shared with the group. */
+  private deliver(instance: string, afi: number, retracts: readonly string[], items: ItemBodies): boolean {
     const pre = retracts.length === 0 ? [] : retractMessage({ agent: this.name, instance, prefixes: retracts, afi }).map((m) => Buffer.from(m, 'utf8'));
-    const messages = pre.length + Math.ceil(items.length / MAX_ITEMS_PER_MESSAGE);
+    const messages = pre.length + items.bodies.length;
     if (messages === 0) return true;
-    const env = items.length > 0 ? this.envelope(instance, afi) : undefined;
-    let size = 0;
-    for (const b of pre) size += b.length;
-    for (const it of items) size += it.bytes;
-    if (env) size += (messages - pre.length) * (env.head.length + env.tail.length);
-    const out = Buffer.allocUnsafe(size);
-    let at = 0;
-    for (const b of pre) at += b.copy(out, at);
-    for (let i = 0; i < items.length; i++) {
-      if (i % MAX_ITEMS_PER_MESSAGE === 0) at += env!.head.copy(out, at);
-      const it = items[i]!;
-      // All-ASCII text (bytes = characters) is the same in latin1, which copies instead of encoding.
-      at += out.write(it.xml, at, it.bytes, it.bytes === it.xml.length ? 'latin1' : 'utf8');
-      if (i % MAX_ITEMS_PER_MESSAGE === MAX_ITEMS_PER_MESSAGE - 1 || i === items.length - 1) at += env!.tail.copy(out, at);
-    }
-    this.stats.itemsSent += items.length;
+    const out = batchChunks(pre, items, items.count > 0 ? this.envelope(instance, afi) : undefined);
+    this.stats.itemsSent += items.count;
     this.stats.retractsSent += retracts.length;
     this.stats.messagesSent += messages;
-    return this.out.write(out);
+    const ok = this.out.write(out);
+    if (!ok) this.blocked = true;
+    return ok;
   }
 
   /** The item message envelope toward this agent for one table, encoded once. */
@@ -472,6 +462,16 @@ export class AgentSession {
       this.envelopes.set(key, e);
     }
     return e;
+  }
+
+  /** Leave the table's outbound queue and give the shared renderer back. */
+  private dropCache(ts: TableState): void {
+    if (ts.cache && ts.table) {
+      ts.cache.out.leave(ts.member!);
+      this.deps.items.release(ts.table);
+    }
+    ts.cache = undefined;
+    ts.member = undefined;
   }
 
   /**
@@ -492,10 +492,7 @@ export class AgentSession {
     const instances: RoutingInstance[] = [];
     for (const sub of this.subs.values()) {
       for (const ts of sub.tables.values()) {
-        ts.detach?.();
-        ts.detach = undefined;
-        if (ts.table && ts.cache) this.deps.items.release(ts.table);
-        ts.cache = undefined;
+        this.dropCache(ts);
         if (ts.table && ts.routes.size > 0) tables.push(ts.table);
         ts.routes.clear();
       }

@@ -297,6 +297,7 @@ export class AgentChannel implements FlushTask {
         this.close(`refused: ${reason}`);
       },
       wake: () => this.wake(),
+      congested: () => this.congested,
       endOfRib: () => this.opts.restarts?.endOfRib(name),
     });
     this.state = 'established';
@@ -327,11 +328,25 @@ export class AgentChannel implements FlushTask {
     }
   }
 
-  private write(data: string | Uint8Array): boolean {
+  private write(data: string | Uint8Array | readonly Uint8Array[]): boolean {
     if (this.state === 'closed') return false;
-    const ok = this.socket.write(data);
+    const ok = typeof data === 'string' || data instanceof Uint8Array ? this.socket.write(data) : this.gather(data);
     if (!ok || this.socket.writableLength > HIGH_WATER) this.congested = true;
     return !this.congested;
+  }
+
+  /**
+   * Chunks in one gathered write (writev): a batch is the agent's envelopes
+   * around bodies shared with other agents, sent without copying them into
+   * one buffer per agent.
+   */
+  private gather(chunks: readonly Uint8Array[]): boolean {
+    if (chunks.length === 1) return this.socket.write(chunks[0]!);
+    this.socket.cork();
+    let ok = true;
+    for (const c of chunks) ok = this.socket.write(c);
+    this.socket.uncork();
+    return ok;
   }
 
   /** There is outbound work: take a turn in the shared scheduler (it bounds how long agent flushes hold the loop). */
@@ -344,7 +359,7 @@ export class AgentChannel implements FlushTask {
   runFlush(): boolean {
     let more = false;
     this.guard(() => {
-      more = this.state === 'established' && !this.congested && (this.session?.flush() ?? false) && !this.congested;
+      more = this.state === 'established' && !this.congested && (this.session?.flush(!this.scheduler.inputWaiting) ?? false) && !this.congested;
     });
     return more;
   }

@@ -70,6 +70,11 @@ export class FlushScheduler {
     this.queue.delete(task);
   }
 
+  /** Some agent's input waits for a turn: output turns should stay small (see AgentSession.flush). */
+  get inputWaiting(): boolean {
+    return this.input.size > 0;
+  }
+
   get pending(): number {
     return this.input.size + this.queue.size;
   }

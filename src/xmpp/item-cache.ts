@@ -22,6 +22,8 @@ import type { Table } from '../rib/table.js';
 import { bestPath, pathAt, type Dest, type Path } from '../rib/types.js';
 import type { RoutingInstance } from '../routing-instances/instance.js';
 import { itemFields, outNextHop, vnResolver, type InstanceView, type VnResolver } from './agent-routes.js';
+import type { RenderedItem } from './out-batch.js';
+import { TableOut } from './out-groups.js';
 import { itemHeadXml, itemTailXml, nextHopXmlAround } from './wire/index.js';
 
 /** What a path contributes to an item, label aside: its next hop cut around the label, and the tail when it is the best. */
@@ -32,14 +34,10 @@ interface PathPieces {
   tail?: string;
 }
 
-/** A rendered item: its XML and the XML's length in UTF-8 bytes (equal to its length in characters when it is all ASCII). */
-export interface RenderedItem {
-  readonly xml: string;
-  readonly bytes: number;
-}
-
 /** Pieces per kind of path with one attribute set: [primary, replicated] × [label 0, label ≠ 0]. */
 type PiecesByKind = (PathPieces | undefined)[];
+
+export type { RenderedItem } from './out-batch.js';
 
 export class ItemCache {
   /** Rendered item, or null when the prefix is to be retracted. */
@@ -47,6 +45,8 @@ export class ItemCache {
   private resolver: VnResolver;
   private pieces = new WeakMap<AttrSet, PiecesByKind>();
   private readonly unsubscribe: () => void;
+  /** The table's outbound queue toward its agents, batches rendered here. */
+  readonly out: TableOut;
   hits = 0;
   misses = 0;
 
@@ -58,6 +58,7 @@ export class ItemCache {
   ) {
     this.resolver = vnResolver(inst, instances);
     this.unsubscribe = table.subscribe((key) => this.xml.delete(key));
+    this.out = new TableOut(table, (key) => this.render(key));
   }
 
   /** The item for a route key, or undefined when the prefix has no usable path. */
@@ -125,6 +126,7 @@ export class ItemCache {
   /** Stop watching the table and drop everything (no agent subscribed any more). */
   dispose(): void {
     this.unsubscribe();
+    this.out.dispose();
     this.xml.clear();
   }
 }

@@ -29,7 +29,7 @@ function session(rib: Rib, manager: InstanceManager, name: string, write: (t: st
     release: () => {},
   };
   return new AgentSession(info, { rib, manager, asn: 64512, logger: pino({ level: 'silent' }), items }, {
-    write: (d) => write(typeof d === 'string' ? d : Buffer.from(d).toString('utf8')), fail: (r) => { throw new Error(r); },
+    write: (d) => write(typeof d === 'string' ? d : Buffer.concat(d instanceof Uint8Array ? [d] : d).toString('utf8')), fail: (r) => { throw new Error(r); },
     refuse: (r) => { throw new Error(r); }, wake: () => {},
   });
 }

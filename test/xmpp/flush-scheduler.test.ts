@@ -87,4 +87,20 @@ describe('FlushScheduler', () => {
     await idle(one);
     expect(log2).toEqual(['c:in', 'c', 'c:in', 'c:in']);
   });
+
+  test('tells an output turn whether some agent\'s input is still waiting for its turn', async () => {
+    const s = new FlushScheduler({ sliceMs: 0 });
+    const seen: boolean[] = [];
+    const out: FlushTask = { runFlush: () => (seen.push(s.inputWaiting), false), runInput: () => false };
+    const reader = task('r', 0, [], undefined, 2);
+    s.requestInput(reader);
+    s.request(out);
+    expect(s.inputWaiting).toBe(true);
+    await idle(s);
+    s.request(out);
+    await idle(s);
+    // A slice of 0 ms: one input turn (one of two), then the output turn; later, no input left.
+    expect(seen).toEqual([true, false]);
+    expect(s.inputWaiting).toBe(false);
+  });
 });
