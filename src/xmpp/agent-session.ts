@@ -286,7 +286,7 @@ export class AgentSession {
       for (const ts of sub.tables.values()) {
         if (!ts.table || !ts.cache) continue;
         const own = ts.cache.out.own(ts.member!);
-        for (const [key] of ts.table.entries()) own.dirty.add(key);
+        ts.table.forEachLive((d) => own.dirty.add(d.key));
         for (const key of own.sent) own.dirty.add(key);
       }
     }

@@ -98,7 +98,8 @@ export class TableOut {
     let g = [...this.groups].find((h) => h.sent.size === 0 && this.coversTable(h.dirty));
     if (!g) {
       g = { dirty: new Set(), sent: new Set(), members: [] };
-      for (const [key] of this.table.entries()) g.dirty.add(key);
+      const dirty = g.dirty;
+      this.table.forEachLive((d) => dirty.add(d.key));
       this.groups.add(g);
     }
     g.members.push(m);
