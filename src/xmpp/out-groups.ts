@@ -95,7 +95,13 @@ export class TableOut {
 
   /** A new subscriber: every key of the table is dirty for it, nothing is sent. */
   join(m: OutMember): void {
-    let g = [...this.groups].find((h) => h.sent.size === 0 && this.coversTable(h.dirty));
+    let g: OutGroup | undefined;
+    for (const h of this.groups) {
+      if (h.sent.size === 0 && this.coversTable(h.dirty)) {
+        g = h;
+        break;
+      }
+    }
     if (!g) {
       g = { dirty: new Set(), sent: new Set(), members: [] };
       const dirty = g.dirty;
@@ -109,8 +115,11 @@ export class TableOut {
 
   private coversTable(dirty: Set<RouteKey>): boolean {
     if (dirty.size < this.table.size) return false;
-    for (const [key] of this.table.entries()) if (!dirty.has(key)) return false;
-    return true;
+    let missing = 0;
+    this.table.forEachLive((d) => {
+      if (missing === 0 && !dirty.has(d.key)) missing++;
+    });
+    return missing === 0;
   }
 
   /** The subscriber is gone (unsubscribed, detached or closed). */
