@@ -112,7 +112,8 @@ class Reader {
 /** The texts of `el`'s child elements called `itemName`. */
 function textsOf(el: XmlElement, itemName: string): string[] {
   const out: string[] = [];
-  for (const c of el.children) {
+  for (let i = 0, kids = el.children; i < kids.length; i++) {
+    const c = kids[i]!;
     if (typeof c !== 'string' && c.name === itemName) out.push(text(c));
   }
   return out;
@@ -121,7 +122,8 @@ function textsOf(el: XmlElement, itemName: string): string[] {
 /** The integers of `el`'s child elements called `itemName`. */
 function uintsOf(el: XmlElement, itemName: string, r: Reader, path: string): number[] {
   const out: number[] = [];
-  for (const c of el.children) {
+  for (let i = 0, kids = el.children; i < kids.length; i++) {
+    const c = kids[i]!;
     if (typeof c !== 'string' && c.name === itemName) out.push(r.uint(c, path));
   }
   return out;
@@ -131,7 +133,8 @@ function decodeNextHop(el: XmlElement, r: Reader): RawNextHop {
   const nh: RawNextHop = {
     af: 0, address: '', mac: '', label: 0, encapsulations: [], virtualNetwork: '', tags: [], localSequenceNumber: 0,
   };
-  for (const c of el.children) {
+  for (let i = 0, kids = el.children; i < kids.length; i++) {
+    const c = kids[i]!;
     if (typeof c === 'string') continue;
     switch (c.name) {
       case 'af': nh.af = r.uint(c, 'next-hop/af'); break;
@@ -149,7 +152,8 @@ function decodeNextHop(el: XmlElement, r: Reader): RawNextHop {
 }
 
 function decodeNlri(el: XmlElement, e: RawEntry, r: Reader): void {
-  for (const c of el.children) {
+  for (let i = 0, kids = el.children; i < kids.length; i++) {
+    const c = kids[i]!;
     if (typeof c === 'string') continue;
     if (c.name === 'af') e.af = r.uint(c, 'nlri/af');
     else if (c.name === 'safi') e.safi = r.uint(c, 'nlri/safi');
@@ -175,7 +179,8 @@ function decodeLoadBalance(el: XmlElement): { fields: string[]; decision: string
 
 function decodeNextHops(el: XmlElement, r: Reader): RawNextHop[] {
   const out: RawNextHop[] = [];
-  for (const c of el.children) {
+  for (let i = 0, kids = el.children; i < kids.length; i++) {
+    const c = kids[i]!;
     if (typeof c !== 'string' && c.name === 'next-hop') out.push(decodeNextHop(c, r));
   }
   return out;
@@ -188,7 +193,8 @@ function decodeEntry(entry: XmlElement): RawEntry | string {
     af: 0, safi: 0, address: '', nextHops: [], virtualNetwork: '', sequenceNumber: 0,
     securityGroups: [], communities: [], localPref: 0, med: 0, subProtocol: '',
   };
-  for (const c of entry.children) {
+  for (let i = 0, kids = entry.children; i < kids.length; i++) {
+    const c = kids[i]!;
     if (typeof c === 'string') continue;
     switch (c.name) {
       case 'nlri': decodeNlri(c, e, r); break;
