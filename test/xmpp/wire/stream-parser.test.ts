@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { XmppStreamParser } from '../../../src/xmpp/wire/stream-parser.js';
+import { XmppStreamParser, endsComplete } from '../../../src/xmpp/wire/stream-parser.js';
 import type { XmppEvent } from '../../../src/xmpp/wire/stream-parser.js';
 import { attr, child, findFirst, text } from '../../../src/xmpp/wire/xml.js';
 import {
@@ -35,6 +35,42 @@ describe('stream open and keepalives', () => {
     expect(kinds(p.feed(Buffer.from(AGENT_HEADER)))).toEqual(['open']);
     expect(kinds(p.feed(KEEPALIVE_BYTES))).toEqual(['keepalive']);
     expect(kinds(p.feed(Buffer.from(' \n\t\r')))).toEqual(['keepalive']);
+  });
+
+  test('the ASCII stanza after a keepalive is not sent through the streaming decoder, and reads the same', () => {
+    const p = new XmppStreamParser();
+    p.feed(Buffer.from(AGENT_HEADER));
+    expect(kinds(p.feed(KEEPALIVE_BYTES))).toEqual(['keepalive']);
+    const decoder = (p as unknown as { decoder: TextDecoder }).decoder;
+    let calls = 0;
+    const decode = decoder.decode.bind(decoder);
+    decoder.decode = (input?: AllowSharedBufferSource, options?: TextDecodeOptions): string => {
+      calls++;
+      return decode(input, options);
+    };
+    const events = p.feed(Buffer.from(SUBSCRIBE_B));
+    expect(kinds(events)).toEqual(['stanza:iq']);
+    expect(calls).toBe(0);
+    // Half a two-byte character at the end: that piece and the next go through the decoder, and the character is whole.
+    const split = Buffer.from(`<iq type="set" id="é"/>`);
+    const at = split.indexOf(0xc3) + 1;
+    expect(p.feed(split.subarray(0, at))).toEqual([]);
+    const done = p.feed(split.subarray(at));
+    expect(calls).toBe(2);
+    expect(done[0]?.kind === 'stanza' && attr(done[0].el, 'id')).toBe('é');
+  });
+
+  test.each([
+    ['ASCII', [0x61], true],
+    ['the keepalive C8 80', [0x20, 0xc8, 0x80], true],
+    ['a lone lead byte', [0x61, 0xc8], false],
+    ['a three-byte sequence short of one', [0xe2, 0x82], false],
+    ['a whole three-byte sequence', [0xe2, 0x82, 0xac], true],
+    ['a whole four-byte sequence', [0xf0, 0x9f, 0x98, 0x80], true],
+    ['continuation bytes only', [0x80, 0x80], false],
+    ['a continuation byte after ASCII (an error, no state)', [0x61, 0x80], false],
+  ])('endsComplete: %s → %s', (_name, bytes, want) => {
+    expect(endsComplete(Uint8Array.from(bytes))).toBe(want);
   });
 
   test('a keepalive split between its two bytes is reported once complete', () => {
