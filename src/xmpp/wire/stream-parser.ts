@@ -52,6 +52,7 @@
  * refused one, so the first error is the same for any split.
  */
 import { Buffer, isAscii } from 'node:buffer';
+import { endsComplete } from './utf8.js';
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
 import { ElementLexer } from './element-lexer.js';
@@ -517,22 +518,3 @@ function utf8PrefixFitting(s: string, budget: number): number {
   return i;
 }
 
-/**
- * True when `b` does not end inside a UTF-8 sequence: its last byte is ASCII,
- * or its last lead byte has exactly the continuation bytes it announces
- * (WHATWG UTF-8 decode leaves no state after that, errors included: an out
- * of range byte aborts the sequence and is itself an error). Anything else,
- * false: the decoder then takes the next piece, which is always right.
- */
-export function endsComplete(b: Uint8Array): boolean {
-  let i = b.length - 1;
-  let cont = 0;
-  while (i >= 0 && cont < 4 && ((b[i] as number) & 0xc0) === 0x80) {
-    i--;
-    cont++;
-  }
-  if (i < 0) return false;
-  const lead = b[i] as number;
-  const need = lead < 0x80 ? 0 : lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : -1;
-  return need === cont;
-}

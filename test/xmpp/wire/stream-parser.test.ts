@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { XmppStreamParser, endsComplete } from '../../../src/xmpp/wire/stream-parser.js';
+import { XmppStreamParser } from '../../../src/xmpp/wire/stream-parser.js';
+import { endsComplete } from '../../../src/xmpp/wire/utf8.js';
 import type { XmppEvent } from '../../../src/xmpp/wire/stream-parser.js';
 import { attr, child, findFirst, text } from '../../../src/xmpp/wire/xml.js';
 import {
