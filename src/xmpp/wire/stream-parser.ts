@@ -517,4 +517,3 @@ function utf8PrefixFitting(s: string, budget: number): number {
   }
   return i;
 }
-
