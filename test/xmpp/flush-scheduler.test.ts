@@ -67,7 +67,7 @@ describe('FlushScheduler', () => {
     expect(s.slices).toBe(3);
   });
 
-  test('what agents sent is handled before anything is pushed to them, yet every slice pushes a little', async () => {
+  test('what agents sent is handled before anything is pushed to them, yet one slice in four pushes a little', async () => {
     const s = new FlushScheduler({ sliceMs: 60_000 });
     const log: string[] = [];
     const a = task('a', 2, log, undefined, 2);
@@ -79,27 +79,28 @@ describe('FlushScheduler', () => {
     await idle(s);
     expect(log).toEqual(['a:in', 'b:in', 'a:in', 'a', 'b', 'a']);
 
+    // One turn per slice: three slices of input alone, the fourth pushes too.
     const one = new FlushScheduler({ sliceMs: 0 });
     const log2: string[] = [];
-    const c = task('c', 1, log2, undefined, 3);
+    const c = task('c', 2, log2, undefined, 6);
     one.request(c);
     one.requestInput(c);
     await idle(one);
-    expect(log2).toEqual(['c:in', 'c', 'c:in', 'c:in']);
+    expect(log2).toEqual(['c:in', 'c:in', 'c:in', 'c:in', 'c', 'c:in', 'c:in', 'c']);
   });
 
   test('tells an output turn whether some agent\'s input is still waiting for its turn', async () => {
     const s = new FlushScheduler({ sliceMs: 0 });
     const seen: boolean[] = [];
     const out: FlushTask = { runFlush: () => (seen.push(s.inputWaiting), false), runInput: () => false };
-    const reader = task('r', 0, [], undefined, 2);
+    const reader = task('r', 0, [], undefined, 5);
     s.requestInput(reader);
     s.request(out);
     expect(s.inputWaiting).toBe(true);
     await idle(s);
     s.request(out);
     await idle(s);
-    // A slice of 0 ms: one input turn (one of two), then the output turn; later, no input left.
+    // Slices of 0 ms: input alone in three, the fourth gives output its turn with input left (one of five); later, none left.
     expect(seen).toEqual([true, false]);
     expect(s.inputWaiting).toBe(false);
   });
