@@ -19,7 +19,7 @@ import { LLGR_STALE, NO_LLGR } from '../bgp/wire/llgr.js';
 import { AttrStore, type AttrSet } from './attr-store.js';
 import { asPathContains, type LocalSpeaker } from './export.js';
 import type { Table } from './table.js';
-import { findPath, pathsOf, type Dest, type InfeasibleReason, type Path, type PeerInfo, type Replication } from './types.js';
+import { findPath, pathAt, pathCount, pathsOf, type Dest, type InfeasibleReason, type Path, type PeerInfo, type Replication } from './types.js';
 
 export type { LocalSpeaker } from './export.js';
 
@@ -168,7 +168,11 @@ export class Rib {
     // index of every route on the hot path.
     const mine: { dest: Dest; rd: bigint | undefined }[] = [];
     for (const dest of table.allDests()) {
-      for (const p of pathsOf(dest)) if (p.peer === source && p.stamp <= upToStamp) mine.push({ dest, rd: p.rd });
+      // pathAt, not pathsOf: no array made per single-path destination of a table-wide walk.
+      for (let i = 0, n = pathCount(dest); i < n; i++) {
+        const p = pathAt(dest, i)!;
+        if (p.peer === source && p.stamp <= upToStamp) mine.push({ dest, rd: p.rd });
+      }
     }
     for (const m of mine) {
       const old = table.removeFrom(m.dest, source, m.rd);
@@ -190,7 +194,10 @@ export class Rib {
   markLongLivedStale(table: Table, source: PeerInfo, upToStamp: number): { marked: number; removed: number } {
     const mine: { dest: Dest; path: Path }[] = [];
     for (const dest of table.allDests()) {
-      for (const p of pathsOf(dest)) if (p.peer === source && p.stamp <= upToStamp && !p.replicated) mine.push({ dest, path: p });
+      for (let i = 0, n = pathCount(dest); i < n; i++) {
+        const p = pathAt(dest, i)!;
+        if (p.peer === source && p.stamp <= upToStamp && !p.replicated) mine.push({ dest, path: p });
+      }
     }
     let marked = 0;
     let removed = 0;

@@ -16,7 +16,7 @@ import { nlriKey, type Family } from '../bgp/wire/families/registry.js';
 import { DEFAULT_SELECTION, rankPaths, type SelectionOptions } from './best-path.js';
 import { indexFor, type DestIndex } from './dest-index.js';
 import type { RouteKey } from './nlri-key.js';
-import { anySent, pathCount, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
+import { anySent, indexOfPath, pathCount, type Dest, type Nlri, type Path, type PeerInfo } from './types.js';
 
 export type TableListener<N extends Nlri> = (key: RouteKey, dest: Dest<N>) => void;
 /** A listener that does not need the route key (so none is made for it). */
@@ -48,15 +48,6 @@ class TableDest<N extends Nlri> implements Dest<N> {
   get key(): RouteKey {
     return nlriKey(this.nlri);
   }
-}
-
-/** The index of the path of (peer, rd) in a destination's paths, or -1. */
-function indexOfPath(paths: readonly Path[], peer: PeerInfo, rd: bigint | undefined): number {
-  for (let i = 0; i < paths.length; i++) {
-    const p = paths[i]!;
-    if (p.peer === peer && p.rd === rd) return i;
-  }
-  return -1;
 }
 
 /** A table of one family (`inet.0`, `bgp.l3vpn.0`, `<ri>.inet6.0`, ...), owned by a routing instance. */

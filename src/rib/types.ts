@@ -167,16 +167,22 @@ export function pathsOf(dest: Dest): readonly Path[] {
   return h === undefined ? [] : Array.isArray(h) ? h : [h];
 }
 
+/** The index of the path of (peer, rd) in a list of paths, or -1. */
+export function indexOfPath(paths: readonly Path[], peer: PeerInfo, rd: bigint | undefined): number {
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i]!;
+    if (p.peer === peer && p.rd === rd) return i;
+  }
+  return -1;
+}
+
 /** The path of `peer` with source RD `rd` at the destination, if any. */
 export function findPath(dest: Dest, peer: PeerInfo, rd: bigint | undefined): Path | undefined {
   const h = dest.held;
   if (h === undefined) return undefined;
   if (!Array.isArray(h)) return h.peer === peer && h.rd === rd ? h : undefined;
-  for (let i = 0; i < h.length; i++) {
-    const p = h[i]!;
-    if (p.peer === peer && p.rd === rd) return p;
-  }
-  return undefined;
+  const i = indexOfPath(h, peer, rd);
+  return i < 0 ? undefined : h[i];
 }
 
 /** The path update-group `slot` has advertised for the destination. */
